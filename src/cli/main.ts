@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * The `hotline` command line. Each command lives in its own module; this file only dispatches.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+
+interface Command {
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  const width = Math.max(8, ...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  return [
+    `hotline ${version()} — Server-Sent Events for TypeScript, end to end`,
+    '',
+    'Usage: hotline <command> [options]',
+    '',
+    'Commands:',
+    ...(lines.length > 0 ? lines : ['  (none yet: the hub and its commands arrive with the hub issue)']),
+    `  ${'help'.padEnd(width)}  Show this help`,
+    `  ${'version'.padEnd(width)}  Print the version`,
+    '',
+    'Run `hotline <command> --help` for the options of a command.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(usage());
+    return 0;
+  }
+  if (name === 'version' || name === '--version' || name === '-v') {
+    console.log(version());
+    return 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    console.error(`hotline: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,30 @@
+/**
+ * `hotline/protocol` — the spec-exact Server-Sent Events encoder and streaming parser
+ * (WHATWG HTML, "Server-sent events"). Pure: no I/O and no Node-only API, so it runs in any runtime.
+ * @module
+ */
+
+export type { HotlineErrorCode } from '../errors.js';
+export { HotlineError, HotlineTypeError, isHotlineError } from '../errors.js';
+export { DEFAULT_EVENT_TYPE, EVENT_STREAM_MIME_TYPE } from './constants.js';
+export {
+  checkEvent,
+  checkId,
+  checkRetry,
+  encodeComment,
+  encodeEvent,
+  formatComment,
+  formatData,
+  formatEvent,
+} from './encode.js';
+export { createParser } from './parse.js';
+export type { StreamParserCallbacks } from './stream.js';
+export { EventStreamParserStream, iterateEvents } from './stream.js';
+export type {
+  EventFields,
+  EventStreamParser,
+  ParsedEvent,
+  ParserCallbacks,
+  ParserOptions,
+  ParserResetOptions,
+} from './types.js';

@@ -1,0 +1,73 @@
+/**
+ * Types of the protocol layer: what the encoder takes and what the parser gives back.
+ * @module
+ */
+import type { HotlineError } from '../errors.js';
+
+/** The fields of one event to write. Every field is optional; see {@link formatEvent}. */
+export interface EventFields {
+  /**
+   * The payload. A string is written as is, split into one `data:` line per line (CRLF, CR or LF);
+   * anything else is serialized with `JSON.stringify`. `undefined` writes no `data:` line at all,
+   * which makes a frame the receiver does not dispatch (useful for `id`/`retry` alone).
+   */
+  data?: unknown;
+  /** The event type (`event:` field). Must not contain CR or LF. */
+  event?: string;
+  /** The event id (`id:` field). Must not contain CR, LF or NUL. `''` is written: it resets the receiver's id. */
+  id?: string;
+  /** The reconnection time in milliseconds (`retry:` field); a non-negative integer. `0` is written. */
+  retry?: number;
+  /** A comment written before the fields (lines starting with `:`); receivers ignore it. */
+  comment?: string;
+}
+
+/** One dispatched event, as the spec's "dispatch the event" step builds it. */
+export interface ParsedEvent {
+  /** The event type: the last `event:` value, or `"message"`. */
+  readonly type: string;
+  /** The data buffer without its final LF. */
+  readonly data: string;
+  /** The last-event-ID buffer at dispatch time; it persists across events as in the spec. */
+  readonly lastEventId: string;
+}
+
+/** Callbacks of {@link createParser}. Only `onEvent` is required. */
+export interface ParserCallbacks {
+  /** Called once per dispatched event, in stream order. */
+  onEvent: (event: ParsedEvent) => void;
+  /** Called when a valid `retry:` field sets the reconnection time (milliseconds). */
+  onRetry?: (retryMs: number) => void;
+  /** Called for each comment line, with the text after the colon (one leading space removed). */
+  onComment?: (comment: string) => void;
+  /**
+   * Called for input the spec tells receivers to ignore (unknown fields, bad `retry`, `id` with NUL),
+   * and when a callback above throws. Parsing always goes on; nothing is dropped silently.
+   */
+  onError?: (error: HotlineError) => void;
+}
+
+/** Options of {@link createParser} beyond the callbacks. */
+export interface ParserOptions {
+  /** The initial last-event-ID buffer, e.g. the id a reconnecting client resumes from. @defaultValue `''` */
+  lastEventId?: string;
+}
+
+/** Options of {@link EventStreamParser.reset}. */
+export interface ParserResetOptions {
+  /**
+   * The last-event-ID buffer to continue with. By default the buffer is kept, as browsers do when they
+   * reconnect, so events on the new stream without an `id:` still report the last id seen.
+   */
+  lastEventId?: string;
+}
+
+/** A streaming parser made by {@link createParser}. */
+export interface EventStreamParser {
+  /** Feeds the next chunk of the stream: text, or bytes decoded as UTF-8 in streaming mode. */
+  feed(chunk: string | Uint8Array): void;
+  /** Discards any partial line and event and starts a new stream (a reconnection). */
+  reset(options?: ParserResetOptions): void;
+  /** The current last-event-ID buffer. */
+  readonly lastEventId: string;
+}
