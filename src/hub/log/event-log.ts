@@ -1,0 +1,92 @@
+/**
+ * The storage seam of the hub: an ordered, bounded, durable log of updates. Fan-out lives outside it —
+ * the hub follows the log and delivers what it reads — so every backend is only storage and ordering,
+ * and every backend passes the one contract suite in `test/hub/log/contract.ts`.
+ * @module
+ */
+import type { NewUpdate, StoredUpdate } from '../update.js';
+
+/** Retention limits shared by every backend; `0` means no limit. */
+export interface RetentionOptions {
+  /** Keep at most this many updates (the oldest go first). @defaultValue 10000 */
+  maxEvents?: number;
+  /** Drop updates older than this many milliseconds. @defaultValue 0 (no age limit) */
+  maxAgeMs?: number;
+}
+
+/** A live view of the log, from {@link EventLog.follow}. */
+export interface LogFollower {
+  /** Stops delivering updates; idempotent. */
+  close(): void;
+}
+
+/** What {@link EventLog.health} reports. */
+export interface LogHealth {
+  readonly ok: boolean;
+  /** A short reason when not ok, safe to show an operator (no secrets). */
+  readonly detail?: string;
+}
+
+/** An ordered, bounded log of updates shared by every hub node that uses it. */
+export interface EventLog {
+  /** The backend's name for logs and metrics: `memory`, `sqlite`, `redis`, `nats`. */
+  readonly kind: string;
+
+  /**
+   * Stores `update` durably and gives it the next position. Resolves only once the update is stored
+   * (a publisher's 200 means it will be delivered); rejects, storing nothing, when the backend is
+   * unreachable.
+   */
+  append(update: NewUpdate): Promise<StoredUpdate>;
+
+  /** Up to `limit` stored updates with a position greater than `after`, oldest first. */
+  readAfter(after: number, limit: number): Promise<StoredUpdate[]>;
+
+  /**
+   * The position of the *oldest* stored update with this id, or `undefined` when no update with this id
+   * is still in history. Ids may repeat; resuming after the oldest may redeliver, never lose.
+   */
+  findPosition(id: string): Promise<number | undefined>;
+
+  /** The position of the newest stored update, or `0` when the log is empty. */
+  head(): Promise<number>;
+
+  /** The newest stored update, or `undefined` when the log is empty. */
+  last(): Promise<StoredUpdate | undefined>;
+
+  /** How many updates are retained now. */
+  size(): Promise<number>;
+
+  /**
+   * Calls `listener` with every update appended after position `after`, by this node or by any other
+   * sharing the log, in log order, exactly once each, until the follower is closed. After a loss of
+   * connection the backend catches up from the last delivered position, so nothing is skipped.
+   */
+  follow(after: number, listener: (update: StoredUpdate) => void): LogFollower;
+
+  /** Whether the backend is reachable now. */
+  health(): Promise<LogHealth>;
+
+  /** Stops followers and releases the backend; pending appends settle first. */
+  close(): Promise<void>;
+}
+
+/** Resolved retention limits. */
+export interface Retention {
+  readonly maxEvents: number;
+  readonly maxAgeMs: number;
+}
+
+export const DEFAULT_RETENTION: Retention = Object.freeze({ maxEvents: 10_000, maxAgeMs: 0 });
+
+export function resolveRetention(options: RetentionOptions = {}): Retention {
+  const maxEvents = options.maxEvents ?? DEFAULT_RETENTION.maxEvents;
+  const maxAgeMs = options.maxAgeMs ?? DEFAULT_RETENTION.maxAgeMs;
+  for (const [name, value] of [
+    ['maxEvents', maxEvents],
+    ['maxAgeMs', maxAgeMs],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
+  }
+  return { maxEvents, maxAgeMs };
+}
