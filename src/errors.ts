@@ -15,6 +15,16 @@ export const HOTLINE_ERROR_CODES = {
   HOTLINE_PARSE_UNKNOWN_FIELD: 'The stream sent a field the spec does not define; it was ignored.',
   HOTLINE_PARSE_INVALID_ID: 'The stream sent an id containing NUL; it was ignored.',
   HOTLINE_CALLBACK_FAILED: 'A user callback threw while the parser was dispatching; parsing went on.',
+  HOTLINE_HUB_BAD_REQUEST: 'The hub rejected a malformed request (missing topic, bad field value, bad body).',
+  HOTLINE_HUB_INVALID_UTF8: 'A publish body or field was not valid UTF-8.',
+  HOTLINE_HUB_UNAUTHORIZED: 'No valid JWT was presented where one is required, or it was expired or malformed.',
+  HOTLINE_HUB_FORBIDDEN: 'The JWT is valid but its mercure claims do not allow this publish or subscription.',
+  HOTLINE_HUB_PAYLOAD_TOO_LARGE: 'The publish body is larger than the configured maximum.',
+  HOTLINE_HUB_UNSUPPORTED_MEDIA_TYPE: 'The publish body is neither form-encoded nor JSON.',
+  HOTLINE_HUB_METHOD_NOT_ALLOWED: 'The hub endpoint does not accept this HTTP method.',
+  HOTLINE_HUB_NOT_FOUND: 'No hub resource at this path.',
+  HOTLINE_HUB_STORAGE_UNAVAILABLE: 'The event log could not store or read the update; nothing was published.',
+  HOTLINE_HUB_INVALID_OPTIONS: 'createHub or hotline serve was given an invalid option.',
 } as const satisfies Record<`HOTLINE_${string}`, string>;
 
 /** A code from the catalogue. */
