@@ -1,0 +1,78 @@
+/**
+ * `hotline subscribe` — prints the updates of a hub as they arrive, one JSON line each; reconnects and
+ * resumes by id when the stream drops.
+ * @module
+ */
+import { iterateEvents } from '../protocol/index.js';
+import { helpText, listOption, type OptionTable, parseOptions, stringOption, UsageError } from './args.js';
+
+const OPTIONS: OptionTable = {
+  url: {
+    type: 'string',
+    description: 'Hub URL',
+    env: 'HOTLINE_URL',
+    default: 'http://127.0.0.1:3000/.well-known/mercure',
+  },
+  topic: {
+    type: 'string',
+    short: 't',
+    multiple: true,
+    description: 'Topic selector (exact, URI template or *)',
+    valueName: 'selector',
+  },
+  'last-event-id': {
+    type: 'string',
+    description: 'Resume after this id ("earliest" for all history)',
+    valueName: 'id',
+  },
+  token: {
+    type: 'string',
+    description: 'Subscriber JWT (for private updates)',
+    env: 'HOTLINE_TOKEN',
+    valueName: 'jwt',
+  },
+  raw: { type: 'boolean', description: 'Print only the data of each event' },
+};
+
+const RECONNECT_DELAY_MS = 1000;
+
+export const subscribeCommand = {
+  summary: 'Print the updates of a hub as they arrive',
+  async run(args: string[]): Promise<number> {
+    const values = parseOptions(args, OPTIONS);
+    if (values.help === true) {
+      console.log(helpText('hotline subscribe --topic <selector> [options]', this.summary, OPTIONS));
+      return 0;
+    }
+    const topics = listOption(values, 'topic');
+    if (topics.length === 0) throw new UsageError('--topic is required');
+    const url = new URL(stringOption(values, 'url') ?? '');
+    for (const topic of topics) url.searchParams.append('topic', topic);
+    const token = stringOption(values, 'token');
+    let lastEventId = stringOption(values, 'last-event-id');
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    process.once('SIGTERM', () => stop.abort());
+    while (!stop.signal.aborted) {
+      const headers: Record<string, string> = { Accept: 'text/event-stream' };
+      if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+      if (lastEventId !== undefined) headers['Last-Event-ID'] = lastEventId;
+      try {
+        const response = await fetch(url, { headers, signal: stop.signal });
+        if (!response.ok || response.body === null) {
+          console.error(`hotline subscribe: ${response.status} ${(await response.text()).trim()}`);
+          return 1;
+        }
+        for await (const event of iterateEvents(response.body, {}, { lastEventId: lastEventId ?? '' })) {
+          if (event.lastEventId !== '') lastEventId = event.lastEventId;
+          console.log(values.raw === true ? event.data : JSON.stringify(event));
+        }
+      } catch (error) {
+        if (stop.signal.aborted) break;
+        console.error(`hotline subscribe: ${(error as Error).message}; reconnecting`);
+      }
+      if (!stop.signal.aborted) await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
+    }
+    return 0;
+  },
+};

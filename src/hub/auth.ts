@@ -1,0 +1,173 @@
+/**
+ * Authorization (Mercure): JWS tokens verified with `jose`, taken from the `Authorization: Bearer`
+ * header, else the `mercureAuthorization` cookie, else the `authorization` query parameter. Publishers and
+ * subscribers have separate keys. The verifier pins the algorithms a key may be used with, so `alg: none`
+ * and algorithm confusion (an HMAC token "signed" with a public key) are rejected.
+ * @module
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  type CryptoKey,
+  createRemoteJWKSet,
+  importSPKI,
+  importX509,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
+import { HotlineError } from '../errors.js';
+import { HttpError } from './http-errors.js';
+
+/** How tokens are verified: an HMAC secret, a PEM public key or certificate, or a JWKS URL. */
+export type JwtKeyOptions =
+  | { secret: string; algorithms?: HmacAlgorithm[] }
+  | { publicKey: string; algorithm: AsymmetricAlgorithm }
+  | { jwksUrl: string; algorithms?: AsymmetricAlgorithm[] };
+
+export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
+export type AsymmetricAlgorithm =
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA';
+
+const HMAC_ALGORITHMS: HmacAlgorithm[] = ['HS256', 'HS384', 'HS512'];
+const ASYMMETRIC_ALGORITHMS: AsymmetricAlgorithm[] = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+
+/** The `mercure` claim of a verified token. */
+export interface MercureClaims {
+  /** Topic selectors the bearer may publish to. */
+  readonly publish: readonly string[];
+  /** Topic selectors whose private updates the bearer may receive. */
+  readonly subscribe: readonly string[];
+  /** Free-form data about the subscriber (shown in the subscriptions API). */
+  readonly payload: unknown;
+}
+
+/** A verifier bound to one key. */
+export interface TokenVerifier {
+  verify(token: string): Promise<MercureClaims>;
+}
+
+/** The name of the cookie browsers use to send their token (Mercure). */
+export const AUTH_COOKIE = 'mercureAuthorization';
+/** The query parameter for clients that can set neither a header nor a cookie (Mercure). */
+export const AUTH_QUERY_PARAMETER = 'authorization';
+
+/** Builds a verifier; throws `HOTLINE_HUB_INVALID_OPTIONS` for an unusable key. */
+export async function createTokenVerifier(options: JwtKeyOptions): Promise<TokenVerifier> {
+  let key: Uint8Array | CryptoKey | JWTVerifyGetKey;
+  let algorithms: string[];
+  try {
+    if ('secret' in options) {
+      if (options.secret.length === 0) throw new Error('the secret is empty');
+      key = new TextEncoder().encode(options.secret);
+      algorithms = options.algorithms ?? HMAC_ALGORITHMS;
+    } else if ('publicKey' in options) {
+      const pem = options.publicKey.trim();
+      key = pem.includes('BEGIN CERTIFICATE')
+        ? await importX509(pem, options.algorithm)
+        : await importSPKI(pem, options.algorithm);
+      algorithms = [options.algorithm];
+    } else {
+      key = createRemoteJWKSet(new URL(options.jwksUrl));
+      algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS;
+    }
+  } catch (cause) {
+    throw new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', `invalid JWT key: ${(cause as Error).message}`, { cause });
+  }
+  return {
+    async verify(token) {
+      let payload: JWTPayload;
+      try {
+        // jose's overloads differ for a static key and a key-resolving function; both verify the same way.
+        ({ payload } =
+          typeof key === 'function'
+            ? await jwtVerify(token, key, { algorithms })
+            : await jwtVerify(token, key, { algorithms }));
+      } catch (cause) {
+        throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', describeJoseError(cause), { cause });
+      }
+      return readClaims(payload);
+    },
+  };
+}
+
+/** Finds the token of a request by the Mercure precedence; `undefined` when there is none. */
+export function findToken(headers: IncomingHttpHeaders, query: URLSearchParams): string | undefined {
+  const authorization = headers.authorization;
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match === null)
+      throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the Authorization header is not "Bearer <token>"');
+    return match[1];
+  }
+  const cookie = readCookie(headers.cookie, AUTH_COOKIE);
+  if (cookie !== undefined && cookie !== '') return cookie;
+  const fromQuery = query.get(AUTH_QUERY_PARAMETER);
+  return fromQuery === null || fromQuery === '' ? undefined : fromQuery;
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw);
+    } catch {
+      return raw;
+    }
+  }
+  return undefined;
+}
+
+function readClaims(payload: JWTPayload): MercureClaims {
+  const mercure = payload.mercure;
+  if (mercure === undefined) return { publish: [], subscribe: [], payload: undefined };
+  if (typeof mercure !== 'object' || mercure === null || Array.isArray(mercure)) {
+    throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the mercure claim must be an object');
+  }
+  const claims = mercure as Record<string, unknown>;
+  return {
+    publish: selectors(claims.publish, 'publish'),
+    subscribe: selectors(claims.subscribe, 'subscribe'),
+    payload: claims.payload,
+  };
+}
+
+function selectors(value: unknown, name: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
+  throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', `the mercure.${name} claim must be an array of strings`);
+}
+
+/** A message safe to show the client: what was wrong with the token, never the token itself. */
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the token's ${error.claim} claim is not valid now`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed)
+    return 'the token is signed with an algorithm this hub does not accept';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature does not verify';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the JWKS matches the token';
+  return 'the token is malformed';
+}

@@ -1,0 +1,88 @@
+/**
+ * The hub's options, their defaults (one frozen object) and their validation.
+ * @module
+ */
+import { HotlineError } from '../errors.js';
+import type { JwtKeyOptions } from './auth.js';
+import type { EventLog } from './log/event-log.js';
+
+/** Options of {@link createHub}. */
+export interface HubOptions {
+  /** Where updates are stored. @defaultValue an in-memory log (the CLI defaults to SQLite) */
+  log?: EventLog;
+  /** Verifies publishers' tokens. Without it nobody can publish over HTTP (`hub.publish()` still works). */
+  publisherKey?: JwtKeyOptions;
+  /** Verifies subscribers' tokens. Defaults to `publisherKey`, as Mercure's single `jwt_key` does. */
+  subscriberKey?: JwtKeyOptions;
+  /** Let subscribers without a token receive public updates. @defaultValue false */
+  allowAnonymous?: boolean;
+  /** Origins allowed by CORS to subscribe and publish (`*` for any; cookies need exact origins). @defaultValue [] */
+  corsOrigins?: string[];
+  /** Largest publish body accepted, in bytes. @defaultValue 1 MiB */
+  maxPublishBytes?: number;
+  /** Heartbeat comment period on every stream, in ms; 0 turns it off. @defaultValue 15000 */
+  heartbeatMs?: number;
+  /** Bytes a slow subscriber may have queued before its stream is closed (it then resumes by id). @defaultValue 1 MiB */
+  maxBufferedBytes?: number;
+  /** Most updates replayed to one resuming subscriber; past it the subscriber gets a `reset`. @defaultValue 10000 */
+  maxReplay?: number;
+  /** Largest `id` a publisher may set, in characters. @defaultValue 1024 */
+  maxIdLength?: number;
+  /** Most `topic` parameters in one publish or subscription. @defaultValue 256 */
+  maxTopics?: number;
+  /** Serve the page at `/`. @defaultValue true */
+  homePage?: boolean;
+}
+
+/** Every option with its default resolved. */
+export interface ResolvedHubOptions extends Required<Omit<HubOptions, 'log' | 'publisherKey' | 'subscriberKey'>> {
+  readonly publisherKey: JwtKeyOptions | undefined;
+  readonly subscriberKey: JwtKeyOptions | undefined;
+}
+
+export const HUB_DEFAULTS = Object.freeze({
+  allowAnonymous: false,
+  corsOrigins: [] as string[],
+  maxPublishBytes: 1024 * 1024,
+  heartbeatMs: 15_000,
+  maxBufferedBytes: 1024 * 1024,
+  maxReplay: 10_000,
+  maxIdLength: 1024,
+  maxTopics: 256,
+  homePage: true,
+});
+
+export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
+  const resolved: ResolvedHubOptions = {
+    allowAnonymous: options.allowAnonymous ?? HUB_DEFAULTS.allowAnonymous,
+    corsOrigins: [...(options.corsOrigins ?? HUB_DEFAULTS.corsOrigins)],
+    maxPublishBytes: options.maxPublishBytes ?? HUB_DEFAULTS.maxPublishBytes,
+    heartbeatMs: options.heartbeatMs ?? HUB_DEFAULTS.heartbeatMs,
+    maxBufferedBytes: options.maxBufferedBytes ?? HUB_DEFAULTS.maxBufferedBytes,
+    maxReplay: options.maxReplay ?? HUB_DEFAULTS.maxReplay,
+    maxIdLength: options.maxIdLength ?? HUB_DEFAULTS.maxIdLength,
+    maxTopics: options.maxTopics ?? HUB_DEFAULTS.maxTopics,
+    homePage: options.homePage ?? HUB_DEFAULTS.homePage,
+    publisherKey: options.publisherKey,
+    subscriberKey: options.subscriberKey ?? options.publisherKey,
+  };
+  for (const name of ['maxPublishBytes', 'maxBufferedBytes', 'maxReplay', 'maxIdLength', 'maxTopics'] as const) {
+    positiveInteger(name, resolved[name]);
+  }
+  if (!Number.isSafeInteger(resolved.heartbeatMs) || resolved.heartbeatMs < 0) {
+    throw invalid('heartbeatMs must be a non-negative integer (0 turns heartbeats off)');
+  }
+  for (const origin of resolved.corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin))
+      throw invalid(`corsOrigins: ${JSON.stringify(origin)} is not an origin`);
+  }
+  return resolved;
+}
+
+function positiveInteger(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value <= 0) throw invalid(`${name} must be a positive integer`);
+}
+
+function invalid(message: string): HotlineError {
+  return new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', message);
+}

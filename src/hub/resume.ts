@@ -1,0 +1,97 @@
+/**
+ * Resume: how a subscriber that reconnects with a `Last-Event-ID` gets exactly the updates it missed,
+ * then every live update, with no gap and no duplicate, while publishes keep arriving. This is the
+ * reliability crux of the hub, so each step says why it is safe.
+ *
+ * 1. The subscriber is already in the index when this runs, holding (not writing) live updates. From that
+ *    moment every new update reaches it through the hold queue — nothing published later can be missed.
+ * 2. The id is resolved to a log position (`earliest` is position 0). An id the log no longer has (never
+ *    seen, or evicted by retention) cannot be resumed after: the subscriber gets an explicit `reset` event
+ *    instead of a silent gap, then goes live.
+ * 3. History after that position is replayed page by page, filtered by the subscriber's selectors and
+ *    token. Replay stops at the first held position: from there on, the hold queue has every update.
+ * 4. The held updates the replay did not cover are written, and the subscriber goes live — synchronously,
+ *    in one turn, so no update can slip between the two.
+ * @module
+ */
+import { encodeEvent } from '../protocol/index.js';
+import type { EventLog } from './log/event-log.js';
+import type { Subscriber } from './subscriber.js';
+import type { TopicMatcher } from './topics.js';
+import type { StoredUpdate } from './update.js';
+
+/** The value of `Last-Event-ID` that asks for the whole history (Mercure). */
+export const EARLIEST = 'earliest';
+
+/** The event type of the frame sent when history cannot be resumed (a Hotline extension to Mercure). */
+export const RESET_EVENT = 'reset';
+
+const PAGE_SIZE = 500;
+
+/** Why a subscriber was sent a `reset`. */
+export type ResetReason = 'unknown-last-event-id' | 'too-far-behind';
+
+export interface ResumeContext {
+  readonly log: EventLog;
+  readonly matcher: TopicMatcher;
+  /** Most updates to replay; beyond it the subscriber gets a `reset` (it should refetch a snapshot). */
+  readonly maxReplay: number;
+}
+
+/** The frame of an update, as every subscriber receives it. */
+export function encodeUpdate(update: StoredUpdate): Uint8Array {
+  return encodeEvent({ id: update.id, event: update.type, retry: update.retry, data: update.data });
+}
+
+/**
+ * Replays what `subscriber` missed since `lastEventId` (none: nothing to replay) and switches it to live.
+ * Returns how many updates were replayed.
+ */
+export async function resume(
+  subscriber: Subscriber,
+  lastEventId: string | undefined,
+  context: ResumeContext,
+): Promise<number> {
+  if (lastEventId === undefined) {
+    subscriber.goLive();
+    return 0;
+  }
+  const after = lastEventId === EARLIEST ? 0 : await context.log.findPosition(lastEventId);
+  if (after === undefined) {
+    sendReset(subscriber, 'unknown-last-event-id', lastEventId);
+    subscriber.goLive();
+    return 0;
+  }
+  let cursor = after;
+  let replayed = 0;
+  for (;;) {
+    if (subscriber.stream.closed) return replayed;
+    const page = await context.log.readAfter(cursor, PAGE_SIZE);
+    for (const update of page) {
+      if (update.position >= subscriber.firstHeldPosition) {
+        subscriber.goLive();
+        return replayed;
+      }
+      cursor = update.position;
+      if (!subscriber.wants(update, context.matcher)) continue;
+      if (replayed === context.maxReplay) {
+        sendReset(subscriber, 'too-far-behind', lastEventId);
+        // Skip the rest of history: writing it would exceed the cap, so the app must refetch instead.
+        subscriber.skipTo(cursor);
+        subscriber.goLive();
+        return replayed;
+      }
+      subscriber.replay(update.position, encodeUpdate(update));
+      replayed++;
+    }
+    if (page.length < PAGE_SIZE) break;
+  }
+  subscriber.goLive();
+  return replayed;
+}
+
+function sendReset(subscriber: Subscriber, reason: ResetReason, lastEventId: string): void {
+  // No `id:` line: the client keeps its old id until a live update brings a new one, so reconnecting
+  // before then yields the same honest `reset`, never a silent gap.
+  subscriber.stream.writeFrame(encodeEvent({ event: RESET_EVENT, data: { reason, lastEventId } }));
+}

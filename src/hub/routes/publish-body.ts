@@ -1,0 +1,117 @@
+/**
+ * Reading and decoding a publish request body: bounded in size, strict UTF-8, form or JSON. Nothing is
+ * replaced with U+FFFD: a body that is not valid UTF-8 is refused, never stored altered.
+ * @module
+ */
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from '../http-errors.js';
+
+/** The publish fields, as sent: every field a list (only `topic` may repeat). */
+export type PublishFields = Map<string, string[]>;
+
+/** Reads the whole body, refusing it with 413 once it passes `maxBytes`. */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, 'HOTLINE_HUB_PAYLOAD_TOO_LARGE', `the body is larger than ${maxBytes} bytes`);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new HttpError(400, 'HOTLINE_HUB_INVALID_UTF8', 'the body is not valid UTF-8');
+  }
+}
+
+/** Parses a body by its `Content-Type`. */
+export function parsePublishBody(contentType: string | undefined, body: Uint8Array): PublishFields {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType === 'application/x-www-form-urlencoded') return parseForm(decodeUtf8(body));
+  if (mediaType === 'application/json') return parseJson(decodeUtf8(body));
+  throw new HttpError(
+    415,
+    'HOTLINE_HUB_UNSUPPORTED_MEDIA_TYPE',
+    'publish with Content-Type application/x-www-form-urlencoded (or application/json)',
+  );
+}
+
+/**
+ * `application/x-www-form-urlencoded`, decoded by hand rather than with `URLSearchParams`, which turns
+ * percent-encoded bytes that are not UTF-8 into U+FFFD silently; `decodeURIComponent` refuses them.
+ */
+export function parseForm(text: string): PublishFields {
+  const fields: PublishFields = new Map();
+  if (text === '') return fields;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = decodeFormComponent(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decodeFormComponent(pair.slice(eq + 1));
+    const list = fields.get(name);
+    if (list === undefined) fields.set(name, [value]);
+    else list.push(value);
+  }
+  return fields;
+}
+
+function decodeFormComponent(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    throw new HttpError(400, 'HOTLINE_HUB_INVALID_UTF8', 'a form field is not valid percent-encoded UTF-8');
+  }
+}
+
+/**
+ * The JSON convenience form: `{ "topic": "…" | ["…"], "data": "…" | any JSON, "private": true, "id",
+ * "type", "retry" }`. Non-string `data` is stored as its JSON text.
+ */
+function parseJson(text: string): PublishFields {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw badRequest('the body is not valid JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest('the JSON body must be an object');
+  const fields: PublishFields = new Map();
+  for (const [name, value] of Object.entries(body)) {
+    if (name === 'topic') {
+      const topics = Array.isArray(value) ? value : [value];
+      if (!topics.every((topic) => typeof topic === 'string'))
+        throw badRequest('topic must be a string or an array of strings');
+      fields.set('topic', topics as string[]);
+    } else if (name === 'data') {
+      fields.set('data', [typeof value === 'string' ? value : JSON.stringify(value)]);
+    } else if (name === 'private') {
+      if (typeof value !== 'boolean') throw badRequest('private must be a boolean');
+      if (value) fields.set('private', ['on']);
+    } else if (name === 'retry') {
+      if (typeof value !== 'number' && typeof value !== 'string') throw badRequest('retry must be a number');
+      fields.set('retry', [String(value)]);
+    } else if (value !== undefined && value !== null) {
+      if (typeof value !== 'string') throw badRequest(`${name} must be a string`);
+      fields.set(name, [value]);
+    }
+  }
+  return fields;
+}
+
+function badRequest(message: string): HttpError {
+  return new HttpError(400, 'HOTLINE_HUB_BAD_REQUEST', message);
+}

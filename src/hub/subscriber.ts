@@ -1,0 +1,110 @@
+/**
+ * One subscriber of the hub: its stream, what it asked for (topic selectors) and what its token allows
+ * (private topic selectors). While it replays history, live updates are held here, in order.
+ * @module
+ */
+
+import type { TopicMatcher } from './topics.js';
+import type { StoredUpdate } from './update.js';
+
+/** What the hub needs of a stream; `Session` from `hotline/server` is one. */
+export interface SubscriberStream {
+  writeFrame(frame: Uint8Array): boolean;
+  close(): void;
+  readonly closed: boolean;
+}
+
+/** A live update waiting for the subscriber's replay to finish. */
+interface HeldFrame {
+  readonly position: number;
+  readonly frame: Uint8Array;
+}
+
+export interface SubscriberInit {
+  readonly id: string;
+  readonly selectors: readonly string[];
+  /** `mercure.subscribe` selectors of the token; empty for anonymous subscribers. */
+  readonly privateSelectors: readonly string[];
+  /** `mercure.payload` of the token, if any. */
+  readonly payload: unknown;
+  readonly stream: SubscriberStream;
+}
+
+export class Subscriber {
+  readonly id: string;
+  readonly selectors: readonly string[];
+  readonly privateSelectors: readonly string[];
+  readonly payload: unknown;
+  readonly stream: SubscriberStream;
+  /** The position of the newest update written to this subscriber: the replay/live boundary, and dedupe. */
+  lastPosition = 0;
+  #held: HeldFrame[] | undefined = [];
+  #visitedPosition = 0;
+
+  constructor(init: SubscriberInit) {
+    this.id = init.id;
+    this.selectors = init.selectors;
+    this.privateSelectors = init.privateSelectors;
+    this.payload = init.payload;
+    this.stream = init.stream;
+  }
+
+  /**
+   * Mercure: an update reaches a subscriber when one of its topics matches one of the subscriber's
+   * selectors, and — when private — also one of the token's `mercure.subscribe` selectors.
+   */
+  wants(update: StoredUpdate, matcher: TopicMatcher): boolean {
+    if (!matcher.matchesAny(this.selectors, update.topics)) return false;
+    return !update.private || matcher.matchesAny(this.privateSelectors, update.topics);
+  }
+
+  /** May this subscriber see `update`, given that it already matched one of its selectors? */
+  allowed(update: StoredUpdate, matcher: TopicMatcher): boolean {
+    return !update.private || matcher.matchesAny(this.privateSelectors, update.topics);
+  }
+
+  /** For the index: true the first time it is called with `position`, false after. */
+  markVisited(position: number): boolean {
+    if (this.#visitedPosition === position) return false;
+    this.#visitedPosition = position;
+    return true;
+  }
+
+  /** Writes a live update, or holds it while history is being replayed. */
+  deliver(position: number, frame: Uint8Array): void {
+    if (position <= this.lastPosition && this.#held === undefined) return;
+    if (this.#held !== undefined) {
+      this.#held.push({ position, frame });
+      return;
+    }
+    this.lastPosition = position;
+    this.stream.writeFrame(frame);
+  }
+
+  /** Writes a replayed update. */
+  replay(position: number, frame: Uint8Array): void {
+    this.lastPosition = position;
+    this.stream.writeFrame(frame);
+  }
+
+  /** Marks history up to `position` as handled without writing it (after a `reset`). */
+  skipTo(position: number): void {
+    if (position > this.lastPosition) this.lastPosition = position;
+  }
+
+  /** The position of the oldest held live update, or `Infinity`: replay stops before it. */
+  get firstHeldPosition(): number {
+    return this.#held?.[0]?.position ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Ends the replay: writes the held updates the replay did not cover, then goes live. */
+  goLive(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const { position, frame } of held) {
+      if (position <= this.lastPosition) continue;
+      this.lastPosition = position;
+      this.stream.writeFrame(frame);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { Subscriber } from '../../src/hub/subscriber.js';
+import { SubscriberIndex } from '../../src/hub/subscriber-index.js';
+import { createTopicMatcher, selectorKind } from '../../src/hub/topics.js';
+import type { StoredUpdate } from '../../src/hub/update.js';
+
+describe('topic selectors', () => {
+  const matcher = createTopicMatcher();
+
+  test('* matches every topic', () => {
+    assert.ok(matcher.matches('*', 'https://example.com/a'));
+    assert.ok(matcher.matches('*', ''));
+  });
+
+  test('a selector without braces matches only itself, byte for byte', () => {
+    assert.ok(matcher.matches('https://example.com/a', 'https://example.com/a'));
+    assert.ok(!matcher.matches('https://example.com/a', 'https://example.com/A'));
+    assert.ok(!matcher.matches('https://example.com/a', 'https://example.com/a/'));
+  });
+
+  test('URI templates match by RFC 6570, and a simple variable never spans a slash', () => {
+    assert.ok(matcher.matches('https://example.com/books/{id}', 'https://example.com/books/1'));
+    assert.ok(!matcher.matches('https://example.com/books/{id}', 'https://example.com/books/1/2'));
+    assert.ok(!matcher.matches('https://example.com/books/{id}', 'https://example.com/authors/1'));
+    assert.ok(matcher.matches('https://example.com/{+path}', 'https://example.com/a/b/c'));
+    assert.ok(matcher.matches('/users/{id}/inbox', '/users/42/inbox'));
+  });
+
+  test('an invalid template matches nothing but itself and never throws', () => {
+    assert.ok(!matcher.matches('/books/{id', '/books/1'));
+    assert.ok(matcher.matches('/books/{id', '/books/{id'));
+  });
+
+  test('matchesAny needs one selector to match one topic', () => {
+    assert.ok(matcher.matchesAny(['/a', '/b/{x}'], ['/c', '/b/1']));
+    assert.ok(!matcher.matchesAny(['/a'], ['/b']));
+    assert.ok(!matcher.matchesAny([], ['/b']));
+  });
+
+  test('selectorKind classifies selectors', () => {
+    assert.equal(selectorKind('*'), 'any');
+    assert.equal(selectorKind('/a'), 'exact');
+    assert.equal(selectorKind('/a/{b}'), 'template');
+  });
+});
+
+describe('the subscriber index', () => {
+  const stream = { writeFrame: () => true, close: () => {}, closed: false };
+  const make = (id: string, selectors: string[], privateSelectors: string[] = []) =>
+    new Subscriber({ id, selectors, privateSelectors, payload: undefined, stream });
+  let position = 0;
+  const update = (topics: string[], isPrivate = false): StoredUpdate => ({
+    id: `u${++position}`,
+    topics,
+    data: '',
+    private: isPrivate,
+    type: undefined,
+    retry: undefined,
+    publishedAt: 0,
+    position,
+  });
+
+  test('finds exactly the subscribers a naive scan of every subscriber would find', () => {
+    const matcher = createTopicMatcher();
+    const topicArb = fc.constantFrom('/a', '/b', '/books/1', '/books/2', '/books/1/x', '/users/7/inbox');
+    const selectorArb = fc.constantFrom(
+      '/a',
+      '/b',
+      '*',
+      '/books/{id}',
+      '/books/{+rest}',
+      '/users/{id}/inbox',
+      '/nothing',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            selectors: fc.array(selectorArb, { minLength: 1, maxLength: 3 }),
+            claims: fc.array(selectorArb, { maxLength: 2 }),
+          }),
+          {
+            maxLength: 12,
+          },
+        ),
+        fc.array(topicArb, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        (specs, topics, isPrivate) => {
+          const index = new SubscriberIndex(matcher);
+          const subscribers = specs.map((s, i) => make(`s${i}`, s.selectors, s.claims));
+          for (const s of subscribers) index.add(s);
+          const u = update(topics, isPrivate);
+          const found: string[] = [];
+          index.forEachRecipient(u, (s) => found.push(s.id));
+          const expected = subscribers.filter((s) => s.wants(u, matcher)).map((s) => s.id);
+          assert.deepEqual([...found].sort(), [...expected].sort());
+          assert.equal(new Set(found).size, found.length, 'each subscriber at most once');
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test('a removed subscriber is never visited again and the index empties', () => {
+    const index = new SubscriberIndex(createTopicMatcher());
+    const s = make('gone', ['/a', '*', '/t/{x}']);
+    index.add(s);
+    index.remove(s);
+    let visits = 0;
+    index.forEachRecipient(update(['/a', '/t/1']), () => visits++);
+    assert.equal(visits, 0);
+    assert.equal(index.size, 0);
+  });
+});
