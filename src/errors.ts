@@ -25,6 +25,9 @@ export const HOTLINE_ERROR_CODES = {
   HOTLINE_HUB_NOT_FOUND: 'No hub resource at this path.',
   HOTLINE_HUB_STORAGE_UNAVAILABLE: 'The event log could not store or read the update; nothing was published.',
   HOTLINE_HUB_INVALID_OPTIONS: 'createHub or hotline serve was given an invalid option.',
+  HOTLINE_HUB_UNAVAILABLE: 'The hub is draining or at its connection limit; retry after the Retry-After delay.',
+  HOTLINE_HUB_TOO_MANY_CONNECTIONS: 'Too many connections from one client address.',
+  HOTLINE_HUB_INTERNAL: 'An unexpected error inside the hub; details are in the hub log, not the response.',
 } as const satisfies Record<`HOTLINE_${string}`, string>;
 
 /** A code from the catalogue. */
