@@ -28,7 +28,16 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function parseOptions(args: string[], table: OptionTable, env: NodeJS.ProcessEnv = process.env): ParsedOptions {
+/**
+ * Flags first, then environment variables, then `fileValues` (a config file, keyed by long option name),
+ * then defaults.
+ */
+export function parseOptions(
+  args: string[],
+  table: OptionTable,
+  env: NodeJS.ProcessEnv = process.env,
+  readFile?: (path: string) => Record<string, unknown>,
+): ParsedOptions {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     help: { type: 'boolean', short: 'h' },
   };
@@ -45,8 +54,14 @@ export function parseOptions(args: string[], table: OptionTable, env: NodeJS.Pro
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const configPath = typeof values.config === 'string' ? values.config : env.HOTLINE_CONFIG;
+  const fromFile = configPath !== undefined && configPath !== '' && readFile !== undefined ? readFile(configPath) : {};
+  for (const name of Object.keys(fromFile)) {
+    if (!(name in table)) throw new UsageError(`config file: unknown option ${JSON.stringify(name)}`);
+  }
   for (const [name, spec] of Object.entries(table)) {
     if (values[name] !== undefined) continue;
+    const fileValue = fromFile[name];
     const fromEnv = spec.env === undefined ? undefined : env[spec.env];
     if (fromEnv !== undefined && fromEnv !== '') {
       values[name] =
@@ -58,6 +73,9 @@ export function parseOptions(args: string[], table: OptionTable, env: NodeJS.Pro
                 .map((v) => v.trim())
                 .filter(Boolean)
             : fromEnv;
+    } else if (fileValue !== undefined) {
+      // Config files hold JSON: numbers and booleans are kept as such for the schema to check.
+      values[name] = fileValue as string | string[] | boolean;
     } else if (spec.default !== undefined) {
       values[name] = spec.multiple ? [spec.default] : spec.default;
     }

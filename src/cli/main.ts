@@ -4,13 +4,22 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { publishCommand } from './publish.js';
+import { invalidOptions, serveCommand } from './serve.js';
+import { subscribeCommand } from './subscribe.js';
+import { tokenCommand } from './token.js';
 
 interface Command {
   summary: string;
   run(args: string[]): Promise<number>;
 }
 
-const commands: Record<string, Command> = {};
+const commands: Record<string, Command> = {
+  serve: serveCommand,
+  publish: publishCommand,
+  subscribe: subscribeCommand,
+  token: tokenCommand,
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,7 +35,7 @@ function usage(): string {
     'Usage: hotline <command> [options]',
     '',
     'Commands:',
-    ...(lines.length > 0 ? lines : ['  (none yet: the hub and its commands arrive with the hub issue)']),
+    ...lines,
     `  ${'help'.padEnd(width)}  Show this help`,
     `  ${'version'.padEnd(width)}  Print the version`,
     '',
@@ -49,7 +58,16 @@ async function main(argv: string[]): Promise<number> {
     console.error(`hotline: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return 2;
   }
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    // Exit code 2 for a bad command line or configuration, before anything was started.
+    if (invalidOptions(error)) {
+      console.error(`hotline ${name}: ${(error as Error).message}\nRun \`hotline ${name} --help\` for the options.`);
+      return 2;
+    }
+    throw error;
+  }
 }
 
 process.exitCode = await main(process.argv.slice(2));

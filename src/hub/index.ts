@@ -1,7 +1,24 @@
 /**
- * `hotline/hub` — a Mercure-protocol pub/sub hub over SSE with durable history.
+ * `hotline/hub` — a Mercure-protocol pub/sub hub over SSE with durable history, resume with no gap and no
+ * duplicate, and JWT authorization. Mount `hub.handler` in an existing server or call `hub.listen()`.
  * @module
  */
 
 export type { HotlineErrorCode } from '../errors.js';
 export { HotlineError, isHotlineError } from '../errors.js';
+export type { AsymmetricAlgorithm, HmacAlgorithm, JwtKeyOptions, MercureClaims } from './auth.js';
+export { AUTH_COOKIE, AUTH_QUERY_PARAMETER } from './auth.js';
+export { HttpError } from './http-errors.js';
+export type { Hub } from './hub.js';
+export { createHub, HUB_PATH } from './hub.js';
+export type { EventLog, LogFollower, LogHealth, RetentionOptions } from './log/event-log.js';
+export { createMemoryLog } from './log/memory.js';
+export { openLog } from './log/open-log.js';
+export type { SqliteLogOptions } from './log/sqlite.js';
+export { createSqliteLog } from './log/sqlite.js';
+export type { HubOptions } from './options.js';
+export { HUB_DEFAULTS } from './options.js';
+export type { PublishInput } from './publish-input.js';
+export type { ResetReason } from './resume.js';
+export { EARLIEST, RESET_EVENT } from './resume.js';
+export type { NewUpdate, StoredUpdate } from './update.js';

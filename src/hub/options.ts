@@ -2,6 +2,7 @@
  * The hub's options, their defaults (one frozen object) and their validation.
  * @module
  */
+import type { Logger } from 'pino';
 import { HotlineError } from '../errors.js';
 import type { JwtKeyOptions } from './auth.js';
 import type { EventLog } from './log/event-log.js';
@@ -32,10 +33,24 @@ export interface HubOptions {
   maxTopics?: number;
   /** Serve the page at `/`. @defaultValue true */
   homePage?: boolean;
+  /** Most subscribers connected to this node; past it, `503` with `Retry-After`. @defaultValue 15000 */
+  maxConnections?: number;
+  /** Most subscribers from one client IP; past it, `429` with `Retry-After`. 0 for no limit. @defaultValue 0 */
+  maxConnectionsPerIp?: number;
+  /** Over how long a graceful drain spreads the closing of streams, in ms. @defaultValue 10000 */
+  drainWindowMs?: number;
+  /**
+   * Serve the Mercure subscriptions API and publish each subscription's start and end as a private update
+   * on `/.well-known/mercure/subscriptions/{topic}/{subscriber}` (presence). @defaultValue false
+   */
+  subscriptionsApi?: boolean;
+  /** Structured logs (`pino`); tokens never appear in them. @defaultValue a silent logger */
+  logger?: Logger;
 }
 
 /** Every option with its default resolved. */
-export interface ResolvedHubOptions extends Required<Omit<HubOptions, 'log' | 'publisherKey' | 'subscriberKey'>> {
+export interface ResolvedHubOptions
+  extends Required<Omit<HubOptions, 'log' | 'publisherKey' | 'subscriberKey' | 'logger'>> {
   readonly publisherKey: JwtKeyOptions | undefined;
   readonly subscriberKey: JwtKeyOptions | undefined;
 }
@@ -50,6 +65,10 @@ export const HUB_DEFAULTS = Object.freeze({
   maxIdLength: 1024,
   maxTopics: 256,
   homePage: true,
+  maxConnections: 15_000,
+  maxConnectionsPerIp: 0,
+  drainWindowMs: 10_000,
+  subscriptionsApi: false,
 });
 
 export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
@@ -63,14 +82,26 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxIdLength: options.maxIdLength ?? HUB_DEFAULTS.maxIdLength,
     maxTopics: options.maxTopics ?? HUB_DEFAULTS.maxTopics,
     homePage: options.homePage ?? HUB_DEFAULTS.homePage,
+    maxConnections: options.maxConnections ?? HUB_DEFAULTS.maxConnections,
+    maxConnectionsPerIp: options.maxConnectionsPerIp ?? HUB_DEFAULTS.maxConnectionsPerIp,
+    drainWindowMs: options.drainWindowMs ?? HUB_DEFAULTS.drainWindowMs,
+    subscriptionsApi: options.subscriptionsApi ?? HUB_DEFAULTS.subscriptionsApi,
     publisherKey: options.publisherKey,
     subscriberKey: options.subscriberKey ?? options.publisherKey,
   };
-  for (const name of ['maxPublishBytes', 'maxBufferedBytes', 'maxReplay', 'maxIdLength', 'maxTopics'] as const) {
+  for (const name of [
+    'maxPublishBytes',
+    'maxBufferedBytes',
+    'maxReplay',
+    'maxIdLength',
+    'maxTopics',
+    'maxConnections',
+  ] as const) {
     positiveInteger(name, resolved[name]);
   }
-  if (!Number.isSafeInteger(resolved.heartbeatMs) || resolved.heartbeatMs < 0) {
-    throw invalid('heartbeatMs must be a non-negative integer (0 turns heartbeats off)');
+  for (const name of ['heartbeatMs', 'maxConnectionsPerIp', 'drainWindowMs'] as const) {
+    if (!Number.isSafeInteger(resolved[name]) || resolved[name] < 0)
+      throw invalid(`${name} must be a non-negative integer`);
   }
   for (const origin of resolved.corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin))

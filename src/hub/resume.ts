@@ -85,6 +85,9 @@ export async function resume(
       replayed++;
     }
     if (page.length < PAGE_SIZE) break;
+    // Let the page leave before reading the next: the stream flushes once per turn, and a long replay
+    // must reach the network in pages, not pile up in memory.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   subscriber.goLive();
   return replayed;

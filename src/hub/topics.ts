@@ -1,11 +1,15 @@
 /**
  * Topic selectors (Mercure): `*` matches every topic, a string without `{` matches itself exactly, and
- * anything else is an RFC 6570 URI template matched with `uri-template-matcher` (strict: `{id}` never
- * spans a `/`). Templates are compiled once and each (selector, topic) answer is cached, so a publish
+ * anything else is an RFC 6570 URI template matched with `uri-template-router` (strict: `{id}` never
+ * spans a `/`, and `{/a}{/b}` matches with or without either segment, as Mercure's subscription
+ * selectors need). Templates are compiled once and each (selector, topic) answer is cached, so a publish
  * costs one map lookup per distinct template, not one template evaluation per subscriber.
  * @module
  */
-import { UriTemplateMatcher } from 'uri-template-matcher';
+import uriTemplateRouter from 'uri-template-router';
+
+const { Router } = uriTemplateRouter;
+type CompiledTemplate = InstanceType<typeof Router>;
 
 /** The selector that matches every topic. */
 export const ANY_TOPIC = '*';
@@ -35,14 +39,14 @@ export interface TopicMatcher {
 
 export function createTopicMatcher(options: TopicMatcherOptions = {}): TopicMatcher {
   const answers = new BoundedMap<string, boolean>(options.cacheSize ?? 100_000);
-  const templates = new BoundedMap<string, UriTemplateMatcher | null>(options.templateCacheSize ?? 10_000);
+  const templates = new BoundedMap<string, CompiledTemplate | null>(options.templateCacheSize ?? 10_000);
 
-  function compile(selector: string): UriTemplateMatcher | null {
+  function compile(selector: string): CompiledTemplate | null {
     let compiled = templates.get(selector);
     if (compiled !== undefined) return compiled;
     try {
-      compiled = new UriTemplateMatcher();
-      compiled.add(selector);
+      compiled = new Router();
+      compiled.addTemplate(selector, {}, selector);
     } catch {
       // An invalid template is not an error for the subscriber: it simply matches nothing but itself.
       compiled = null;
@@ -57,7 +61,7 @@ export function createTopicMatcher(options: TopicMatcherOptions = {}): TopicMatc
     const key = `${selector}\u0000${topic}`;
     const known = answers.get(key);
     if (known !== undefined) return known;
-    const answer = compile(selector)?.match(topic) != null;
+    const answer = compile(selector)?.resolveURI(topic) != null;
     answers.set(key, answer);
     return answer;
   }

@@ -1,8 +1,25 @@
 /**
- * `hotline/server` — long-lived SSE responses and fan-out channels for node:http, Express, Fastify,
- * Hono and Web `Response` runtimes.
+ * `hotline/server` — long-lived SSE responses and fan-out channels for node:http, node:http2, Express,
+ * Fastify, Hono and Web `Response` runtimes.
  * @module
  */
 
 export type { EventFields } from '../protocol/index.js';
 export { encodeEvent, formatComment, formatEvent } from '../protocol/index.js';
+export { createSession } from './adapters/node.js';
+export type { SseResponseOptions } from './adapters/web.js';
+export { sseResponse } from './adapters/web.js';
+export type { Channel, ChannelOptions, SubscribeOptions } from './channel.js';
+export { createChannel } from './channel.js';
+export { CHANNEL_DEFAULTS, SESSION_DEFAULTS } from './defaults.js';
+export { activeHeartbeatTimers } from './heartbeat.js';
+export { openSessionCount } from './session.js';
+export type {
+  BackpressurePolicy,
+  ChannelMessage,
+  CloseReason,
+  SendFields,
+  Session,
+  SessionOptions,
+  Sink,
+} from './types.js';

@@ -28,6 +28,14 @@ describe('topic selectors', () => {
     assert.ok(matcher.matches('/users/{id}/inbox', '/users/42/inbox'));
   });
 
+  test('optional path segments match with or without them, as subscription selectors need', () => {
+    const selector = '/.well-known/mercure/subscriptions{/topic}{/subscriber}';
+    assert.ok(matcher.matches(selector, '/.well-known/mercure/subscriptions'));
+    assert.ok(matcher.matches(selector, '/.well-known/mercure/subscriptions/%2Fa'));
+    assert.ok(matcher.matches(selector, '/.well-known/mercure/subscriptions/%2Fa/urn%3Ab'));
+    assert.ok(!matcher.matches(selector, '/.well-known/mercure/subscriptions/a/b/c'));
+  });
+
   test('an invalid template matches nothing but itself and never throws', () => {
     assert.ok(!matcher.matches('/books/{id', '/books/1'));
     assert.ok(matcher.matches('/books/{id', '/books/{id'));

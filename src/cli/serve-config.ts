@@ -1,0 +1,69 @@
+/**
+ * The configuration of `hotline serve`, validated in one place with a zod schema. Values come from flags,
+ * then `HOTLINE_…` environment variables, then a JSON config file (`--config`), then defaults; the schema
+ * coerces and checks them all the same way, and the first problem found is reported by option name.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { UsageError } from './args.js';
+
+const nonNegativeInteger = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const positiveInteger = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
+export const serveConfigSchema = z
+  .object({
+    port: z.coerce.number().int().min(0).max(65_535),
+    host: z.string().min(1),
+    'data-dir': z.string().min(1),
+    log: z.string().min(1).optional(),
+    'jwt-secret': z.string().min(1).optional(),
+    'publisher-jwt-secret': z.string().min(1).optional(),
+    'subscriber-jwt-secret': z.string().min(1).optional(),
+    'jwt-public-key': z.string().min(1).optional(),
+    'jwt-algorithm': z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']),
+    'jwks-url': z.url().optional(),
+    'allow-anonymous': flag.optional(),
+    'cors-origin': z
+      .array(
+        z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/]+$/, 'must be an origin like https://app.example')]),
+      )
+      .default([]),
+    'history-max-events': nonNegativeInteger,
+    'history-max-age-seconds': nonNegativeInteger,
+    'max-publish-bytes': positiveInteger,
+    'heartbeat-ms': nonNegativeInteger,
+    'max-connections': positiveInteger,
+    'max-connections-per-ip': nonNegativeInteger,
+    'drain-window-ms': nonNegativeInteger,
+    'subscriptions-api': flag.optional(),
+    'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    dev: flag.optional(),
+  })
+  .strict();
+
+export type ServeConfig = z.infer<typeof serveConfigSchema>;
+
+/** Validates merged option values; a problem becomes a {@link UsageError} naming the option. */
+export function validateServeConfig(values: Record<string, unknown>): ServeConfig {
+  const result = serveConfigSchema.safeParse(values);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = issue.path.length > 0 ? `--${String(issue.path[0])}` : 'configuration';
+  throw new UsageError(`${name}: ${issue.message}`);
+}
+
+/** Reads a JSON config file whose keys are the long option names (`{ "port": 8080, "cors-origin": [...] }`). */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--config ${path}: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`--config ${path}: the file must hold a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}

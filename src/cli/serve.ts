@@ -1,0 +1,267 @@
+/**
+ * `hotline serve` — runs the hub. `--dev` (what `npm start` uses) keeps a development secret in the data
+ * directory, allows anonymous subscribers and prints ready-to-use tokens.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { HotlineError } from '../errors.js';
+import type { JwtKeyOptions } from '../hub/auth.js';
+import { createHub } from '../hub/hub.js';
+import { openLog } from '../hub/log/open-log.js';
+import type { HubOptions } from '../hub/options.js';
+import { helpText, type OptionTable, parseOptions, UsageError } from './args.js';
+import { readConfigFile, type ServeConfig, validateServeConfig } from './serve-config.js';
+import { mintToken } from './token.js';
+
+const OPTIONS: OptionTable = {
+  config: {
+    type: 'string',
+    description: 'JSON file of options (keys are the long option names)',
+    env: 'HOTLINE_CONFIG',
+    valueName: 'file',
+  },
+  port: { type: 'string', short: 'p', description: 'Port to listen on', env: 'HOTLINE_PORT', default: '3000' },
+  host: { type: 'string', description: 'Address to bind', env: 'HOTLINE_HOST', default: '127.0.0.1' },
+  'data-dir': {
+    type: 'string',
+    description: 'Directory for the SQLite log and the dev secret',
+    env: 'HOTLINE_DATA_DIR',
+    default: './data',
+    valueName: 'dir',
+  },
+  log: {
+    type: 'string',
+    description: 'Event log: sqlite:<path>, memory, redis://…, nats://… (default: sqlite in --data-dir)',
+    env: 'HOTLINE_LOG',
+    valueName: 'url',
+  },
+  'jwt-secret': {
+    type: 'string',
+    description: 'HMAC secret for publisher and subscriber tokens',
+    env: 'HOTLINE_JWT_SECRET',
+    valueName: 'secret',
+  },
+  'publisher-jwt-secret': {
+    type: 'string',
+    description: 'HMAC secret for publisher tokens only',
+    env: 'HOTLINE_PUBLISHER_JWT_SECRET',
+    valueName: 'secret',
+  },
+  'subscriber-jwt-secret': {
+    type: 'string',
+    description: 'HMAC secret for subscriber tokens only',
+    env: 'HOTLINE_SUBSCRIBER_JWT_SECRET',
+    valueName: 'secret',
+  },
+  'jwt-public-key': {
+    type: 'string',
+    description: 'PEM file (SPKI or certificate) to verify tokens with',
+    env: 'HOTLINE_JWT_PUBLIC_KEY',
+    valueName: 'file',
+  },
+  'jwt-algorithm': {
+    type: 'string',
+    description: 'Algorithm of --jwt-public-key (RS256, ES256, EdDSA, …)',
+    env: 'HOTLINE_JWT_ALGORITHM',
+    default: 'RS256',
+    valueName: 'alg',
+  },
+  'jwks-url': {
+    type: 'string',
+    description: 'JWKS URL to verify tokens with',
+    env: 'HOTLINE_JWKS_URL',
+    valueName: 'url',
+  },
+  'allow-anonymous': {
+    type: 'boolean',
+    description: 'Let subscribers without a token receive public updates',
+    env: 'HOTLINE_ALLOW_ANONYMOUS',
+  },
+  'cors-origin': {
+    type: 'string',
+    multiple: true,
+    description: 'Origin allowed by CORS ("*" for any)',
+    env: 'HOTLINE_CORS_ORIGINS',
+    valueName: 'origin',
+  },
+  'history-max-events': {
+    type: 'string',
+    description: 'Updates kept for resume; 0 for no limit',
+    env: 'HOTLINE_HISTORY_MAX_EVENTS',
+    default: '10000',
+    valueName: 'n',
+  },
+  'history-max-age-seconds': {
+    type: 'string',
+    description: 'Drop history older than this; 0 for no limit',
+    env: 'HOTLINE_HISTORY_MAX_AGE_SECONDS',
+    default: '0',
+    valueName: 's',
+  },
+  'max-publish-bytes': {
+    type: 'string',
+    description: 'Largest publish body',
+    env: 'HOTLINE_MAX_PUBLISH_BYTES',
+    default: '1048576',
+    valueName: 'bytes',
+  },
+  'heartbeat-ms': {
+    type: 'string',
+    description: 'Heartbeat comment period; 0 for none',
+    env: 'HOTLINE_HEARTBEAT_MS',
+    default: '15000',
+    valueName: 'ms',
+  },
+  'max-connections': {
+    type: 'string',
+    description: 'Most subscribers on this node (then 503)',
+    env: 'HOTLINE_MAX_CONNECTIONS',
+    default: '15000',
+    valueName: 'n',
+  },
+  'max-connections-per-ip': {
+    type: 'string',
+    description: 'Most subscribers per client IP (then 429); 0 for no limit',
+    env: 'HOTLINE_MAX_CONNECTIONS_PER_IP',
+    default: '0',
+    valueName: 'n',
+  },
+  'drain-window-ms': {
+    type: 'string',
+    description: 'On SIGTERM, spread stream closes over this long',
+    env: 'HOTLINE_DRAIN_WINDOW_MS',
+    default: '10000',
+    valueName: 'ms',
+  },
+  'subscriptions-api': {
+    type: 'boolean',
+    description: 'Serve the subscriptions API and publish presence updates',
+    env: 'HOTLINE_SUBSCRIPTIONS_API',
+  },
+  'log-level': {
+    type: 'string',
+    description: 'fatal, error, warn, info, debug, trace or silent',
+    env: 'HOTLINE_LOG_LEVEL',
+    default: 'info',
+    valueName: 'level',
+  },
+  dev: {
+    type: 'boolean',
+    description: 'Development mode: stored dev secret, anonymous subscribers, printed tokens',
+    env: 'HOTLINE_DEV',
+  },
+};
+
+export const serveCommand = {
+  summary: 'Run the hub (Mercure protocol at /.well-known/mercure)',
+  async run(args: string[]): Promise<number> {
+    const values = parseOptions(args, OPTIONS, process.env, readConfigFile);
+    if (values.help === true) {
+      console.log(helpText('hotline serve [options]', this.summary, OPTIONS));
+      return 0;
+    }
+    const { config: _configFile, ...rest } = values;
+    const config = validateServeConfig(rest);
+    const dataDir = config['data-dir'];
+    const dev = config.dev === true;
+    const keys = await readKeys(config, dev ? devSecret(dataDir) : undefined);
+    const logger = pino({ level: config['log-level'] }, pino.destination(2));
+    const log = await openLog(config.log ?? `sqlite:${join(dataDir, 'hotline.db')}`, {
+      maxEvents: config['history-max-events'],
+      maxAgeMs: config['history-max-age-seconds'] * 1000,
+    });
+    const options: HubOptions = {
+      log,
+      logger,
+      allowAnonymous: config['allow-anonymous'] === true || dev,
+      corsOrigins: config['cors-origin'],
+      maxPublishBytes: config['max-publish-bytes'],
+      heartbeatMs: config['heartbeat-ms'],
+      maxConnections: config['max-connections'],
+      maxConnectionsPerIp: config['max-connections-per-ip'],
+      drainWindowMs: config['drain-window-ms'],
+      subscriptionsApi: config['subscriptions-api'] === true,
+      ...keys,
+    };
+    const hub = await createHub(options);
+    const address = await hub.listen(config.port, config.host);
+    const origin = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    console.log(`hotline hub listening on ${origin}/.well-known/mercure (log: ${log.kind})`);
+    if (dev && keys.publisherKey !== undefined && 'secret' in keys.publisherKey) {
+      await printDevTokens(keys.publisherKey.secret, origin, dataDir);
+    }
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    // Graceful drain, bounded: past the window plus a margin, close whatever is left and exit anyway.
+    const deadline = setTimeout(() => void hub.close(), config['drain-window-ms'] + 5_000);
+    deadline.unref();
+    await hub.drain();
+    clearTimeout(deadline);
+    await log.close();
+    logger.info('stopped');
+    return 0;
+  },
+};
+
+async function readKeys(
+  config: ServeConfig,
+  devSecretValue: string | undefined,
+): Promise<Pick<HubOptions, 'publisherKey' | 'subscriberKey'>> {
+  const shared = config['jwt-secret'] ?? devSecretValue;
+  const publisherSecret = config['publisher-jwt-secret'] ?? shared;
+  const subscriberSecret = config['subscriber-jwt-secret'] ?? shared;
+  let asymmetric: JwtKeyOptions | undefined;
+  if (config['jwt-public-key'] !== undefined) {
+    let pem: string;
+    try {
+      pem = readFileSync(config['jwt-public-key'], 'utf8');
+    } catch (error) {
+      throw new UsageError(`--jwt-public-key: ${(error as Error).message}`);
+    }
+    asymmetric = { publicKey: pem, algorithm: config['jwt-algorithm'] };
+  } else if (config['jwks-url'] !== undefined) {
+    asymmetric = { jwksUrl: config['jwks-url'] };
+  }
+  const publisherKey = asymmetric ?? (publisherSecret === undefined ? undefined : { secret: publisherSecret });
+  const subscriberKey = asymmetric ?? (subscriberSecret === undefined ? undefined : { secret: subscriberSecret });
+  return { ...(publisherKey ? { publisherKey } : {}), ...(subscriberKey ? { subscriberKey } : {}) };
+}
+
+/** A random secret kept in the data directory, so dev tokens survive restarts of the hub. */
+function devSecret(dataDir: string): string {
+  const file = join(dataDir, 'dev-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+async function printDevTokens(secret: string, origin: string, dataDir: string): Promise<void> {
+  const publisher = await mintToken({ secret, publish: ['*'], subscribe: ['*'], ttlSeconds: 0 });
+  const subscriber = await mintToken({ secret, subscribe: ['*'], ttlSeconds: 0 });
+  console.log(
+    [
+      '',
+      'DEVELOPMENT MODE — do not expose this hub. Anonymous subscribers are allowed.',
+      `  dev secret (in ${join(dataDir, 'dev-secret')}): ${secret}`,
+      `  publisher token:  ${publisher}`,
+      `  subscriber token: ${subscriber}`,
+      '',
+      'Try it:',
+      `  curl -N '${origin}/.well-known/mercure?topic=*'`,
+      `  curl -d topic=/hello -d data=world -H 'Authorization: Bearer ${publisher}' ${origin}/.well-known/mercure`,
+      '',
+    ].join('\n'),
+  );
+}
+
+export function invalidOptions(error: unknown): boolean {
+  return error instanceof UsageError || (error instanceof HotlineError && error.code === 'HOTLINE_HUB_INVALID_OPTIONS');
+}

@@ -1,0 +1,350 @@
+/**
+ * `createHub`: wiring and lifecycle only. Publishing stores an update in the event log; a follower of
+ * the log fans every stored update out to the subscribers of this node — so a single node and a cluster
+ * sharing one log deliver in exactly the same way, in the log's one order.
+ * @module
+ */
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { HotlineError } from '../errors.js';
+import { encodeEvent } from '../protocol/index.js';
+import { createTokenVerifier } from './auth.js';
+import { ConnectionLimits } from './connection-limits.js';
+import { createCors } from './cors.js';
+import { sendHomePage } from './home-page.js';
+import { HttpError, sendError } from './http-errors.js';
+import type { EventLog, LogFollower } from './log/event-log.js';
+import { createMemoryLog } from './log/memory.js';
+import { createHubMetrics } from './metrics.js';
+import { type HubOptions, resolveHubOptions } from './options.js';
+import { type PublishInput, toNewUpdate } from './publish-input.js';
+import { encodeUpdate } from './resume.js';
+import { handleHealth, handleMetrics, handleReady } from './routes/health.js';
+import { handlePublish } from './routes/publish.js';
+import { handleSubscribe } from './routes/subscribe.js';
+import { handleSubscriptions, SUBSCRIPTIONS_PATH, subscriptionResources } from './routes/subscriptions.js';
+import type { Subscriber } from './subscriber.js';
+import { SubscriberIndex } from './subscriber-index.js';
+import { createTopicMatcher } from './topics.js';
+import type { NewUpdate, StoredUpdate } from './update.js';
+
+/** The path of the Mercure endpoint. */
+export const HUB_PATH = '/.well-known/mercure';
+
+/** Options of {@link Hub.drain}. */
+export interface DrainOptions {
+  /** Spread the closing of streams over this long, in ms. @defaultValue the hub's `drainWindowMs` */
+  windowMs?: number;
+}
+
+/** What {@link Hub.stats} reports. */
+export interface HubStats {
+  readonly subscribers: number;
+  /** Each distinct topic selector with how many subscribers of this node use it, most used first. */
+  readonly selectors: { selector: string; subscribers: number }[];
+  /** Updates stored through this node since it started. */
+  readonly published: number;
+  /** Updates written to subscribers of this node since it started (live and replayed). */
+  readonly deliveries: number;
+}
+
+/** A running hub, from {@link createHub}. */
+export interface Hub {
+  /** The request handler, to mount in an existing node:http, Express or Fastify (raw) server. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Starts an HTTP server for the hub. @defaultValue port 3000, host 127.0.0.1 */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Publishes from inside the process, with the same validation as HTTP publishes (no token needed). */
+  publish(input: PublishInput): Promise<StoredUpdate>;
+  /**
+   * Graceful shutdown: stop accepting, mark not ready, tell each subscriber to come back after a jittered
+   * delay and close the streams spread over the window (no thundering herd), then close.
+   */
+  drain(options?: DrainOptions): Promise<void>;
+  /** Closes every stream, the server and the follower at once; closes the log if the hub created it. */
+  close(): Promise<void>;
+  /** Subscribers connected to this node. */
+  readonly subscriberCount: number;
+  /** The event log behind the hub. */
+  readonly log: EventLog;
+  /** A snapshot of this node's activity, for dashboards. */
+  stats(): HubStats;
+  /** The hub's Prometheus registry, as served at `/metrics`. */
+  readonly metrics: ReturnType<typeof createHubMetrics>['registry'];
+}
+
+export async function createHub(options: HubOptions = {}): Promise<Hub> {
+  const config = resolveHubOptions(options);
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const ownsLog = options.log === undefined;
+  const log = options.log ?? createMemoryLog();
+  const publisherVerifier =
+    config.publisherKey === undefined ? undefined : await createTokenVerifier(config.publisherKey);
+  const subscriberVerifier =
+    config.subscriberKey === undefined
+      ? undefined
+      : config.subscriberKey === config.publisherKey
+        ? publisherVerifier
+        : await createTokenVerifier(config.subscriberKey);
+  const matcher = createTopicMatcher();
+  const index = new SubscriberIndex(matcher);
+  const cors = createCors(config.corsOrigins);
+  const metrics = createHubMetrics(log);
+  const limits = { maxIdLength: config.maxIdLength, maxTopics: config.maxTopics };
+  const connections = new ConnectionLimits(config.maxConnections, config.maxConnectionsPerIp);
+  let draining = false;
+  let published = 0;
+  let deliveries = 0;
+
+  function dispatch(update: StoredUpdate): void {
+    if (index.size === 0) return;
+    // Serialize once: every recipient gets the same bytes.
+    const frame = encodeUpdate(update);
+    let recipients = 0;
+    index.forEachRecipient(update, (subscriber) => {
+      subscriber.deliver(update.position, frame);
+      recipients++;
+    });
+    if (recipients === 0) return;
+    metrics.deliveries.inc(recipients);
+    deliveries += recipients;
+    metrics.bytesWritten.inc(recipients * frame.byteLength);
+    metrics.publishToWrite.observe(Math.max(0, Date.now() - update.publishedAt) / 1000);
+  }
+
+  const follower: LogFollower = log.follow(await log.head(), dispatch);
+
+  async function store(update: NewUpdate): Promise<StoredUpdate> {
+    let stored: StoredUpdate;
+    try {
+      stored = await log.append(update);
+    } catch (cause) {
+      logger.error({ err: cause, log: log.kind }, 'event log append failed');
+      throw new HttpError(503, 'HOTLINE_HUB_STORAGE_UNAVAILABLE', 'the update could not be stored; retry later', {
+        cause,
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    metrics.published.inc();
+    published++;
+    logger.debug(
+      { id: stored.id, topics: stored.topics, private: stored.private, bytes: stored.data.length },
+      'published',
+    );
+    return stored;
+  }
+
+  const subscribeContext = {
+    verifier: subscriberVerifier,
+    allowAnonymous: config.allowAnonymous,
+    log,
+    index,
+    matcher,
+    connections,
+    maxTopics: config.maxTopics,
+    maxReplay: config.maxReplay,
+    heartbeatMs: config.heartbeatMs,
+    maxBufferedBytes: config.maxBufferedBytes,
+    onSubscribe(subscriber: Subscriber) {
+      announce(subscriber, true);
+      metrics.subscriptions.inc();
+      metrics.subscribers.set(index.size);
+      logger.debug({ subscriber: subscriber.id, topics: subscriber.selectors }, 'subscribed');
+    },
+    onUnsubscribe(subscriber: Subscriber, slowConsumer: boolean) {
+      announce(subscriber, false);
+      metrics.disconnects.inc();
+      if (slowConsumer) metrics.slowConsumerDisconnects.inc();
+      metrics.subscribers.set(index.size);
+      logger.debug({ subscriber: subscriber.id, slowConsumer }, 'unsubscribed');
+    },
+    onReplay(count: number) {
+      metrics.deliveries.inc(count);
+      deliveries += count;
+    },
+  };
+
+  /** Presence (Mercure): each subscription's start and end as a private update, stored like any other. */
+  function announce(subscriber: Subscriber, active: boolean): void {
+    if (!config.subscriptionsApi) return;
+    for (const resource of subscriptionResources(subscriber, active)) {
+      const update: NewUpdate = {
+        id: `urn:uuid:${randomUUID()}`,
+        topics: [resource.id],
+        data: JSON.stringify({ '@context': 'https://mercure.rocks/', ...resource }),
+        private: true,
+        type: undefined,
+        retry: undefined,
+        publishedAt: Date.now(),
+      };
+      log.append(update).catch((error: unknown) => logger.warn({ err: error }, 'presence update not stored'));
+    }
+  }
+  const subscriptionsContext = { verifier: subscriberVerifier, index, matcher, log };
+  const publishContext = {
+    verifier: publisherVerifier,
+    matcher,
+    limits,
+    maxPublishBytes: config.maxPublishBytes,
+    store,
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://hub.invalid');
+    if (url.pathname === HUB_PATH) {
+      const corsHeaders = cors.headersFor(req);
+      switch (req.method) {
+        case 'GET':
+          if (draining)
+            throw new HttpError(503, 'HOTLINE_HUB_UNAVAILABLE', 'the hub is draining', {
+              headers: { 'Retry-After': '1' },
+            });
+          return handleSubscribe(req, res, url, subscribeContext, corsHeaders);
+        case 'POST':
+          return handlePublish(req, res, url, publishContext, corsHeaders);
+        case 'OPTIONS':
+          return cors.preflight(req, res);
+        default:
+          throw new HttpError(405, 'HOTLINE_HUB_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {
+            headers: { Allow: 'GET, POST, OPTIONS', ...corsHeaders },
+          });
+      }
+    }
+    if (
+      config.subscriptionsApi &&
+      (url.pathname === SUBSCRIPTIONS_PATH || url.pathname.startsWith(`${SUBSCRIPTIONS_PATH}/`))
+    ) {
+      if (req.method !== 'GET') {
+        throw new HttpError(405, 'HOTLINE_HUB_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {
+          headers: { Allow: 'GET' },
+        });
+      }
+      return handleSubscriptions(req, res, url, subscriptionsContext);
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      switch (url.pathname) {
+        case '/healthz':
+          return handleHealth(res);
+        case '/readyz':
+          return handleReady(res, log, draining);
+        case '/metrics':
+          return handleMetrics(res, metrics.registry);
+        case '/':
+          if (config.homePage) return sendHomePage(res, index.size);
+      }
+    }
+    throw new HttpError(404, 'HOTLINE_HUB_NOT_FOUND', `nothing at ${url.pathname}; the hub is at ${HUB_PATH}`);
+  }
+
+  function handler(req: IncomingMessage, res: ServerResponse): void {
+    route(req, res).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        metrics.rejectedRequests.inc({ status: String(error.status) });
+        if (error.status !== 404)
+          logger.warn(
+            { status: error.status, code: error.code, reason: error.message, method: req.method },
+            'request rejected',
+          );
+        sendError(req, res, error);
+        if (error.status === 413) req.resume();
+        return;
+      }
+      // Never show an internal message to a client; the details go to the operator's log.
+      logger.error({ err: error, method: req.method, path: req.url?.split('?')[0] }, 'internal error');
+      metrics.rejectedRequests.inc({ status: '500' });
+      sendError(req, res, new HttpError(500, 'HOTLINE_HUB_INTERNAL', 'internal error'));
+    });
+  }
+
+  let server: Server | undefined;
+  let closed = false;
+
+  async function shutdown(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    draining = true;
+    follower.close();
+    for (const subscriber of [...index.subscribers()]) subscriber.stream.close();
+    if (server !== undefined) {
+      const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
+      server.closeAllConnections();
+      await closing;
+    }
+    if (ownsLog) await log.close();
+  }
+
+  return {
+    handler,
+    get subscriberCount() {
+      return index.size;
+    },
+    log,
+    metrics: metrics.registry,
+    stats() {
+      const counts = new Map<string, number>();
+      for (const subscriber of index.subscribers()) {
+        for (const selector of subscriber.selectors) counts.set(selector, (counts.get(selector) ?? 0) + 1);
+      }
+      return {
+        subscribers: index.size,
+        selectors: [...counts]
+          .map(([selector, subscribers]) => ({ selector, subscribers }))
+          .sort((a, b) => b.subscribers - a.subscribers),
+        published,
+        deliveries,
+      };
+    },
+    async listen(port = 3000, host = '127.0.0.1') {
+      if (server !== undefined) throw new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', 'the hub is already listening');
+      // Slowloris-safe: headers must arrive within 10 s and a publish body within 60 s; a stream, once its
+      // request is in, is not bounded by these.
+      const created = createServer(
+        { requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+        handler,
+      );
+      server = created;
+      await new Promise<void>((resolve, reject) => {
+        created.once('error', reject);
+        created.listen(port, host, () => {
+          created.off('error', reject);
+          resolve();
+        });
+      });
+      return created.address() as AddressInfo;
+    },
+    async publish(input) {
+      return store(toNewUpdate(input, limits));
+    },
+    async drain(drainOptions = {}) {
+      if (closed) return;
+      // Keep listening while draining: /readyz answers 503 so load balancers stop sending subscribers
+      // here, new subscriptions get 503 + Retry-After, and publishes are still stored.
+      draining = true;
+      const windowMs = drainOptions.windowMs ?? config.drainWindowMs;
+      const subscribers = [...index.subscribers()];
+      logger.info({ subscribers: subscribers.length, windowMs }, 'draining');
+      await Promise.all(
+        subscribers.map(
+          (subscriber) =>
+            new Promise<void>((resolve) => {
+              // Each stream closes at its own moment in the window and asks its client to wait a random
+              // extra second before reconnecting, so the fleet comes back spread out, not all at once.
+              setTimeout(
+                () => {
+                  subscriber.stream.writeFrame(encodeEvent({ retry: 500 + Math.floor(Math.random() * 1000) }));
+                  subscriber.stream.close();
+                  resolve();
+                },
+                Math.floor(Math.random() * windowMs),
+              );
+            }),
+        ),
+      );
+      await shutdown();
+    },
+    close: shutdown,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * `GET /.well-known/mercure?topic=…`: authorize, open the stream, resume, go live.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createSession } from '../../server/index.js';
+import { findToken, type MercureClaims, type TokenVerifier } from '../auth.js';
+import type { ConnectionLimits } from '../connection-limits.js';
+import { HttpError } from '../http-errors.js';
+import type { EventLog } from '../log/event-log.js';
+import { EARLIEST, resume } from '../resume.js';
+import { Subscriber } from '../subscriber.js';
+import type { SubscriberIndex } from '../subscriber-index.js';
+import type { TopicMatcher } from '../topics.js';
+
+export interface SubscribeRouteContext {
+  readonly verifier: TokenVerifier | undefined;
+  readonly allowAnonymous: boolean;
+  readonly log: EventLog;
+  readonly index: SubscriberIndex;
+  readonly matcher: TopicMatcher;
+  readonly connections: ConnectionLimits;
+  readonly maxTopics: number;
+  readonly maxReplay: number;
+  readonly heartbeatMs: number;
+  readonly maxBufferedBytes: number;
+  readonly onSubscribe?: (subscriber: Subscriber) => void;
+  /** `slowConsumer`: the stream was closed because the client read slower than updates arrived. */
+  readonly onUnsubscribe?: (subscriber: Subscriber, slowConsumer: boolean) => void;
+  readonly onReplay?: (count: number) => void;
+}
+
+export async function handleSubscribe(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  context: SubscribeRouteContext,
+  extraHeaders: Record<string, string>,
+): Promise<void> {
+  const selectors = url.searchParams.getAll('topic');
+  if (selectors.length === 0)
+    throw new HttpError(400, 'HOTLINE_HUB_BAD_REQUEST', 'subscribe with at least one topic parameter');
+  if (selectors.length > context.maxTopics) {
+    throw new HttpError(400, 'HOTLINE_HUB_BAD_REQUEST', `at most ${context.maxTopics} topic parameters`);
+  }
+  const claims = await authorizeSubscriber(req, url, context);
+  const lastEventId = requestedLastEventId(req, url);
+  // Mercure reconciliation: tell the subscriber the newest id the hub knows, `earliest` for none.
+  const newest = await context.log.last();
+  const release = context.connections.admit(req.socket.remoteAddress ?? 'unknown');
+
+  const session = createSession(req, res, {
+    heartbeatMs: context.heartbeatMs,
+    maxBufferedBytes: context.maxBufferedBytes,
+    backpressure: 'close',
+    headers: { ...extraHeaders, 'Last-Event-ID': newest?.id ?? EARLIEST },
+  });
+  const subscriber = new Subscriber({
+    id: `urn:uuid:${randomUUID()}`,
+    selectors,
+    privateSelectors: claims?.subscribe ?? [],
+    payload: claims?.payload,
+    stream: session,
+  });
+  context.index.add(subscriber);
+  context.onSubscribe?.(subscriber);
+  session.on('close', () => {
+    release();
+    context.index.remove(subscriber);
+    context.onUnsubscribe?.(subscriber, session.closeReason === 'slow-consumer');
+  });
+  try {
+    context.onReplay?.(await resume(subscriber, lastEventId, context));
+  } catch {
+    // History could not be read: close so the client reconnects and resumes, rather than leave a gap.
+    session.close();
+  }
+}
+
+async function authorizeSubscriber(
+  req: IncomingMessage,
+  url: URL,
+  context: SubscribeRouteContext,
+): Promise<MercureClaims | undefined> {
+  const token = findToken(req.headers, url.searchParams);
+  if (token === undefined) {
+    if (context.allowAnonymous) return undefined;
+    throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'this hub requires a token to subscribe');
+  }
+  if (context.verifier === undefined)
+    throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'this hub has no subscriber key');
+  return context.verifier.verify(token);
+}
+
+/** `Last-Event-ID` header first, then the `lastEventID` query parameter browsers can set (Mercure). */
+function requestedLastEventId(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers['last-event-id'];
+  if (typeof header === 'string' && header !== '') return header;
+  for (const name of ['lastEventID', 'Last-Event-ID', 'lastEventId']) {
+    const value = url.searchParams.get(name);
+    if (value !== null && value !== '') return value;
+  }
+  return undefined;
+}

@@ -1,0 +1,106 @@
+/**
+ * The Mercure subscriptions API: who is subscribed to what on this node, as JSON-LD, at
+ * `/.well-known/mercure/subscriptions[/{topic}[/{subscriber}]]`. A request is answered only when the
+ * token's `mercure.subscribe` selectors match the requested URL, and every listed subscription must match
+ * them too — the API never reveals a subscription the token could not receive the events of.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { findToken, type TokenVerifier } from '../auth.js';
+import { HttpError } from '../http-errors.js';
+import type { EventLog } from '../log/event-log.js';
+import { EARLIEST } from '../resume.js';
+import type { Subscriber } from '../subscriber.js';
+import type { SubscriberIndex } from '../subscriber-index.js';
+import type { TopicMatcher } from '../topics.js';
+
+export const SUBSCRIPTIONS_PATH = '/.well-known/mercure/subscriptions';
+
+/** One subscription: one topic selector of one subscriber. */
+export interface SubscriptionResource {
+  id: string;
+  type: 'Subscription';
+  topic: string;
+  subscriber: string;
+  active: boolean;
+  payload?: unknown;
+}
+
+/** The id (and presence topic) of a subscription, as Mercure builds it. */
+export function subscriptionId(selector: string, subscriberId: string): string {
+  return `${SUBSCRIPTIONS_PATH}/${encodeURIComponent(selector)}/${encodeURIComponent(subscriberId)}`;
+}
+
+export function subscriptionResources(subscriber: Subscriber, active: boolean): SubscriptionResource[] {
+  return subscriber.selectors.map((topic) => {
+    const resource: SubscriptionResource = {
+      id: subscriptionId(topic, subscriber.id),
+      type: 'Subscription',
+      topic,
+      subscriber: subscriber.id,
+      active,
+    };
+    if (subscriber.payload !== undefined) resource.payload = subscriber.payload;
+    return resource;
+  });
+}
+
+export interface SubscriptionsRouteContext {
+  readonly verifier: TokenVerifier | undefined;
+  readonly index: SubscriberIndex;
+  readonly matcher: TopicMatcher;
+  readonly log: EventLog;
+}
+
+export async function handleSubscriptions(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  context: SubscriptionsRouteContext,
+): Promise<void> {
+  const token = findToken(req.headers, url.searchParams);
+  if (token === undefined || context.verifier === undefined) {
+    throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the subscriptions API requires a subscriber token');
+  }
+  const claims = await context.verifier.verify(token);
+  const requested = url.pathname;
+  if (!context.matcher.matchesAny(claims.subscribe, [requested])) {
+    throw new HttpError(403, 'HOTLINE_HUB_FORBIDDEN', 'the token may not read these subscriptions');
+  }
+  const [topic, subscriberId] = requested
+    .slice(SUBSCRIPTIONS_PATH.length + 1)
+    .split('/')
+    .filter((part) => part !== '')
+    .map((part) => decodeURIComponent(part));
+  const visible: SubscriptionResource[] = [];
+  for (const subscriber of context.index.subscribers()) {
+    if (subscriberId !== undefined && subscriber.id !== subscriberId) continue;
+    for (const resource of subscriptionResources(subscriber, true)) {
+      if (topic !== undefined && resource.topic !== topic) continue;
+      if (context.matcher.matchesAny(claims.subscribe, [resource.id])) visible.push(resource);
+    }
+  }
+  const lastEventID = (await context.log.last())?.id ?? EARLIEST;
+  const body =
+    subscriberId !== undefined && topic !== undefined
+      ? single(visible[0], lastEventID)
+      : {
+          '@context': 'https://mercure.rocks/',
+          id: requested,
+          type: 'Subscriptions',
+          lastEventID,
+          subscriptions: visible,
+        };
+  const text = JSON.stringify(body);
+  res.writeHead(200, {
+    'Content-Type': 'application/ld+json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+function single(resource: SubscriptionResource | undefined, lastEventID: string) {
+  if (resource === undefined) throw new HttpError(404, 'HOTLINE_HUB_NOT_FOUND', 'no such subscription');
+  return { '@context': 'https://mercure.rocks/', ...resource, lastEventID };
+}

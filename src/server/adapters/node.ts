@@ -1,0 +1,56 @@
+/**
+ * node:http and node:http2 (compatibility API): `createSession(req, res)`. Express and Fastify hand over
+ * the same objects (`req`/`res`, `request.raw`/`reply.raw` after `reply.hijack()`).
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { SESSION_DEFAULTS } from '../defaults.js';
+import { eventStreamHeaders } from '../headers.js';
+import { readLastEventId } from '../last-event-id.js';
+import { SseSession } from '../session.js';
+import type { Session, SessionOptions, Sink } from '../types.js';
+
+type NodeRequest = IncomingMessage | Http2ServerRequest;
+type NodeResponse = ServerResponse | Http2ServerResponse;
+
+/** Starts an event stream on a node:http or node:http2 response; headers are sent at once. */
+export function createSession(req: NodeRequest, res: NodeResponse, options: SessionOptions = {}): Session {
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  const response = res as ServerResponse; // both response kinds share the members used below
+  response.writeHead(
+    options.status ?? SESSION_DEFAULTS.status,
+    eventStreamHeaders(req.httpVersionMajor, options.headers),
+  );
+  // Nagle would hold small event frames back for up to 40 ms; every frame here is a complete message.
+  req.socket?.setNoDelay?.(true);
+  const sink: Sink = {
+    write: (bytes) => response.write(bytes),
+    get bufferedBytes() {
+      return response.writableLength;
+    },
+    end: () => {
+      if (!response.writableEnded) response.end();
+    },
+  };
+  const session = new SseSession(sink, readLastEventId(req.headers['last-event-id'], query), options);
+  const onDrain = () => session.drained();
+  const onClose = () => {
+    cleanup();
+    session.disconnected('client');
+  };
+  const onError = () => {
+    cleanup();
+    session.disconnected('error');
+  };
+  const cleanup = () => {
+    response.off('drain', onDrain);
+    response.off('close', onClose);
+    response.off('error', onError);
+  };
+  response.on('drain', onDrain);
+  response.on('close', onClose);
+  response.on('error', onError);
+  session.on('close', cleanup);
+  return session;
+}

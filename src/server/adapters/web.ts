@@ -1,0 +1,70 @@
+/**
+ * Web-standard runtimes (Hono, Bun, Deno, workers): `sseResponse(request, options)` returns a `Response`
+ * whose body is the event stream. Backpressure follows the stream's queue: when it is full, the session
+ * waits for the consumer to pull.
+ * @module
+ */
+import { SESSION_DEFAULTS } from '../defaults.js';
+import { eventStreamHeaders } from '../headers.js';
+import { readLastEventId } from '../last-event-id.js';
+import { SseSession } from '../session.js';
+import type { Session, SessionOptions, Sink } from '../types.js';
+
+/** Options of {@link sseResponse}. */
+export interface SseResponseOptions extends SessionOptions {
+  /** Called once with the session, before the response is returned. */
+  onSession(session: Session): void;
+  /** HTTP version the runtime serves the response with; `Connection` is sent below 2. @defaultValue 1 */
+  httpVersionMajor?: number;
+}
+
+/** How many bytes the body stream may hold before the session waits for the consumer. */
+const STREAM_HIGH_WATER_MARK = 64 * 1024;
+
+export function sseResponse(request: Request, options: SseResponseOptions): Response {
+  let session: SseSession | undefined;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let ended = false;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      pull() {
+        session?.drained();
+      },
+      cancel() {
+        ended = true;
+        session?.disconnected('client');
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: STREAM_HIGH_WATER_MARK }),
+  );
+  const sink: Sink = {
+    write(bytes) {
+      if (ended) return true;
+      controller.enqueue(bytes);
+      return (controller.desiredSize ?? 0) > 0;
+    },
+    get bufferedBytes() {
+      return ended ? 0 : Math.max(0, STREAM_HIGH_WATER_MARK - (controller.desiredSize ?? 0));
+    },
+    end() {
+      if (ended) return;
+      ended = true;
+      controller.close();
+    },
+  };
+  session = new SseSession(
+    sink,
+    readLastEventId(request.headers.get('last-event-id'), new URL(request.url).searchParams),
+    options,
+  );
+  const opened = session;
+  request.signal?.addEventListener('abort', () => opened.disconnected('client'), { once: true });
+  options.onSession(opened);
+  return new Response(body, {
+    status: options.status ?? SESSION_DEFAULTS.status,
+    headers: eventStreamHeaders(options.httpVersionMajor ?? 1, options.headers),
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * Types of `hotline/server`.
+ * @module
+ */
+
+/** What to do when a subscriber reads slower than events arrive and passes `maxBufferedBytes`. */
+export type BackpressurePolicy = 'close' | 'drop-oldest';
+
+/** Why a session ended. */
+export type CloseReason = 'client' | 'server' | 'slow-consumer' | 'error';
+
+/** Options of a session. Every field has a default in {@link SESSION_DEFAULTS}. */
+export interface SessionOptions {
+  /** Heartbeat comment period in ms; `0` turns heartbeats off. @defaultValue 15000 */
+  heartbeatMs?: number;
+  /** When set, the first flush carries `retry: <retryMs>` (the client's reconnection delay). */
+  retryMs?: number;
+  /** Bytes a session may have queued (ours + the socket's) before the backpressure policy applies. @defaultValue 1 MiB */
+  maxBufferedBytes?: number;
+  /** `'close'`: end the stream so the client reconnects and resumes by id. `'drop-oldest'`: drop queued events and count them in `lost`. @defaultValue 'close' */
+  backpressure?: BackpressurePolicy;
+  /** Extra response headers (CORS, `Last-Event-ID`, …). */
+  headers?: Record<string, string>;
+  /** Response status. @defaultValue 200 */
+  status?: number;
+}
+
+/** Fields of one event besides its data. */
+export interface SendFields {
+  event?: string;
+  id?: string;
+  retry?: number;
+}
+
+/** One long-lived SSE response. */
+export interface Session {
+  /** Sends one event; `false` when the session is closed. Throws `TypeError` before writing anything for a bad `event`/`id`/`retry`. */
+  send(data: unknown, fields?: SendFields): boolean;
+  /** Sends a comment line (ignored by clients; keeps proxies from timing out). */
+  comment(text: string): boolean;
+  /** Sends pre-encoded bytes (e.g. from `encodeEvent`) as they are. */
+  writeFrame(frame: Uint8Array): boolean;
+  /** Ends the stream; idempotent. */
+  close(): void;
+  /** The id the client resumes from: the `Last-Event-ID` header, else the `lastEventId` query parameter. */
+  readonly lastEventId: string | undefined;
+  /** Aborted when the session ends, whatever the reason. */
+  readonly signal: AbortSignal;
+  /** Bytes queued and not yet taken by the network. */
+  readonly bufferedBytes: number;
+  readonly closed: boolean;
+  /** Why the session ended; `undefined` while open. */
+  readonly closeReason: CloseReason | undefined;
+  /** Events dropped by the `'drop-oldest'` policy. */
+  readonly lost: number;
+  on(event: 'close', listener: () => void): this;
+  off(event: 'close', listener: () => void): this;
+}
+
+/**
+ * Where a session's bytes go: the small surface each runtime adapter implements (node:http, HTTP/2,
+ * Web streams).
+ */
+export interface Sink {
+  /** Writes bytes; `false` means "stop until `onDrain` fires" (the bytes are taken all the same). */
+  write(bytes: Uint8Array): boolean;
+  /** Bytes the runtime holds and has not sent yet. */
+  readonly bufferedBytes: number;
+  /** Ends the response. */
+  end(): void;
+}
+
+/** What a channel filter sees of each broadcast. */
+export interface ChannelMessage<M> {
+  readonly data: unknown;
+  readonly event: string | undefined;
+  readonly id: string | undefined;
+  readonly meta: M | undefined;
+}

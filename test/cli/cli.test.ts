@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { jwtVerify } from 'jose';
+
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+
+function hotline(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, ...env } });
+}
+
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = hotline(args, env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c;
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Resolves with the first stdout line matching `pattern`. */
+function waitForLine(
+  child: ChildProcessWithoutNullStreams,
+  pattern: RegExp,
+  timeoutMs = 15_000,
+): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} in: ${buffer}`)), timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const match = buffer.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+  });
+}
+
+describe('the hotline CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-cli-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('help lists the commands', async () => {
+    const { code, stdout } = await run(['--help']);
+    assert.equal(code, 0);
+    for (const command of ['serve', 'publish', 'subscribe', 'token'])
+      assert.match(stdout, new RegExp(`\\n  ${command} `));
+  });
+
+  test('serve --help lists every option with its environment variable', async () => {
+    const { code, stdout } = await run(['serve', '--help']);
+    assert.equal(code, 0);
+    assert.match(stdout, /--port <value>.*HOTLINE_PORT/);
+    assert.match(stdout, /--jwt-secret <secret>.*HOTLINE_JWT_SECRET/);
+  });
+
+  for (const [name, args] of [
+    ['a port that is not a number', ['serve', '--port', 'abc']],
+    ['an unknown flag', ['serve', '--bogus']],
+    ['an unknown log backend', ['serve', '--log', 'bogus://x']],
+  ] as const) {
+    test(`serve exits with code 2 on ${name}, before listening`, async () => {
+      const { code, stderr } = await run([...args], { HOTLINE_DATA_DIR: dir });
+      assert.equal(code, 2);
+      assert.match(stderr, /hotline serve: /);
+    });
+  }
+
+  test('token mints a JWT the hub accepts', async () => {
+    const { code, stdout } = await run([
+      'token',
+      '--secret',
+      's3cret-s3cret-s3cret-s3cret-s3cret',
+      '--publish',
+      '*',
+      '--subscribe',
+      '/a',
+    ]);
+    assert.equal(code, 0);
+    const { payload } = await jwtVerify(stdout.trim(), new TextEncoder().encode('s3cret-s3cret-s3cret-s3cret-s3cret'));
+    assert.deepEqual(payload.mercure, { publish: ['*'], subscribe: ['/a'] });
+  });
+
+  test('serve, publish and subscribe work together, and subscribe resumes with --last-event-id', async () => {
+    const secret = 'cli-test-secret-cli-test-secret-0123';
+    const server = hotline(['serve', '--port', '0', '--data-dir', dir, '--jwt-secret', secret, '--allow-anonymous']);
+    try {
+      const [, url] = await waitForLine(server, /listening on (http:\/\/\S+\/\.well-known\/mercure)/);
+      const { stdout: publisherToken } = await run(['token', '--secret', secret, '--publish', '*']);
+      const env = { HOTLINE_URL: url!, HOTLINE_TOKEN: publisherToken.trim() };
+      const first = await run(['publish', '--topic', '/cli', '--data', 'one', '--id', 'cli-1'], env);
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(first.stdout.trim(), 'cli-1');
+      const second = await run(
+        ['publish', '--topic', '/cli', '--json', '{"n": 2}', '--type', 'count', '--id', 'cli-2'],
+        env,
+      );
+      assert.equal(second.code, 0, second.stderr);
+      const subscriber = hotline(['subscribe', '--topic', '/cli', '--last-event-id', 'cli-1'], { HOTLINE_URL: url! });
+      const [line] = await waitForLine(subscriber, /\{.*"cli-2".*\}/);
+      subscriber.kill();
+      assert.deepEqual(JSON.parse(line), { type: 'count', data: '{"n":2}', lastEventId: 'cli-2' });
+      const refused = await run(['publish', '--topic', '/cli', '--data', 'x'], { HOTLINE_URL: url! });
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /401/);
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+});

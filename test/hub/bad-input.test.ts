@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { publish, type RunningHub, startHub, subscribe, token } from '../fixtures/hub.js';
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A raw request, so bodies can hold bytes fetch would refuse to send. */
+function raw(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: Uint8Array | string,
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('hub: bad input gets a clear 4xx, never a crash or a partial update', () => {
+  let running: RunningHub;
+  let auth: Record<string, string>;
+  before(async () => {
+    running = await startHub({ allowAnonymous: true, maxPublishBytes: 1024 });
+    auth = { Authorization: `Bearer ${await token({ publish: ['*'] })}` };
+  });
+  after(() => running.close());
+
+  const form = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' };
+
+  const cases: [string, Record<string, string>, string | Uint8Array, number, string][] = [
+    ['missing topic', form, 'data=x', 400, 'HOTLINE_HUB_BAD_REQUEST'],
+    ['empty topic', form, 'topic=&data=x', 400, 'HOTLINE_HUB_BAD_REQUEST'],
+    ['an id with a line feed', form, 'topic=/a&id=a%0Adata:%20forged', 400, 'HOTLINE_HUB_BAD_REQUEST'],
+    ['an id with NUL', form, 'topic=/a&id=a%00b', 400, 'HOTLINE_HUB_BAD_REQUEST'],
+    ['the reserved id earliest', form, 'topic=/a&id=earliest', 400, 'HOTLINE_HUB_BAD_REQUEST'],
+    ['a type with CR', form, 'topic=/a&type=x%0Dy', 400, 'HOTLINE_HUB_BAD_REQUEST'],
+    ['a retry that is not digits', form, 'topic=/a&retry=-1', 400, 'HOTLINE_HUB_BAD_REQUEST'],
+    ['percent-encoded bytes that are not UTF-8', form, 'topic=/a&data=%FF%FE', 400, 'HOTLINE_HUB_INVALID_UTF8'],
+    ['a malformed percent escape', form, 'topic=/a&data=%E2%82', 400, 'HOTLINE_HUB_INVALID_UTF8'],
+    [
+      'raw body bytes that are not UTF-8',
+      form,
+      Uint8Array.of(0x74, 0x6f, 0x70, 0x69, 0x63, 0x3d, 0xc3, 0x28),
+      400,
+      'HOTLINE_HUB_INVALID_UTF8',
+    ],
+    ['an oversized body', form, `topic=/a&data=${'x'.repeat(2048)}`, 413, 'HOTLINE_HUB_PAYLOAD_TOO_LARGE'],
+    [
+      'an unsupported media type',
+      { 'Content-Type': 'text/plain', Accept: 'application/json' },
+      'hello',
+      415,
+      'HOTLINE_HUB_UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'malformed JSON',
+      { 'Content-Type': 'application/json', Accept: 'application/json' },
+      '{"topic":',
+      400,
+      'HOTLINE_HUB_BAD_REQUEST',
+    ],
+    [
+      'JSON with a non-string topic',
+      { 'Content-Type': 'application/json', Accept: 'application/json' },
+      '{"topic":[1]}',
+      400,
+      'HOTLINE_HUB_BAD_REQUEST',
+    ],
+  ];
+
+  for (const [name, headers, body, status, code] of cases) {
+    test(`${name} → ${status} ${code}`, async () => {
+      const before = await running.hub.log.size();
+      const response = await raw(running.endpoint, 'POST', { ...headers, ...auth }, body);
+      assert.equal(response.status, status);
+      assert.match(String(response.headers['content-type']), /application\/json/);
+      assert.equal((JSON.parse(response.body) as { error: { code: string } }).error.code, code);
+      assert.equal(await running.hub.log.size(), before, 'nothing was stored');
+    });
+  }
+
+  test('a client that does not accept JSON gets the error as plain text', async () => {
+    const response = await raw(running.endpoint, 'POST', { ...form, ...auth, Accept: 'text/html' }, 'data=x');
+    assert.equal(response.status, 400);
+    assert.match(String(response.headers['content-type']), /text\/plain/);
+    assert.match(response.body, /^HOTLINE_HUB_BAD_REQUEST: /);
+  });
+
+  test('unsupported methods get 405 with Allow', async () => {
+    const response = await raw(running.endpoint, 'PUT', { Accept: 'application/json' });
+    assert.equal(response.status, 405);
+    assert.equal(response.headers.allow, 'GET, POST, OPTIONS');
+  });
+
+  test('unknown paths get 404', async () => {
+    assert.equal((await raw(`${running.origin}/nope`, 'GET', {})).status, 404);
+  });
+
+  test('a subscription without topic gets 400', async () => {
+    const response = await raw(running.endpoint, 'GET', { Accept: 'text/event-stream' });
+    assert.equal(response.status, 400);
+  });
+
+  test('a bogus Last-Event-ID gets a reset, not an error', async () => {
+    const reader = await subscribe(running.endpoint, ['/x'], { lastEventId: `%%% not an id ${'x'.repeat(500)}` });
+    assert.equal((await reader.next()).type, 'reset');
+    reader.close();
+  });
+
+  test('the hub keeps serving after all of the above', async () => {
+    const response = await publish(running.endpoint, { topic: '/ok', data: 'fine' }, auth.Authorization!.slice(7));
+    assert.equal(response.status, 200);
+  });
+
+  test('CORS preflight is answered for allowed origins only', async () => {
+    const cors = await startHub({ corsOrigins: ['https://app.example'] });
+    try {
+      const allowed = await raw(cors.endpoint, 'OPTIONS', {
+        Origin: 'https://app.example',
+        'Access-Control-Request-Method': 'POST',
+      });
+      assert.equal(allowed.status, 204);
+      assert.equal(allowed.headers['access-control-allow-origin'], 'https://app.example');
+      assert.equal(allowed.headers['access-control-allow-credentials'], 'true');
+      const refused = await raw(cors.endpoint, 'OPTIONS', { Origin: 'https://evil.example' });
+      assert.equal(refused.headers['access-control-allow-origin'], undefined);
+    } finally {
+      await cors.close();
+    }
+  });
+});
