@@ -169,7 +169,9 @@ export class SseSession implements Session {
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#abort.abort();
-    this.#sink.end();
+    // A slow consumer's backlog may never be read: drop the connection so its buffers are freed now.
+    if (reason === 'slow-consumer') this.#sink.abort();
+    else this.#sink.end();
     const listeners = [...this.#closeListeners];
     this.#closeListeners.clear();
     for (const listener of listeners) listener();

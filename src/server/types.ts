@@ -66,8 +66,10 @@ export interface Sink {
   write(bytes: Uint8Array): boolean;
   /** Bytes the runtime holds and has not sent yet. */
   readonly bufferedBytes: number;
-  /** Ends the response. */
+  /** Ends the response after what was written (a graceful close). */
   end(): void;
+  /** Drops the connection and every byte still buffered for it (a reader that stopped reading). */
+  abort(): void;
 }
 
 /** What a channel filter sees of each broadcast. */

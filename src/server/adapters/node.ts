@@ -32,6 +32,9 @@ export function createSession(req: NodeRequest, res: NodeResponse, options: Sess
     end: () => {
       if (!response.writableEnded) response.end();
     },
+    abort: () => {
+      response.destroy();
+    },
   };
   const session = new SseSession(sink, readLastEventId(req.headers['last-event-id'], query), options);
   const onDrain = () => session.drained();

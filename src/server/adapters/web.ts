@@ -54,6 +54,11 @@ export function sseResponse(request: Request, options: SseResponseOptions): Resp
       ended = true;
       controller.close();
     },
+    abort() {
+      if (ended) return;
+      ended = true;
+      controller.error(new Error('the reader was too slow; the stream was dropped'));
+    },
   };
   session = new SseSession(
     sink,
