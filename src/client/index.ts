@@ -1,8 +1,15 @@
 /**
- * `hotline/client` — a WHATWG `EventSource` for any runtime with `fetch`, and a richer client with
- * headers, POST, abort, async iteration and backoff.
+ * `hotline/client` — a WHATWG `EventSource` for any runtime with `fetch`, and `connect()`: headers, POST,
+ * abort, backoff with jitter, typed errors and async iteration.
  * @module
  */
-
 export type { ParsedEvent } from '../protocol/index.js';
-export { createParser, iterateEvents } from '../protocol/index.js';
+export type { BackoffOptions } from './backoff.js';
+export { BACKOFF_DEFAULTS, backoffCap, backoffDelay } from './backoff.js';
+export type { ConnectOptions, EventStreamConnection, ReconnectOptions } from './connect.js';
+export { connect } from './connect.js';
+export { AbortError, HttpError, NetworkError } from './errors.js';
+export type { EventSourceInit } from './event-source.js';
+export { EventSource } from './event-source.js';
+export { DEFAULT_MAX_EVENT_BYTES } from './stream-reader.js';
+export type { FetchLike, RequestInitLike, ResponseLike } from './types.js';

@@ -1,0 +1,248 @@
+/**
+ * `connect(url, options)` — the richer client: headers re-evaluated on every (re)connect (a refreshed
+ * token), POST bodies, an AbortSignal, backoff with jitter, an `onOpen` hook, typed errors, and async
+ * iteration: `for await (const event of connect(url)) …`, where leaving the loop closes the connection.
+ * @module
+ */
+
+import { HotlineError } from '../errors.js';
+import { createParser, type ParsedEvent } from '../protocol/index.js';
+import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { AbortError, HttpError, NetworkError } from './errors.js';
+import { DEFAULT_MAX_EVENT_BYTES, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
+import type { FetchLike, RequestInitLike, ResponseLike } from './types.js';
+
+export interface ReconnectOptions extends BackoffOptions {
+  /** Failed attempts in a row before giving up; `Infinity` never gives up. @defaultValue Infinity */
+  maxAttempts?: number;
+}
+
+export interface ConnectOptions {
+  /** Request headers, or a function (sync or async) called before every connection attempt. */
+  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  /** @defaultValue 'GET' */
+  method?: string;
+  body?: RequestInitLike['body'];
+  /** Aborting it closes the connection for good. */
+  signal?: AbortSignal;
+  /** Resume after this id on the first connection (later ones use the last id received). */
+  lastEventId?: string;
+  /** Reconnection policy; `false` turns reconnection off. */
+  reconnect?: ReconnectOptions | false;
+  /** Called with each response before it is read; throw to reject it (the error decides: HttpError(4xx) is final). */
+  onOpen?: (response: ResponseLike) => void | Promise<void>;
+  /** Called for every event (as well as, or instead of, iterating). */
+  onEvent?: (event: ParsedEvent) => void;
+  /** Called for every failure the client recovers from by reconnecting, with the delay it will wait. */
+  onRetry?: (error: HotlineError, delayMs: number, attempt: number) => void;
+  /** Largest event accepted, in bytes. @defaultValue 16 MiB */
+  maxEventBytes?: number;
+  fetch?: FetchLike;
+}
+
+/** A live connection: iterate it, or use `onEvent`; `done` settles when it ends for good. */
+export interface EventStreamConnection extends AsyncIterable<ParsedEvent> {
+  /** Stops for good (no error). */
+  close(): void;
+  /** The id the next reconnection resumes from. */
+  readonly lastEventId: string;
+  /** Resolves when the stream ends without error (closed, or the server answered 204); rejects with the final error. */
+  readonly done: Promise<void>;
+}
+
+export function connect(url: string | URL, options: ConnectOptions = {}): EventStreamConnection {
+  return new Connection(String(url), options);
+}
+
+/** Statuses worth trying again: timeouts, rate limits and server-side failures. */
+function retryable(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+class Connection implements EventStreamConnection {
+  readonly done: Promise<void>;
+  readonly #url: string;
+  readonly #options: ConnectOptions;
+  readonly #abort = new AbortController();
+  readonly #queue: ParsedEvent[] = [];
+  #lastEventId: string;
+  #serverRetryMs: number | undefined;
+  #ended = false;
+  #failure: unknown;
+  #wake: (() => void) | undefined;
+
+  constructor(url: string, options: ConnectOptions) {
+    this.#url = url;
+    this.#options = options;
+    this.#lastEventId = options.lastEventId ?? '';
+    if (options.signal?.aborted) this.#abort.abort();
+    else options.signal?.addEventListener('abort', () => this.close(), { once: true });
+    this.done = this.#run().then(
+      () => this.#finish(undefined),
+      (error: unknown) => {
+        this.#finish(error);
+        throw error;
+      },
+    );
+    // Iterating surfaces the failure; an unobserved `done` must not crash the process as well.
+    this.done.catch(() => {});
+  }
+
+  get lastEventId(): string {
+    return this.#lastEventId;
+  }
+
+  close(): void {
+    this.#abort.abort();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ParsedEvent> {
+    try {
+      for (;;) {
+        const event = this.#queue.shift();
+        if (event !== undefined) {
+          yield event;
+          continue;
+        }
+        if (this.#ended) {
+          if (this.#failure !== undefined) throw this.#failure;
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+      }
+    } finally {
+      // `break` in a for-await loop lands here: the connection is closed and its socket freed.
+      this.close();
+    }
+  }
+
+  #finish(error: unknown): void {
+    this.#ended = true;
+    if (error !== undefined && !(error instanceof AbortError)) this.#failure = error;
+    this.#wake?.();
+  }
+
+  #push(event: ParsedEvent): void {
+    this.#lastEventId = event.lastEventId;
+    this.#options.onEvent?.(event);
+    this.#queue.push(event);
+    this.#wake?.();
+  }
+
+  async #run(): Promise<void> {
+    const reconnect = this.#options.reconnect;
+    const maxAttempts = reconnect === false ? 1 : (reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY);
+    const progress = { bytesSinceEvent: 0 };
+    const parser = createParser(
+      {
+        onEvent: (event) => {
+          progress.bytesSinceEvent = 0;
+          this.#push(event);
+        },
+        onComment: () => {
+          progress.bytesSinceEvent = 0;
+        },
+        onRetry: (ms) => {
+          this.#serverRetryMs = ms;
+        },
+      },
+      { lastEventId: this.#lastEventId },
+    );
+    let failures = 0;
+    for (;;) {
+      if (this.#abort.signal.aborted) return;
+      let error: HotlineError;
+      try {
+        const response = await this.#open();
+        if (response === 'no-content') return;
+        failures = 0;
+        parser.reset();
+        progress.bytesSinceEvent = 0;
+        await pumpBody(response.body!, parser, {
+          maxEventBytes: this.#options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+          progress,
+        });
+        error = new NetworkError('the stream ended');
+      } catch (caught) {
+        if (this.#abort.signal.aborted) return;
+        // Errors of the caller's own code (a headers function, onOpen, onEvent) are final: retrying would
+        // only repeat them. Final HTTP statuses and non-event-stream responses are final too.
+        if (!(caught instanceof HotlineError)) throw caught;
+        if (caught instanceof HttpError && !retryable(caught.status)) throw caught;
+        error = caught;
+        if (error.code === 'HOTLINE_CLIENT_BAD_CONTENT_TYPE') throw error;
+        failures++;
+      }
+      if (this.#abort.signal.aborted) return;
+      if (reconnect === false) throw error;
+      if (failures >= maxAttempts) {
+        throw new HotlineError('HOTLINE_CLIENT_RETRIES_EXHAUSTED', `gave up after ${failures} failed attempts`, {
+          cause: error,
+        });
+      }
+      const delay = backoffDelay(failures, reconnect ?? {}, this.#serverRetryMs);
+      this.#options.onRetry?.(error, delay, failures);
+      await this.#sleep(delay);
+    }
+  }
+
+  /** One connection attempt: the response to read, `'no-content'` for 204, or a typed error. */
+  async #open(): Promise<ResponseLike | 'no-content'> {
+    const given = this.#options.headers;
+    const headers: Record<string, string> = {
+      Accept: 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      ...(typeof given === 'function' ? await given() : given),
+    };
+    if (this.#lastEventId !== '') headers['Last-Event-ID'] = lastEventIdHeader(this.#lastEventId);
+    const fetcher = this.#options.fetch ?? (globalThis.fetch as unknown as FetchLike);
+    let response: ResponseLike;
+    try {
+      response = await fetcher(this.#url, {
+        method: this.#options.method ?? 'GET',
+        headers,
+        body: this.#options.body ?? null,
+        signal: this.#abort.signal,
+        redirect: 'follow',
+        cache: 'no-store',
+      });
+    } catch (cause) {
+      if (this.#abort.signal.aborted) throw new AbortError();
+      throw new NetworkError('the connection could not be made', { cause });
+    }
+    // 204 is the standard "stop reconnecting": the stream is over, not failed.
+    if (response.status === 204) {
+      await response.body?.cancel().catch(() => {});
+      return 'no-content';
+    }
+    try {
+      if (this.#options.onOpen !== undefined) await this.#options.onOpen(response);
+      else {
+        if (response.status !== 200) throw new HttpError(response.status);
+        if (!isEventStream(response.headers.get('content-type'))) {
+          throw new NetworkError('the response is not text/event-stream', { code: 'HOTLINE_CLIENT_BAD_CONTENT_TYPE' });
+        }
+      }
+      if (response.body === null) throw new NetworkError('the response has no body');
+    } catch (error) {
+      await response.body?.cancel().catch(() => {});
+      throw error;
+    }
+    return response;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const signal = this.#abort.signal;
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The client's typed errors. Each is a {@link HotlineError} with a catalogue code.
+ * @module
+ */
+import { HotlineError } from '../errors.js';
+
+/** The server answered with a status the client cannot use. */
+export class HttpError extends HotlineError {
+  readonly status: number;
+  constructor(status: number, message = `the server answered ${status}`) {
+    super('HOTLINE_CLIENT_HTTP_ERROR', message);
+    this.name = 'HttpError';
+    this.status = status;
+  }
+}
+
+/** The connection failed, dropped, or carried something that is not an event stream. */
+export class NetworkError extends HotlineError {
+  constructor(
+    message: string,
+    options: {
+      cause?: unknown;
+      code?: 'HOTLINE_CLIENT_NETWORK_ERROR' | 'HOTLINE_CLIENT_BAD_CONTENT_TYPE' | 'HOTLINE_CLIENT_EVENT_TOO_LARGE';
+    } = {},
+  ) {
+    super(options.code ?? 'HOTLINE_CLIENT_NETWORK_ERROR', message, { cause: options.cause });
+    this.name = 'NetworkError';
+  }
+}
+
+/** The stream was stopped on purpose: an AbortSignal, `close()`, or leaving a `for await` loop. */
+export class AbortError extends HotlineError {
+  constructor(message = 'the stream was aborted') {
+    super('HOTLINE_CLIENT_ABORTED', message);
+    this.name = 'AbortError';
+  }
+}

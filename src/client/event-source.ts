@@ -1,0 +1,206 @@
+/**
+ * A WHATWG `EventSource` (HTML §9.2) built on `fetch` and the Hotline parser. It runs wherever `fetch`,
+ * `EventTarget` and `MessageEvent` exist: Node ≥ 18, browsers, Deno, Bun. Non-spec options (a custom
+ * `fetch`, extra headers, an event size cap) are marked as such.
+ * @module
+ */
+import { createParser, type EventStreamParser } from '../protocol/index.js';
+import { HttpError, NetworkError } from './errors.js';
+import { DEFAULT_MAX_EVENT_BYTES, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
+import type { FetchLike, ResponseLike } from './types.js';
+
+/** `EventSourceInit` plus Hotline's extensions. */
+export interface EventSourceInit {
+  withCredentials?: boolean;
+  /** [NON-SPEC] The `fetch` to use. @defaultValue `globalThis.fetch` */
+  fetch?: FetchLike;
+  /** [NON-SPEC] Extra request headers (browsers' EventSource cannot send any). */
+  headers?: Record<string, string>;
+  /** [NON-SPEC] Largest event accepted, in bytes; past it the connection is dropped and re-established. */
+  maxEventBytes?: number;
+}
+
+/** spec(§9.2.2): the default reconnection time is implementation-defined; browsers use a few seconds. */
+const DEFAULT_RECONNECTION_TIME_MS = 3000;
+
+type Handler = ((this: EventSource, event: Event) => unknown) | null;
+
+export class EventSource extends EventTarget {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+  readonly CONNECTING = 0;
+  readonly OPEN = 1;
+  readonly CLOSED = 2;
+
+  readonly #url: string;
+  readonly #withCredentials: boolean;
+  readonly #fetch: FetchLike;
+  readonly #headers: Record<string, string>;
+  readonly #maxEventBytes: number;
+  readonly #parser: EventStreamParser;
+  readonly #progress = { bytesSinceEvent: 0 };
+  #readyState = 0;
+  #reconnectionTimeMs = DEFAULT_RECONNECTION_TIME_MS;
+  #lastEventId = '';
+  #origin = '';
+  #abort: AbortController | undefined;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #handlers: Record<'open' | 'message' | 'error', Handler> = { open: null, message: null, error: null };
+
+  constructor(url: string | URL, init: EventSourceInit = {}) {
+    super();
+    // spec(§9.2.2): parse the URL relative to the document (here: the global location, if any).
+    const base = (globalThis as { location?: { href: string } }).location?.href;
+    let parsed: URL;
+    try {
+      parsed = new URL(String(url), base);
+    } catch (cause) {
+      // spec(§9.2.2): a URL that does not parse throws a "SyntaxError" DOMException.
+      throw new DOMException(`invalid URL: ${String(url)}`, 'SyntaxError');
+    }
+    this.#url = parsed.href;
+    this.#withCredentials = init.withCredentials === true;
+    this.#fetch = init.fetch ?? (globalThis.fetch as unknown as FetchLike);
+    this.#headers = init.headers ?? {};
+    this.#maxEventBytes = init.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.#parser = createParser({
+      onEvent: (event) => {
+        this.#progress.bytesSinceEvent = 0;
+        this.#dispatchMessage(event.type, event.data, event.lastEventId);
+      },
+      onComment: () => {
+        this.#progress.bytesSinceEvent = 0;
+      },
+      // spec(§9.2.6): a valid retry field sets the event stream's reconnection time.
+      onRetry: (ms) => {
+        this.#reconnectionTimeMs = ms;
+      },
+    });
+    void this.#connect();
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get withCredentials(): boolean {
+    return this.#withCredentials;
+  }
+
+  get readyState(): number {
+    return this.#readyState;
+  }
+
+  get onopen(): Handler {
+    return this.#handlers.open;
+  }
+  set onopen(handler: Handler) {
+    this.#setHandler('open', handler);
+  }
+  get onmessage(): Handler {
+    return this.#handlers.message;
+  }
+  set onmessage(handler: Handler) {
+    this.#setHandler('message', handler);
+  }
+  get onerror(): Handler {
+    return this.#handlers.error;
+  }
+  set onerror(handler: Handler) {
+    this.#setHandler('error', handler);
+  }
+
+  /** spec(§9.2.2): abort any fetch, set readyState to CLOSED; no further events. */
+  close(): void {
+    this.#readyState = this.CLOSED;
+    clearTimeout(this.#reconnectTimer);
+    this.#abort?.abort();
+  }
+
+  #setHandler(type: 'open' | 'message' | 'error', handler: Handler): void {
+    const previous = this.#handlers[type];
+    if (previous !== null) this.removeEventListener(type, previous as EventListener);
+    this.#handlers[type] = typeof handler === 'function' ? handler : null;
+    if (typeof handler === 'function') this.addEventListener(type, handler as EventListener);
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#readyState === this.CLOSED) return;
+    const abort = new AbortController();
+    this.#abort = abort;
+    // spec(§9.2.2): Accept: text/event-stream, no caching; spec(§9.2.4): Last-Event-ID when there is one.
+    const headers: Record<string, string> = {
+      ...this.#headers,
+      Accept: 'text/event-stream',
+      'Cache-Control': 'no-cache',
+    };
+    if (this.#lastEventId !== '') headers['Last-Event-ID'] = lastEventIdHeader(this.#lastEventId);
+    let response: ResponseLike;
+    try {
+      response = await this.#fetch(this.#url, {
+        headers,
+        signal: abort.signal,
+        redirect: 'follow',
+        cache: 'no-store',
+        credentials: this.#withCredentials ? 'include' : 'same-origin',
+      });
+    } catch (cause) {
+      if (abort.signal.aborted) return;
+      // spec(§9.2.3): a network error while connecting re-establishes the connection.
+      return this.#reestablish(new NetworkError('the connection could not be made', { cause }));
+    }
+    if (abort.signal.aborted) return;
+    // spec(§9.2.3): anything but a 200 with text/event-stream fails the connection for good (204 included).
+    if (response.status !== 200) return this.#fail(new HttpError(response.status));
+    if (!isEventStream(response.headers.get('content-type'))) {
+      return this.#fail(
+        new NetworkError('the response is not text/event-stream', { code: 'HOTLINE_CLIENT_BAD_CONTENT_TYPE' }),
+      );
+    }
+    if (response.body === null) return this.#reestablish(new NetworkError('the response has no body'));
+    // spec(§9.2.3): events carry the origin of the final URL, after redirects.
+    this.#origin = new URL(response.url || this.#url).origin;
+    this.#parser.reset();
+    this.#progress.bytesSinceEvent = 0;
+    // spec(§9.2.3): announce the connection: readyState OPEN, fire `open`.
+    this.#readyState = this.OPEN;
+    this.dispatchEvent(new Event('open'));
+    try {
+      await pumpBody(response.body, this.#parser, { maxEventBytes: this.#maxEventBytes, progress: this.#progress });
+    } catch (error) {
+      if (abort.signal.aborted) return;
+      return this.#reestablish(error);
+    }
+    if (abort.signal.aborted) return;
+    // spec(§9.2.3): a stream that ends cleanly is re-established too.
+    this.#reestablish(new NetworkError('the stream ended'));
+  }
+
+  /** spec(§9.2.3): readyState CONNECTING, fire `error`, wait the reconnection time, connect again. */
+  #reestablish(_reason: unknown): void {
+    this.#abort?.abort();
+    if (this.#readyState === this.CLOSED) return;
+    this.#readyState = this.CONNECTING;
+    this.dispatchEvent(new Event('error'));
+    if (this.#readyState === this.CLOSED) return; // an error listener may have called close()
+    this.#reconnectTimer = setTimeout(() => {
+      if (this.#readyState === this.CONNECTING) void this.#connect();
+    }, this.#reconnectionTimeMs);
+  }
+
+  /** spec(§9.2.3): fail the connection: readyState CLOSED, fire `error`, never reconnect. */
+  #fail(_reason: unknown): void {
+    this.#abort?.abort();
+    if (this.#readyState === this.CLOSED) return;
+    this.#readyState = this.CLOSED;
+    this.dispatchEvent(new Event('error'));
+  }
+
+  #dispatchMessage(type: string, data: string, lastEventId: string): void {
+    if (this.#readyState === this.CLOSED) return;
+    // spec(§9.2.6): set the last event ID string of the event source to the last event ID buffer.
+    this.#lastEventId = lastEventId;
+    this.dispatchEvent(new MessageEvent(type, { data, lastEventId, origin: this.#origin }));
+  }
+}
