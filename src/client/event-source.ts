@@ -55,7 +55,7 @@ export class EventSource extends EventTarget {
     let parsed: URL;
     try {
       parsed = new URL(String(url), base);
-    } catch (cause) {
+    } catch {
       // spec(§9.2.2): a URL that does not parse throws a "SyntaxError" DOMException.
       throw new DOMException(`invalid URL: ${String(url)}`, 'SyntaxError');
     }

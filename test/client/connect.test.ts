@@ -117,7 +117,7 @@ describe('connect()', () => {
   });
 
   test('maxAttempts gives up with the last error as cause; the server retry: is a floor', async () => {
-    const server = await startTestServer((req, res) => req.socket.destroy());
+    const server = await startTestServer((req) => req.socket.destroy());
     const delays: number[] = [];
     const connection = connect(server.url, {
       reconnect: { minDelayMs: 1, maxDelayMs: 50, maxAttempts: 3 },
