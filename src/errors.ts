@@ -34,6 +34,7 @@ export const HOTLINE_ERROR_CODES = {
   HOTLINE_CLIENT_ABORTED: 'The stream was aborted by its AbortSignal or by close().',
   HOTLINE_CLIENT_EVENT_TOO_LARGE: 'One event grew past the maxEventBytes cap; the connection was dropped.',
   HOTLINE_CLIENT_RETRIES_EXHAUSTED: 'The client gave up after maxAttempts failed connection attempts.',
+  HOTLINE_LOG_UNAVAILABLE: 'The event log backend (Redis, NATS) is unreachable; the update was not stored.',
 } as const satisfies Record<`HOTLINE_${string}`, string>;
 
 /** A code from the catalogue. */
