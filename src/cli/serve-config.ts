@@ -37,6 +37,8 @@ export const serveConfigSchema = z
     'max-connections': positiveInteger,
     'max-connections-per-ip': nonNegativeInteger,
     'drain-window-ms': nonNegativeInteger,
+    'headers-timeout-ms': positiveInteger,
+    'request-timeout-ms': positiveInteger,
     'subscriptions-api': flag.optional(),
     'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     dev: flag.optional(),

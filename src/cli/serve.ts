@@ -136,6 +136,20 @@ const OPTIONS: OptionTable = {
     default: '10000',
     valueName: 'ms',
   },
+  'headers-timeout-ms': {
+    type: 'string',
+    description: 'Time a client has to send its request headers (slowloris defence)',
+    env: 'HOTLINE_HEADERS_TIMEOUT_MS',
+    default: '10000',
+    valueName: 'ms',
+  },
+  'request-timeout-ms': {
+    type: 'string',
+    description: 'Time a publisher has to send its whole request',
+    env: 'HOTLINE_REQUEST_TIMEOUT_MS',
+    default: '60000',
+    valueName: 'ms',
+  },
   'subscriptions-api': {
     type: 'boolean',
     description: 'Serve the subscriptions API and publish presence updates',
@@ -183,6 +197,8 @@ export const serveCommand = {
       maxConnections: config['max-connections'],
       maxConnectionsPerIp: config['max-connections-per-ip'],
       drainWindowMs: config['drain-window-ms'],
+      headersTimeoutMs: config['headers-timeout-ms'],
+      requestTimeoutMs: config['request-timeout-ms'],
       subscriptionsApi: config['subscriptions-api'] === true,
       ...keys,
     };

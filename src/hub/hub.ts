@@ -299,10 +299,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     },
     async listen(port = 3000, host = '127.0.0.1') {
       if (server !== undefined) throw new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', 'the hub is already listening');
-      // Slowloris-safe: headers must arrive within 10 s and a publish body within 60 s; a stream, once its
-      // request is in, is not bounded by these.
+      // Slowloris-safe: headers must arrive within headersTimeoutMs and a publish within requestTimeoutMs; a
+      // stream, once its request is in, is bounded by neither. Node checks these timers only every
+      // connectionsCheckingInterval, so that interval follows the timeout.
       const created = createServer(
-        { requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+        {
+          requestTimeout: config.requestTimeoutMs,
+          headersTimeout: config.headersTimeoutMs,
+          keepAliveTimeout: 5_000,
+          connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.headersTimeoutMs / 4))),
+        },
         handler,
       );
       server = created;

@@ -37,6 +37,10 @@ export interface HubOptions {
   maxConnections?: number;
   /** Most subscribers from one client IP; past it, `429` with `Retry-After`. 0 for no limit. @defaultValue 0 */
   maxConnectionsPerIp?: number;
+  /** A client must send its request headers within this long (slowloris defence), in ms. @defaultValue 10000 */
+  headersTimeoutMs?: number;
+  /** A publisher must send its whole request within this long, in ms. Streams are not bounded by it. @defaultValue 60000 */
+  requestTimeoutMs?: number;
   /** Over how long a graceful drain spreads the closing of streams, in ms. @defaultValue 10000 */
   drainWindowMs?: number;
   /**
@@ -69,6 +73,8 @@ export const HUB_DEFAULTS = Object.freeze({
   maxConnectionsPerIp: 0,
   drainWindowMs: 10_000,
   subscriptionsApi: false,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
 });
 
 export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
@@ -86,6 +92,8 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxConnectionsPerIp: options.maxConnectionsPerIp ?? HUB_DEFAULTS.maxConnectionsPerIp,
     drainWindowMs: options.drainWindowMs ?? HUB_DEFAULTS.drainWindowMs,
     subscriptionsApi: options.subscriptionsApi ?? HUB_DEFAULTS.subscriptionsApi,
+    headersTimeoutMs: options.headersTimeoutMs ?? HUB_DEFAULTS.headersTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? HUB_DEFAULTS.requestTimeoutMs,
     publisherKey: options.publisherKey,
     subscriberKey: options.subscriberKey ?? options.publisherKey,
   };

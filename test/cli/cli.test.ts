@@ -80,6 +80,36 @@ describe('the hotline CLI', () => {
     });
   }
 
+  test('a JSON config file is validated too, and flags beat the environment, which beats the file', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ port: 'eighty', 'data-dir': dir }));
+    const badRun = await run(['serve', '--config', bad]);
+    assert.equal(badRun.code, 2);
+    assert.match(badRun.stderr, /--port/);
+    const unknown = join(dir, 'unknown.json');
+    writeFileSync(unknown, JSON.stringify({ colour: 'red' }));
+    assert.equal((await run(['serve', '--config', unknown])).code, 2);
+
+    const good = join(dir, 'good.json');
+    writeFileSync(
+      good,
+      JSON.stringify({ port: 1, 'data-dir': dir, 'log-level': 'warn', 'cors-origin': ['https://a.example'] }),
+    );
+    const server = hotline(['serve', '--config', good, '--port', '0', '--log', 'memory'], { HOTLINE_PORT: '2' });
+    try {
+      const [, url] = await waitForLine(server, /listening on (http:\/\/\S+)\/\.well-known/);
+      assert.notEqual(new URL(url!).port, '1', 'the flag wins over the file');
+      const preflight = await fetch(`${url}/.well-known/mercure`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://a.example' },
+      });
+      assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://a.example', 'the file still applies');
+    } finally {
+      server.kill('SIGINT');
+    }
+  });
+
   test('token mints a JWT the hub accepts', async () => {
     const { code, stdout } = await run([
       'token',

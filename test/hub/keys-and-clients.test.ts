@@ -12,10 +12,14 @@ describe('hub: keys', () => {
     const pem = await exportSPKI(publicKey);
     const running = await startHub({ publisherKey: { publicKey: pem, algorithm: 'RS256' } });
     try {
-      const good = await new SignJWT({ mercure: { publish: ['*'] } }).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+      const good = await new SignJWT({ mercure: { publish: ['*'] } })
+        .setProtectedHeader({ alg: 'RS256' })
+        .sign(privateKey);
       assert.equal((await publish(running.endpoint, { topic: '/rsa', data: 'x' }, good)).status, 200);
       // The classic confusion attack: an HMAC token whose secret is the public key's PEM text.
-      const forged = await new SignJWT({ mercure: { publish: ['*'] } }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(pem));
+      const forged = await new SignJWT({ mercure: { publish: ['*'] } })
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(new TextEncoder().encode(pem));
       assert.equal((await publish(running.endpoint, { topic: '/rsa', data: 'x' }, forged)).status, 401);
     } finally {
       await running.close();
@@ -25,13 +29,21 @@ describe('hub: keys', () => {
   test('a JWKS URL verifies tokens by key id', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    const jwks = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    const jwks = createServer((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+    );
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-    const running = await startHub({ publisherKey: { jwksUrl: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json` } });
+    const running = await startHub({
+      publisherKey: { jwksUrl: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json` },
+    });
     try {
-      const good = await new SignJWT({ mercure: { publish: ['*'] } }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(privateKey);
+      const good = await new SignJWT({ mercure: { publish: ['*'] } })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .sign(privateKey);
       assert.equal((await publish(running.endpoint, { topic: '/jwks', data: 'x' }, good)).status, 200);
-      const unknownKid = await new SignJWT({ mercure: { publish: ['*'] } }).setProtectedHeader({ alg: 'ES256', kid: 'k2' }).sign(privateKey);
+      const unknownKid = await new SignJWT({ mercure: { publish: ['*'] } })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k2' })
+        .sign(privateKey);
       assert.equal((await publish(running.endpoint, { topic: '/jwks', data: 'x' }, unknownKid)).status, 401);
     } finally {
       await running.close();
@@ -65,7 +77,12 @@ describe('hub: Hotline clients', () => {
     const running = await startHub();
     const publisher = await token({ publish: ['*'] });
     try {
-      for (let i = 1; i <= 3; i++) await publishOk(running.endpoint, { topic: '/users/7/inbox', data: String(i), id: `n${i}`, private: true }, publisher);
+      for (let i = 1; i <= 3; i++)
+        await publishOk(
+          running.endpoint,
+          { topic: '/users/7/inbox', data: String(i), id: `n${i}`, private: true },
+          publisher,
+        );
       const subscriber = await token({ subscribe: ['/users/7/{box}'] });
       const seen: string[] = [];
       for await (const event of connect(`${running.endpoint}?topic=${encodeURIComponent('/users/7/{box}')}`, {
