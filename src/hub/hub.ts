@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { HotlineError } from '../errors.js';
 import { encodeEvent } from '../protocol/index.js';
-import { createTokenVerifier } from './auth.js';
+import { createTokenVerifier, findToken } from './auth.js';
 import { ConnectionLimits } from './connection-limits.js';
 import { createCors } from './cors.js';
 import { sendHomePage } from './home-page.js';
@@ -224,6 +224,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       }
       return handleSubscriptions(req, res, url, subscriptionsContext);
     }
+    if (extension !== undefined && (await extension.handle(req, res, url))) return;
     if (req.method === 'GET' || req.method === 'HEAD') {
       switch (url.pathname) {
         case '/healthz':
@@ -262,11 +263,54 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   let server: Server | undefined;
   let closed = false;
 
+  function stats(): HubStats {
+    const counts = new Map<string, number>();
+    for (const subscriber of index.subscribers()) {
+      for (const selector of subscriber.selectors) counts.set(selector, (counts.get(selector) ?? 0) + 1);
+    }
+    return {
+      subscribers: index.size,
+      selectors: [...counts]
+        .map(([selector, subscribers]) => ({ selector, subscribers }))
+        .sort((a, b) => b.subscribers - a.subscribers),
+      published,
+      deliveries,
+    };
+  }
+
+  const extension = options.extension?.({
+    publish: (input) => store(toNewUpdate(input, limits)),
+    follow(listener) {
+      let follower: LogFollower | undefined;
+      let stopped = false;
+      void log.head().then((head) => {
+        if (!stopped) follower = log.follow(head, listener);
+      });
+      return () => {
+        stopped = true;
+        follower?.close();
+      };
+    },
+    stats,
+    async authorizeAdmin(req) {
+      if (publisherVerifier === undefined) return false;
+      try {
+        const token = findToken(req.headers, new URL(req.url ?? '/', 'http://hub.invalid').searchParams);
+        if (token === undefined) return false;
+        await publisherVerifier.verify(token);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  });
+
   async function shutdown(): Promise<void> {
     if (closed) return;
     closed = true;
     draining = true;
     follower.close();
+    extension?.close();
     for (const subscriber of [...index.subscribers()]) subscriber.stream.close();
     if (server !== undefined) {
       const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
@@ -283,20 +327,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     },
     log,
     metrics: metrics.registry,
-    stats() {
-      const counts = new Map<string, number>();
-      for (const subscriber of index.subscribers()) {
-        for (const selector of subscriber.selectors) counts.set(selector, (counts.get(selector) ?? 0) + 1);
-      }
-      return {
-        subscribers: index.size,
-        selectors: [...counts]
-          .map(([selector, subscribers]) => ({ selector, subscribers }))
-          .sort((a, b) => b.subscribers - a.subscribers),
-        published,
-        deliveries,
-      };
-    },
+    stats,
     async listen(port = 3000, host = '127.0.0.1') {
       if (server !== undefined) throw new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', 'the hub is already listening');
       // Slowloris-safe: headers must arrive within headersTimeoutMs and a publish within requestTimeoutMs; a

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { HotlineError } from '../errors.js';
 import type { JwtKeyOptions } from './auth.js';
+import type { HubExtensionFactory } from './extension.js';
 import type { EventLog } from './log/event-log.js';
 
 /** Options of {@link createHub}. */
@@ -48,13 +49,15 @@ export interface HubOptions {
    * on `/.well-known/mercure/subscriptions/{topic}/{subscriber}` (presence). @defaultValue false
    */
   subscriptionsApi?: boolean;
+  /** A front end served by the hub (the dashboard and demo), consulted before the hub's own pages. */
+  extension?: HubExtensionFactory;
   /** Structured logs (`pino`); tokens never appear in them. @defaultValue a silent logger */
   logger?: Logger;
 }
 
 /** Every option with its default resolved. */
 export interface ResolvedHubOptions
-  extends Required<Omit<HubOptions, 'log' | 'publisherKey' | 'subscriberKey' | 'logger'>> {
+  extends Required<Omit<HubOptions, 'log' | 'publisherKey' | 'subscriberKey' | 'logger' | 'extension'>> {
   readonly publisherKey: JwtKeyOptions | undefined;
   readonly subscriberKey: JwtKeyOptions | undefined;
 }

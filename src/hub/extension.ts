@@ -1,0 +1,32 @@
+/**
+ * The seam through which a web front end (the dashboard and demo of `src/hub/dashboard/`) plugs into a
+ * hub without the hub knowing it: the hub gives it a narrow host, and asks it first about every request.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PublishInput } from './publish-input.js';
+import type { StoredUpdate } from './update.js';
+
+/** What a hub gives an extension. */
+export interface DashboardHost {
+  publish(input: PublishInput): Promise<StoredUpdate>;
+  /** Every update stored from now on; returns the function that stops following. */
+  follow(listener: (update: StoredUpdate) => void): () => void;
+  stats(): {
+    subscribers: number;
+    selectors: { selector: string; subscribers: number }[];
+    deliveries: number;
+    published: number;
+  };
+  /** True for a request carrying a valid publisher token (header, `authorization` query parameter or cookie). */
+  authorizeAdmin(req: IncomingMessage): Promise<boolean>;
+}
+
+/** A request handler the hub consults before its own routes (except the Mercure endpoint itself). */
+export interface HubExtension {
+  /** True (or a promise of true) when it answered the request. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): boolean | Promise<boolean>;
+  close(): void;
+}
+
+export type HubExtensionFactory = (host: DashboardHost) => HubExtension;
