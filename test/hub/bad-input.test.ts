@@ -92,6 +92,25 @@ describe('hub: bad input gets a clear 4xx, never a crash or a partial update', (
     });
   }
 
+  test('limits: too many topics in a publish or a subscription, and an id past maxIdLength, get 400', async () => {
+    const limited = await startHub({ allowAnonymous: true, maxTopics: 3, maxIdLength: 16 });
+    try {
+      const topics = ['/1', '/2', '/3', '/4'];
+      const tooMany = await publish(limited.endpoint, { topic: topics, data: 'x' }, auth.Authorization!.slice(7));
+      assert.equal(tooMany.status, 400);
+      await tooMany.text();
+      const longId = await publish(limited.endpoint, { topic: '/1', data: 'x', id: 'x'.repeat(17) }, auth.Authorization!.slice(7));
+      assert.equal(longId.status, 400);
+      await longId.text();
+      const subscribeUrl = `${limited.endpoint}?${topics.map((t) => `topic=${t}`).join('&')}`;
+      const subscription = await raw(subscribeUrl, 'GET', { Accept: 'text/event-stream' });
+      assert.equal(subscription.status, 400);
+      assert.equal(await limited.hub.log.size(), 0);
+    } finally {
+      await limited.close();
+    }
+  });
+
   test('a client that does not accept JSON gets the error as plain text', async () => {
     const response = await raw(running.endpoint, 'POST', { ...form, ...auth, Accept: 'text/html' }, 'data=x');
     assert.equal(response.status, 400);
