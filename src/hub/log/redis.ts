@@ -80,13 +80,15 @@ export async function createRedisLog(url: string, options: RedisLogOptions = {})
   redis.defineCommand('hotlineAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT });
   redis.defineCommand('hotlineTrim', { numberOfKeys: 3, lua: TRIM_SCRIPT });
   // Followers block, so each gets its own connection; these queue while offline and wait for Redis
-  // instead of failing, because a follower must outlive an outage.
+  // instead of failing, because a follower must outlive an outage. The XREAD in flight at a disconnect
+  // is re-sent as is after reconnect (ioredis would otherwise drop it unsettled): its start position is
+  // still the last delivered one, so the re-sent read is the catch-up.
   const openFollowerConnection = () =>
     redis.duplicate({
       lazyConnect: false,
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
-      autoResendUnfulfilledCommands: false,
+      autoResendUnfulfilledCommands: true,
       commandTimeout: undefined,
     });
   return new RedisLog(redis, openFollowerConnection, prefix, retention, options.blockMs ?? DEFAULTS.blockMs);
@@ -230,6 +232,7 @@ class RedisFollower implements LogFollower {
   readonly #blockMs: number;
   #delivered: number;
   #closed = false;
+  #stopped: () => void = () => {};
 
   constructor(
     connection: Redis,
@@ -246,12 +249,14 @@ class RedisFollower implements LogFollower {
     this.#delivered = after;
     this.#listener = listener;
     this.#blockMs = blockMs;
-    this.done = this.#run();
+    // Closing settles `done` at once, whatever the read in flight does with its disconnected connection.
+    this.done = Promise.race([this.#run(), new Promise<void>((resolve) => (this.#stopped = resolve))]);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopped();
     // Interrupts a blocked XREAD at once; the loop sees #closed and ends.
     this.#connection.disconnect();
   }
