@@ -31,9 +31,11 @@ local function trim(maxEvents, cutoff)
   end
   -- Age is judged oldest first and stops at the first young entry, like the memory log: positions
   -- order the log, publishedAt only ages its head.
+  -- The first look reads one entry (usually young, so appends stay O(1)); later looks read 64.
   if cutoff > 0 then
+    local count = 1
     while true do
-      local batch = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 64)
+      local batch = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', count)
       for _, entry in ipairs(batch) do
         local fields = entry[2]
         local publishedAt
@@ -43,7 +45,8 @@ local function trim(maxEvents, cutoff)
         if publishedAt >= cutoff then return end
         drop(entry)
       end
-      if #batch < 64 then return end
+      if #batch < count then return end
+      count = 64
     end
   end
 end

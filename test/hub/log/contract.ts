@@ -147,6 +147,30 @@ export function eventLogContract(name: string, harness: LogHarness, options: Con
       assert.equal(await log.findPosition('unknown'), undefined);
     });
 
+    test('findPosition tells apart ids that prefix each other and ids with unusual characters', async () => {
+      const { log } = await fresh();
+      const ids = ['a', 'ab', 'a b', 'a.b', 'a.*', 'a.>', 'urn:uuid:☃', 'x'.repeat(2000), 'a\u0001'];
+      const positions = new Map<string, number>();
+      for (const id of ids) positions.set(id, (await log.append(update({ id }))).position);
+      for (const id of ids) assert.equal(await log.findPosition(id), positions.get(id), JSON.stringify(id));
+      assert.equal(await log.findPosition('a.'), undefined);
+      assert.equal(await log.findPosition(''), undefined);
+    });
+
+    test('a follower behind a trimmed head gets what is still stored, then live updates', async () => {
+      const { log } = await fresh({ maxEvents: 3 });
+      const stored: StoredUpdate[] = [];
+      for (let i = 0; i < 6; i++) stored.push(await log.append(update()));
+      const seen: StoredUpdate[] = [];
+      const follower = log.follow(stored[0]!.position, (u) => seen.push(u));
+      // The backlog is read before the next append, which would trim the oldest of it.
+      await waitFor(() => (seen.length >= 3 ? true : undefined), 'the stored backlog');
+      const live = await log.append(update());
+      await waitFor(() => (seen.at(-1)?.position === live.position ? true : undefined), 'the live update');
+      follower.close();
+      assert.deepEqual(seen, [...stored.slice(3), live]);
+    });
+
     test('maxEvents keeps only the newest updates and forgets the ids of evicted ones', async () => {
       const { log } = await fresh({ maxEvents: 5 });
       const stored: StoredUpdate[] = [];
