@@ -27,10 +27,12 @@ describe('NATS log under engine restarts', { skip }, () => {
     await Promise.allSettled(logs.map((log) => log.close()));
   });
 
-  test('kill -9 and restart mid-stream: appends fail with HOTLINE_LOG_UNAVAILABLE, every acked update is followed once, in order', async (t) => {
+  test('kill -9 and restart mid-stream: appends fail with HOTLINE_LOG_UNAVAILABLE, every acked update is followed once, in order, on two nodes', async (t) => {
     const log = await createNatsLog(engine.url, { stream: 'faults' });
-    logs.push(log);
-    const outcome = await restartScenario(engine, log);
+    // A second hub node on the same storage, following through the same outage.
+    const node = await createNatsLog(engine.url, { stream: 'faults' });
+    logs.push(log, node);
+    const outcome = await restartScenario(engine, log, { nodes: [node] });
     assertExactlyOnce(outcome);
     // The file store kept everything acknowledged before the kill, not just what followers saw.
     const stored = new Map((await log.readAfter(0, 100_000)).map((update) => [update.position, update]));
