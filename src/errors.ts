@@ -28,6 +28,7 @@ export const HOTLINE_ERROR_CODES = {
   HOTLINE_HUB_UNAVAILABLE: 'The hub is draining or at its connection limit; retry after the Retry-After delay.',
   HOTLINE_HUB_TOO_MANY_CONNECTIONS: 'Too many connections from one client address.',
   HOTLINE_HUB_INTERNAL: 'An unexpected error inside the hub; details are in the hub log, not the response.',
+  HOTLINE_STREAM_REJECTED: 'An authorize hook refused an event stream before its first byte (401/403/404…).',
   HOTLINE_CLIENT_HTTP_ERROR: 'The server answered the event-stream request with a status the client cannot use.',
   HOTLINE_CLIENT_BAD_CONTENT_TYPE: 'The server answered with a Content-Type other than text/event-stream.',
   HOTLINE_CLIENT_NETWORK_ERROR: 'The connection failed or dropped; the client reconnects unless told not to.',

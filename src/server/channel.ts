@@ -77,7 +77,7 @@ export function createChannel<M = unknown>(options: ChannelOptions = {}): Channe
       return unsubscribe;
     },
     broadcast(data, fields = {}) {
-      const { meta, ...eventFields } = fields;
+      const { meta, key, ...eventFields } = fields;
       // Throws TypeError for invalid fields before any subscriber sees anything.
       const frame = encodeEvent({ ...eventFields, data });
       const message: ChannelMessage<M> = { data, event: eventFields.event, id: eventFields.id, meta };
@@ -88,7 +88,7 @@ export function createChannel<M = unknown>(options: ChannelOptions = {}): Channe
       let queued = 0;
       for (const [session, filter] of subscribers) {
         if (filter !== undefined && !filter(message)) continue;
-        if (session.writeFrame(frame)) queued++;
+        if (session.writeFrame(frame, key)) queued++;
       }
       return queued;
     },

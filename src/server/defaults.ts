@@ -7,6 +7,7 @@ export const SESSION_DEFAULTS = Object.freeze({
   heartbeatMs: 15_000,
   maxBufferedBytes: 1024 * 1024,
   backpressure: 'close' as const,
+  writeTimeoutMs: 30_000,
   status: 200,
 });
 

@@ -6,6 +6,7 @@
 
 export type { EventFields } from '../protocol/index.js';
 export { encodeEvent, formatComment, formatEvent } from '../protocol/index.js';
+export { acceptResponse, acceptSession, StreamRejection } from './accept.js';
 export { createSession } from './adapters/node.js';
 export type { SseResponseOptions } from './adapters/web.js';
 export { sseResponse } from './adapters/web.js';

@@ -8,6 +8,13 @@ import { SESSION_DEFAULTS } from './defaults.js';
 import { scheduleFlush } from './flush-queue.js';
 import { startHeartbeat } from './heartbeat.js';
 import type { BackpressurePolicy, CloseReason, SendFields, Session, SessionOptions, Sink } from './types.js';
+import { watchStall } from './write-watchdog.js';
+
+/** A queued frame; `key` lets the `'conflate'` policy replace it with a newer value of the same key. */
+interface Queued {
+  frame: Uint8Array;
+  readonly key: string | undefined;
+}
 
 const HEARTBEAT_FRAME = encodeComment('');
 /** How far past `maxBufferedBytes` one turn's writes may go when the network is keeping up. */
@@ -28,8 +35,12 @@ export class SseSession implements Session {
   readonly #closeListeners = new Set<() => void>();
   readonly #stopHeartbeat: () => void;
   /** Frames not yet handed to the sink, oldest first. */
-  #queue: Uint8Array[] = [];
+  #queue: Queued[] = [];
   #queuedBytes = 0;
+  /** For `'conflate'`: the queued entry of each key, so a newer value replaces it in place. */
+  readonly #byKey = new Map<string, Queued>();
+  readonly #writeTimeoutMs: number;
+  #stopWatching: (() => void) | undefined;
   /** The sink said "stop": wait for `drained()` before writing more. */
   #waitingForDrain = false;
   #closeReason: CloseReason | undefined;
@@ -40,6 +51,7 @@ export class SseSession implements Session {
     this.lastEventId = lastEventId;
     this.#maxBufferedBytes = options.maxBufferedBytes ?? SESSION_DEFAULTS.maxBufferedBytes;
     this.#policy = options.backpressure ?? SESSION_DEFAULTS.backpressure;
+    this.#writeTimeoutMs = options.writeTimeoutMs ?? SESSION_DEFAULTS.writeTimeoutMs;
     openSessions++;
     const heartbeatMs = options.heartbeatMs ?? SESSION_DEFAULTS.heartbeatMs;
     // The first bytes go out at once so that browsers fire `open` immediately; they announce the
@@ -72,8 +84,18 @@ export class SseSession implements Session {
 
   send(data: unknown, fields: SendFields = {}): boolean {
     if (this.closed) return false;
+    const { key, ...eventFields } = fields;
     // Encoding first: an invalid field throws before anything is queued.
-    return this.writeFrame(encodeEvent({ ...fields, data }));
+    return this.writeFrame(encodeEvent({ ...eventFields, data }), key);
+  }
+
+  end(final?: { data: unknown } & SendFields): void {
+    if (this.closed) return;
+    if (final !== undefined) {
+      const { data, ...fields } = final;
+      this.send(data, fields);
+    }
+    this.#end('server');
   }
 
   comment(text: string): boolean {
@@ -81,9 +103,23 @@ export class SseSession implements Session {
     return this.writeFrame(encodeComment(text));
   }
 
-  writeFrame(frame: Uint8Array): boolean {
+  writeFrame(frame: Uint8Array, key?: string): boolean {
     if (this.closed) return false;
-    this.#queue.push(frame);
+    if (key !== undefined && this.#policy === 'conflate' && this.#waitingForDrain) {
+      // Latest value wins: the queued value of this key is replaced where it stands, so the reader gets
+      // the newest value of every key, in the order the keys first appeared, and the queue never grows
+      // past one entry per key.
+      const queued = this.#byKey.get(key);
+      if (queued !== undefined) {
+        this.#queuedBytes += frame.byteLength - queued.frame.byteLength;
+        queued.frame = frame;
+        this.#lost++;
+        return true;
+      }
+    }
+    const entry: Queued = { frame, key };
+    this.#queue.push(entry);
+    if (key !== undefined && this.#policy === 'conflate') this.#byKey.set(key, entry);
     this.#queuedBytes += frame.byteLength;
     if (this.#overLimit() && !this.#relieve()) return false;
     if (!this.#waitingForDrain) scheduleFlush(this);
@@ -116,15 +152,23 @@ export class SseSession implements Session {
   /** Called by the flush queue at the end of the turn. */
   flush(): void {
     if (this.closed || this.#waitingForDrain || this.#queue.length === 0) return;
-    const bytes = this.#queue.length === 1 ? this.#queue[0]! : concat(this.#queue);
+    const bytes = this.#queue.length === 1 ? this.#queue[0]!.frame : concat(this.#queue.map((q) => q.frame));
     this.#queue = [];
+    this.#byKey.clear();
     this.#queuedBytes = 0;
-    if (!this.#sink.write(bytes)) this.#waitingForDrain = true;
+    if (!this.#sink.write(bytes)) {
+      this.#waitingForDrain = true;
+      // A peer that stopped reading without closing (half-open) would pin this session forever.
+      if (this.#writeTimeoutMs > 0)
+        this.#stopWatching = watchStall(this.#writeTimeoutMs, () => this.#end('write-timeout'));
+    }
   }
 
   /** Called by the adapter when the runtime can take more bytes. */
   drained(): void {
     this.#waitingForDrain = false;
+    this.#stopWatching?.();
+    this.#stopWatching = undefined;
     if (this.#queue.length > 0) scheduleFlush(this);
   }
 
@@ -150,9 +194,16 @@ export class SseSession implements Session {
       this.#end('slow-consumer');
       return false;
     }
-    // drop-oldest: drop whole queued frames (never a partial one) until under the limit, newest kept.
-    while (this.#overLimit() && this.#queue.length > 1) {
-      this.#queuedBytes -= this.#queue.shift()!.byteLength;
+    // drop-oldest (and conflate, for frames without a key): drop whole queued frames, oldest first,
+    // until under the limit; keyed frames under 'conflate' are already one per key.
+    for (let i = 0; this.#overLimit() && i < this.#queue.length - 1; ) {
+      const entry = this.#queue[i]!;
+      if (this.#policy === 'conflate' && entry.key !== undefined) {
+        i++;
+        continue;
+      }
+      this.#queue.splice(i, 1);
+      this.#queuedBytes -= entry.frame.byteLength;
       this.#lost++;
     }
     return true;
@@ -165,12 +216,14 @@ export class SseSession implements Session {
     this.#stopHeartbeat();
     // A close by the server is graceful: what was queued (a last event, a retry hint) still goes out.
     // Anything else means nobody will read it.
-    if (reason === 'server' && this.#queue.length > 0) this.#sink.write(concat(this.#queue));
+    if (reason === 'server' && this.#queue.length > 0) this.#sink.write(concat(this.#queue.map((q) => q.frame)));
+    this.#stopWatching?.();
+    this.#byKey.clear();
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#abort.abort();
-    // A slow consumer's backlog may never be read: drop the connection so its buffers are freed now.
-    if (reason === 'slow-consumer') this.#sink.abort();
+    // A slow or stalled consumer's backlog may never be read: drop the connection so buffers are freed now.
+    if (reason === 'slow-consumer' || reason === 'write-timeout') this.#sink.abort();
     else this.#sink.end();
     const listeners = [...this.#closeListeners];
     this.#closeListeners.clear();

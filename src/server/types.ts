@@ -4,10 +4,10 @@
  */
 
 /** What to do when a subscriber reads slower than events arrive and passes `maxBufferedBytes`. */
-export type BackpressurePolicy = 'close' | 'drop-oldest';
+export type BackpressurePolicy = 'close' | 'drop-oldest' | 'conflate';
 
 /** Why a session ended. */
-export type CloseReason = 'client' | 'server' | 'slow-consumer' | 'error';
+export type CloseReason = 'client' | 'server' | 'slow-consumer' | 'write-timeout' | 'error';
 
 /** Options of a session. Every field has a default in {@link SESSION_DEFAULTS}. */
 export interface SessionOptions {
@@ -17,8 +17,18 @@ export interface SessionOptions {
   retryMs?: number;
   /** Bytes a session may have queued (ours + the socket's) before the backpressure policy applies. @defaultValue 1 MiB */
   maxBufferedBytes?: number;
-  /** `'close'`: end the stream so the client reconnects and resumes by id. `'drop-oldest'`: drop queued events and count them in `lost`. @defaultValue 'close' */
+  /**
+   * `'close'`: end the stream so the client reconnects and resumes by id. `'drop-oldest'`: drop queued
+   * events and count them in `lost`. `'conflate'`: while the reader lags, a queued event is replaced by a
+   * newer one with the same `key` (latest value wins), so it ends with the current value of every key.
+   * @defaultValue 'close'
+   */
   backpressure?: BackpressurePolicy;
+  /**
+   * A write that makes no progress for this long closes the session (a half-open peer that stopped reading
+   * without closing); 0 turns it off. @defaultValue 30000
+   */
+  writeTimeoutMs?: number;
   /** Extra response headers (CORS, `Last-Event-ID`, …). */
   headers?: Record<string, string>;
   /** Response status. @defaultValue 200 */
@@ -30,6 +40,8 @@ export interface SendFields {
   event?: string;
   id?: string;
   retry?: number;
+  /** For the `'conflate'` policy: events with the same key supersede each other while the reader lags. */
+  key?: string;
 }
 
 /** One long-lived SSE response. */
@@ -38,10 +50,15 @@ export interface Session {
   send(data: unknown, fields?: SendFields): boolean;
   /** Sends a comment line (ignored by clients; keeps proxies from timing out). */
   comment(text: string): boolean;
-  /** Sends pre-encoded bytes (e.g. from `encodeEvent`) as they are. */
-  writeFrame(frame: Uint8Array): boolean;
+  /** Sends pre-encoded bytes (e.g. from `encodeEvent`) as they are; `key` as in {@link SendFields}. */
+  writeFrame(frame: Uint8Array, key?: string): boolean;
   /** Ends the stream; idempotent. */
   close(): void;
+  /**
+   * Sends a last event (if given) and ends the stream. Convention: a client that reconnects after `end()`
+   * should be answered `204`, which tells EventSource and `connect()` to stop for good.
+   */
+  end(final?: { data: unknown } & SendFields): void;
   /** The id the client resumes from: the `Last-Event-ID` header, else the `lastEventId` query parameter. */
   readonly lastEventId: string | undefined;
   /** Aborted when the session ends, whatever the reason. */

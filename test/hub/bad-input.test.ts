@@ -99,7 +99,11 @@ describe('hub: bad input gets a clear 4xx, never a crash or a partial update', (
       const tooMany = await publish(limited.endpoint, { topic: topics, data: 'x' }, auth.Authorization!.slice(7));
       assert.equal(tooMany.status, 400);
       await tooMany.text();
-      const longId = await publish(limited.endpoint, { topic: '/1', data: 'x', id: 'x'.repeat(17) }, auth.Authorization!.slice(7));
+      const longId = await publish(
+        limited.endpoint,
+        { topic: '/1', data: 'x', id: 'x'.repeat(17) },
+        auth.Authorization!.slice(7),
+      );
       assert.equal(longId.status, 400);
       await longId.text();
       const subscribeUrl = `${limited.endpoint}?${topics.map((t) => `topic=${t}`).join('&')}`;

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { connect, EventSource } from '../../src/client/index.js';
+import { createParser } from '../../src/protocol/parse.js';
+import {
+  acceptResponse,
+  acceptSession,
+  createSession,
+  type Session,
+  StreamRejection,
+  sseResponse,
+} from '../../src/server/index.js';
+import { openStream } from '../fixtures/sse-reader.js';
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; server: Server }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
+}
+
+async function stop(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}
+
+describe("conflation: the 'conflate' policy", () => {
+  test('for any interleaving and reader speed, a slow reader ends with the last value of every key', async () => {
+    let conflated = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('ACME', 'GLOBEX', 'INITECH', 'UMBRELLA'),
+            fc.constantFrom(0, 0, 0, 0, 0, 0, 0, 1, 3),
+          ),
+          // Long enough runs that a reader which mostly does not read falls far behind.
+          { minLength: 40, maxLength: 300 },
+        ),
+        async (steps) => {
+          let session!: Session;
+          const response = sseResponse(new Request('http://localhost/'), {
+            heartbeatMs: 0,
+            backpressure: 'conflate',
+            maxBufferedBytes: 4096,
+            onSession: (s) => {
+              session = s;
+            },
+          });
+          const reader = response.body!.getReader();
+          const seen = new Map<string, number>();
+          const parser = createParser({
+            onEvent: (e) => {
+              const { k, v } = JSON.parse(e.data) as { k: string; v: number };
+              seen.set(k, v);
+            },
+          });
+          const last = new Map<string, number>();
+          let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+          const pad = 'x'.repeat(2000);
+          for (const [index, [key, reads]] of steps.entries()) {
+            session.send({ k: key, v: index, pad }, { key });
+            last.set(key, index);
+            // Yield so queued frames are flushed, then let the reader take `reads` chunks (0: it lags).
+            await new Promise((r) => setImmediate(r));
+            for (let i = 0; i < reads; i++) {
+              // A read that does not finish this turn stays pending and is awaited next time, never dropped.
+              pending ??= reader.read();
+              const chunk = await Promise.race([
+                pending,
+                new Promise<undefined>((r) => setImmediate(() => r(undefined))),
+              ]);
+              if (chunk === undefined) break;
+              pending = undefined;
+              if (chunk.value) parser.feed(chunk.value);
+            }
+          }
+          session.end();
+          for (;;) {
+            const { done, value } = await (pending ?? reader.read());
+            pending = undefined;
+            if (done) break;
+            parser.feed(value);
+          }
+          assert.deepEqual(new Map([...seen].sort()), new Map([...last].sort()));
+          assert.ok(!session.closed || session.closeReason === 'server', 'never disconnected for being slow');
+          conflated += session.lost;
+        },
+      ),
+      { numRuns: 60 },
+    );
+    assert.ok(conflated > 0, 'the runs did make the reader lag, so values were actually replaced');
+  });
+});
+
+describe('liveness and clean ends', () => {
+  test('a write that makes no progress for writeTimeoutMs closes a half-open session', async () => {
+    let session!: Session;
+    const { url, server } = await serve((req, res) => {
+      session = createSession(req, res, { heartbeatMs: 0, writeTimeoutMs: 200, maxBufferedBytes: 64 * 1024 * 1024 });
+    });
+    try {
+      const stream = await openStream(url);
+      while (session === undefined) await new Promise((r) => setTimeout(r, 5));
+      stream.pause(); // the peer stops reading but keeps the connection open
+      const chunk = 'z'.repeat(64 * 1024);
+      for (let i = 0; i < 400 && !session.closed; i++) {
+        session.send(chunk);
+        await new Promise((r) => setImmediate(r));
+      }
+      while (!session.closed) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(session.closeReason, 'write-timeout');
+      stream.close();
+    } finally {
+      await stop(server);
+    }
+  });
+
+  test('end(final) sends a last event and closes; answering 204 next stops EventSource and connect() for good', async () => {
+    let attempts = 0;
+    const { url, server } = await serve((req, res) => {
+      attempts++;
+      if (attempts > 1) {
+        res.writeHead(204).end();
+        return;
+      }
+      const session = createSession(req, res, { heartbeatMs: 0, retryMs: 10 });
+      session.send('work');
+      session.end({ data: 'done', event: 'end' });
+    });
+    try {
+      const events: string[] = [];
+      const connection = connect(url, {
+        reconnect: { minDelayMs: 1, maxDelayMs: 5 },
+        onEvent: (e) => events.push(`${e.type}:${e.data}`),
+      });
+      await connection.done;
+      assert.deepEqual(events, ['message:work', 'end:done']);
+      assert.equal(attempts, 2);
+
+      const source = new EventSource(url);
+      let errors = 0;
+      source.onerror = () => errors++;
+      while (source.readyState !== EventSource.CLOSED) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(errors, 1);
+    } finally {
+      await stop(server);
+    }
+  });
+});
+
+describe('status before the first byte', () => {
+  test('acceptSession answers a refusal with its real status and JSON, and opens the stream otherwise', async () => {
+    const { url, server } = await serve(async (req, res) => {
+      const session = await acceptSession(req, res, {
+        heartbeatMs: 0,
+        authorize: (request) => {
+          if (request.headers.authorization !== 'Bearer ok') throw new StreamRejection(401, 'a token is required');
+        },
+      });
+      session?.send('welcome');
+    });
+    try {
+      const refused = await fetch(url);
+      assert.equal(refused.status, 401);
+      assert.deepEqual(await refused.json(), {
+        error: { code: 'HOTLINE_STREAM_REJECTED', message: 'a token is required' },
+      });
+      const stream = await openStream(url, { Authorization: 'Bearer ok' });
+      await stream.until(() => stream.events.length === 1);
+      assert.equal(stream.events[0]?.data, 'welcome');
+      stream.close();
+      // EventSource treats the refusal as final: one request, CLOSED.
+      const source = new EventSource(url);
+      while (source.readyState !== EventSource.CLOSED) await new Promise((r) => setTimeout(r, 5));
+    } finally {
+      await stop(server);
+    }
+  });
+
+  test('acceptResponse does the same for Web runtimes', async () => {
+    const refused = await acceptResponse(new Request('http://localhost/private'), {
+      onSession: () => {},
+      authorize: () => {
+        throw new StreamRejection(404, 'no such feed');
+      },
+    });
+    assert.equal(refused.status, 404);
+    assert.equal(((await refused.json()) as { error: { message: string } }).error.message, 'no such feed');
+    const accepted = await acceptResponse(new Request('http://localhost/feed'), {
+      heartbeatMs: 0,
+      onSession: (s) => s.end({ data: 'hi' }),
+      authorize: () => {},
+    });
+    assert.equal(accepted.status, 200);
+    assert.equal(await accepted.text(), ': ok\ndata: hi\n\n');
+  });
+});
