@@ -314,13 +314,13 @@ class NatsFollower implements LogFollower {
         for await (const message of this.#messages) {
           if (this.#closed) break;
           if (message.seq <= this.#delivered) continue;
-          const update = decodeUpdate(message.string(), message.seq);
-          this.#delivered = update.position;
+          this.#delivered = message.seq;
+          // Neither a malformed message (written by someone else) nor a throwing listener may stop
+          // delivery to the hub: both are reported and the follower moves on.
           try {
-            this.#listener(update);
+            this.#listener(decodeUpdate(message.string(), message.seq));
           } catch (error) {
-            // A throwing listener must not stop delivery to the hub; it is reported, not swallowed.
-            process.emitWarning(`a NATS log follower's listener threw: ${String(error)}`, 'HotlineWarning');
+            process.emitWarning(`NATS log follower at sequence ${message.seq}: ${String(error)}`, 'HotlineWarning');
           }
         }
       } catch {

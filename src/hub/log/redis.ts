@@ -281,14 +281,15 @@ class RedisFollower implements LogFollower {
       }
       for (const entry of reply?.[0]?.[1] ?? []) {
         if (this.#closed) return;
-        const update = toUpdate(entry);
-        if (update.position <= this.#delivered) continue;
-        this.#delivered = update.position;
+        const position = Number(entry[0].slice(2));
+        if (position <= this.#delivered) continue;
+        this.#delivered = position;
+        // Neither a malformed entry (written by someone else) nor a throwing listener may stop delivery
+        // to the hub: both are reported and the follower moves on.
         try {
-          this.#listener(update);
+          this.#listener(toUpdate(entry));
         } catch (error) {
-          // A throwing listener must not stop delivery to the hub; it is reported, not swallowed.
-          process.emitWarning(`a Redis log follower's listener threw: ${String(error)}`, 'HotlineWarning');
+          process.emitWarning(`Redis log follower at position ${position}: ${String(error)}`, 'HotlineWarning');
         }
       }
     }

@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createRedisLog } from '../../../src/hub/log/redis.js';
+import type { StoredUpdate } from '../../../src/hub/update.js';
 import { REDIS_URL, reachable, skipUnless } from '../../fixtures/services.js';
-import { eventLogContract } from './contract.js';
+import { eventLogContract, update } from './contract.js';
 
 const execFileAsync = promisify(execFile);
 const run = `hotline-test-${randomUUID()}`;
@@ -43,4 +44,33 @@ test('the engine clients load only when a Redis or NATS log is opened', async ()
     cwd: fileURLToPath(new URL('../../../', import.meta.url)),
   });
   assert.equal(stdout.trim(), '0');
+});
+
+test('a malformed stream entry is reported and skipped by followers, and read as a typed error', { skip }, async () => {
+  const { Redis } = await import('ioredis');
+  const admin = new Redis(REDIS_URL);
+  const prefix = `${run}:malformed`;
+  const log = await createRedisLog(REDIS_URL, { prefix });
+  try {
+    const first = await log.append(update());
+    // Someone else writes into the stream by hand, bypassing the append script.
+    const position = await admin.incr(`{${prefix}}:seq`);
+    await admin.xadd(`{${prefix}}:stream`, `0-${position}`, 'i', 'x', 't', '0', 'u', '{not json');
+    const third = await log.append(update());
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    const seen: StoredUpdate[] = [];
+    const follower = log.follow(0, (u) => seen.push(u));
+    while (seen.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    follower.close();
+    process.off('warning', onWarning);
+    assert.deepEqual(seen, [first, third]);
+    assert.match(warnings.join('\n'), new RegExp(`position ${position}: .*malformed`));
+    await assert.rejects(log.readAfter(first.position, 10), { code: 'HOTLINE_HUB_STORAGE_UNAVAILABLE' });
+  } finally {
+    await log.close();
+    await admin.del(`{${prefix}}:stream`, `{${prefix}}:seq`, `{${prefix}}:ids`);
+    await admin.quit();
+  }
 });
