@@ -6,24 +6,25 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createRedisLog } from '../../../src/hub/log/redis.js';
 import type { StoredUpdate } from '../../../src/hub/update.js';
-import { REDIS_URL, reachable, skipUnless } from '../../fixtures/services.js';
+import { REDIS_URL, reachable, skipUnless, twoHubsOnOneLog } from '../../fixtures/services.js';
 import { eventLogContract, update } from './contract.js';
 
 const execFileAsync = promisify(execFile);
 const run = `hotline-test-${randomUUID()}`;
+async function deleteKeys(prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL);
+  await redis.del(`{${prefix}}:stream`, `{${prefix}}:seq`, `{${prefix}}:ids`);
+  await redis.quit();
+}
+
 const skip = skipUnless(await reachable(REDIS_URL), `Redis at ${REDIS_URL}`);
 
 eventLogContract(
   'redis',
   {
     open: (name, retention) => createRedisLog(REDIS_URL, { ...retention, prefix: `${run}:${name}` }),
-    async destroy(name) {
-      const { Redis } = await import('ioredis');
-      const redis = new Redis(REDIS_URL);
-      const tag = `{${run}:${name}}`;
-      await redis.del(`${tag}:stream`, `${tag}:seq`, `${tag}:ids`);
-      await redis.quit();
-    },
+    destroy: (name) => deleteKeys(`${run}:${name}`),
   },
   { durable: true, shared: true, skip },
 );
@@ -70,7 +71,18 @@ test('a malformed stream entry is reported and skipped by followers, and read as
     await assert.rejects(log.readAfter(first.position, 10), { code: 'HOTLINE_HUB_STORAGE_UNAVAILABLE' });
   } finally {
     await log.close();
-    await admin.del(`{${prefix}}:stream`, `{${prefix}}:seq`, `{${prefix}}:ids`);
     await admin.quit();
+    await deleteKeys(prefix);
+  }
+});
+
+test('two hub nodes on one Redis log: a publish to either reaches subscribers of both, and Last-Event-ID resumes across nodes', {
+  skip,
+}, async () => {
+  const prefix = `${run}:two-hubs`;
+  try {
+    await twoHubsOnOneLog(() => createRedisLog(REDIS_URL, { prefix }));
+  } finally {
+    await deleteKeys(prefix);
   }
 });
