@@ -31,6 +31,9 @@ import { SubscriberIndex } from './subscriber-index.js';
 import { createTopicMatcher } from './topics.js';
 import type { NewUpdate, StoredUpdate } from './update.js';
 
+/** How long a drain waits, after closing every stream, for the last bytes to leave. */
+const DRAIN_GRACE_MS = 1000;
+
 /** The path of the Mercure endpoint. */
 export const HUB_PATH = '/.well-known/mercure';
 
@@ -148,6 +151,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     maxReplay: config.maxReplay,
     heartbeatMs: config.heartbeatMs,
     maxBufferedBytes: config.maxBufferedBytes,
+    compression: config.compression,
     onSubscribe(subscriber: Subscriber) {
       announce(subscriber, true);
       metrics.subscriptions.inc();
@@ -380,6 +384,18 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
             }),
         ),
       );
+      // Let the last bytes (a compressor's final flush is asynchronous) reach the clients before the
+      // remaining connections are cut, but never wait long.
+      if (server !== undefined) {
+        const listening = server;
+        await new Promise<void>((resolve) => {
+          const grace = setTimeout(resolve, DRAIN_GRACE_MS);
+          listening.close(() => {
+            clearTimeout(grace);
+            resolve();
+          });
+        });
+      }
       await shutdown();
     },
     close: shutdown,

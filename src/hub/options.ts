@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { HotlineError } from '../errors.js';
+import type { CompressionOptions } from '../server/index.js';
 import type { JwtKeyOptions } from './auth.js';
 import type { HubExtensionFactory } from './extension.js';
 import type { EventLog } from './log/event-log.js';
@@ -49,6 +50,8 @@ export interface HubOptions {
    * on `/.well-known/mercure/subscriptions/{topic}/{subscriber}` (presence). @defaultValue false
    */
   subscriptionsApi?: boolean;
+  /** Compress streams for clients that accept br or gzip, flushed after every write. @defaultValue true */
+  compression?: boolean | CompressionOptions;
   /** A front end served by the hub (the dashboard and demo), consulted before the hub's own pages. */
   extension?: HubExtensionFactory;
   /** Structured logs (`pino`); tokens never appear in them. @defaultValue a silent logger */
@@ -57,7 +60,10 @@ export interface HubOptions {
 
 /** Every option with its default resolved. */
 export interface ResolvedHubOptions
-  extends Required<Omit<HubOptions, 'log' | 'publisherKey' | 'subscriberKey' | 'logger' | 'extension'>> {
+  extends Required<
+    Omit<HubOptions, 'log' | 'publisherKey' | 'subscriberKey' | 'logger' | 'extension' | 'compression'>
+  > {
+  readonly compression: boolean | CompressionOptions;
   readonly publisherKey: JwtKeyOptions | undefined;
   readonly subscriberKey: JwtKeyOptions | undefined;
 }
@@ -95,6 +101,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxConnectionsPerIp: options.maxConnectionsPerIp ?? HUB_DEFAULTS.maxConnectionsPerIp,
     drainWindowMs: options.drainWindowMs ?? HUB_DEFAULTS.drainWindowMs,
     subscriptionsApi: options.subscriptionsApi ?? HUB_DEFAULTS.subscriptionsApi,
+    compression: options.compression ?? true,
     headersTimeoutMs: options.headersTimeoutMs ?? HUB_DEFAULTS.headersTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs ?? HUB_DEFAULTS.requestTimeoutMs,
     publisherKey: options.publisherKey,

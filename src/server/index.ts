@@ -12,6 +12,8 @@ export type { SseResponseOptions } from './adapters/web.js';
 export { sseResponse } from './adapters/web.js';
 export type { Channel, ChannelOptions, SubscribeOptions } from './channel.js';
 export { createChannel } from './channel.js';
+export type { CompressionOptions, StreamEncoding } from './compression.js';
+export { COMPRESSION_DEFAULTS, compressedStreamCount, negotiateEncoding } from './compression.js';
 export { CHANNEL_DEFAULTS, SESSION_DEFAULTS } from './defaults.js';
 export { activeHeartbeatTimers } from './heartbeat.js';
 export { openSessionCount } from './session.js';

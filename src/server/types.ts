@@ -2,6 +2,7 @@
  * Types of `hotline/server`.
  * @module
  */
+import type { CompressionOptions } from './compression.js';
 
 /** What to do when a subscriber reads slower than events arrive and passes `maxBufferedBytes`. */
 export type BackpressurePolicy = 'close' | 'drop-oldest' | 'conflate';
@@ -29,6 +30,11 @@ export interface SessionOptions {
    * without closing); 0 turns it off. @defaultValue 30000
    */
   writeTimeoutMs?: number;
+  /**
+   * Compress the stream (br or gzip, as the client accepts) and flush after every coalesced write, so
+   * each event still arrives at once. Node adapter only. @defaultValue false
+   */
+  compression?: boolean | CompressionOptions;
   /** Extra response headers (CORS, `Last-Event-ID`, …). */
   headers?: Record<string, string>;
   /** Response status. @defaultValue 200 */

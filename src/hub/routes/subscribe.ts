@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createSession } from '../../server/index.js';
+import { type CompressionOptions, createSession } from '../../server/index.js';
 import { findToken, type MercureClaims, type TokenVerifier } from '../auth.js';
 import type { ConnectionLimits } from '../connection-limits.js';
 import { HttpError } from '../http-errors.js';
@@ -25,6 +25,7 @@ export interface SubscribeRouteContext {
   readonly maxReplay: number;
   readonly heartbeatMs: number;
   readonly maxBufferedBytes: number;
+  readonly compression: boolean | CompressionOptions;
   readonly onSubscribe?: (subscriber: Subscriber) => void;
   /** `slowConsumer`: the stream was closed because the client read slower than updates arrived. */
   readonly onUnsubscribe?: (subscriber: Subscriber, slowConsumer: boolean) => void;
@@ -54,6 +55,7 @@ export async function handleSubscribe(
     heartbeatMs: context.heartbeatMs,
     maxBufferedBytes: context.maxBufferedBytes,
     backpressure: 'close',
+    compression: context.compression,
     headers: { ...extraHeaders, 'Last-Event-ID': newest?.id ?? EARLIEST },
   });
   const subscriber = new Subscriber({

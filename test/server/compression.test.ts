@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { iterateEvents } from '../../src/protocol/index.js';
+import { compressedStreamCount, createSession, negotiateEncoding, type Session } from '../../src/server/index.js';
+import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
+
+/** A server whose test drives each session by hand: send, wait until the client saw it, send again. */
+async function serve(options: Parameters<typeof createSession>[2]) {
+  const sessions: Session[] = [];
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/page') {
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>t</title>');
+      return;
+    }
+    sessions.push(createSession(req, res, options));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const nextSession = async () => {
+    const count = sessions.length;
+    while (sessions.length === count) await new Promise((r) => setTimeout(r, 5));
+    return sessions.at(-1)!;
+  };
+  return {
+    url,
+    nextSession,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('compressed streams deliver each event at once', () => {
+  test('Accept-Encoding negotiation honours preference and q=0', () => {
+    assert.equal(negotiateEncoding('gzip, deflate, br', ['br', 'gzip']), 'br');
+    assert.equal(negotiateEncoding('gzip;q=1, br;q=0', ['br', 'gzip']), 'gzip');
+    assert.equal(negotiateEncoding('identity', ['br', 'gzip']), undefined);
+    assert.equal(negotiateEncoding('*', ['gzip']), 'gzip');
+    assert.equal(negotiateEncoding(undefined, ['gzip']), undefined);
+  });
+
+  for (const encoding of ['br', 'gzip'] as const) {
+    test(`fetch with ${encoding}: every event arrives before the next is sent`, async () => {
+      const target = await serve({ heartbeatMs: 0, compression: { encodings: [encoding] } });
+      try {
+        const controller = new AbortController();
+        const responsePromise = fetch(target.url, {
+          headers: { 'Accept-Encoding': encoding },
+          signal: controller.signal,
+        });
+        const session = await target.nextSession();
+        const response = await responsePromise;
+        assert.equal(response.headers.get('content-encoding'), encoding);
+        assert.equal(response.headers.get('vary'), 'Accept-Encoding');
+        const events = iterateEvents(response.body!)[Symbol.asyncIterator]();
+        for (let i = 0; i < 20; i++) {
+          session.send({ symbol: 'ACME', price: 100 + i, i }, { event: 'price', id: String(i) });
+          // The next event is sent only once this one arrived: a buffering compressor would hang here.
+          const { value } = await events.next();
+          assert.equal(value?.lastEventId, String(i));
+        }
+        controller.abort();
+      } finally {
+        await target.close();
+      }
+      while (compressedStreamCount() > 0) await new Promise((r) => setTimeout(r, 5));
+    });
+  }
+
+  test('the bytes on the wire are gzip, and a client that accepts no encoding gets plain text', async () => {
+    const target = await serve({ heartbeatMs: 0, compression: true });
+    try {
+      const raw = await new Promise<Buffer>((resolve, reject) => {
+        const req = request(target.url, { headers: { 'Accept-Encoding': 'gzip' } }, (res) => {
+          assert.equal(res.headers['content-encoding'], 'gzip');
+          res.once('data', (chunk: Buffer) => {
+            req.destroy();
+            resolve(chunk);
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.deepEqual([...raw.subarray(0, 2)], [0x1f, 0x8b]);
+      const plain = await fetch(target.url, { headers: { 'Accept-Encoding': 'identity' } });
+      assert.equal(plain.headers.get('content-encoding'), null);
+      await plain.body?.cancel();
+    } finally {
+      await target.close();
+    }
+  });
+
+  test('curl --compressed receives each event as it is sent', async () => {
+    const target = await serve({ heartbeatMs: 0, compression: true });
+    const curl = spawn('curl', ['-sN', '--compressed', target.url]);
+    try {
+      let output = '';
+      curl.stdout.on('data', (c: Buffer) => {
+        output += c.toString();
+      });
+      const session = await target.nextSession();
+      for (let i = 0; i < 5; i++) {
+        session.send(`tick ${i}`);
+        while (!output.includes(`data: tick ${i}\n\n`)) await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      curl.kill();
+      await target.close();
+    }
+  });
+
+  describe('in Chromium', { skip: browserSkipReason() }, () => {
+    let browser: Browser;
+    before(async () => {
+      browser = await launchChromium();
+    });
+    after(() => browser?.close());
+
+    test("the browser's EventSource gets compressed events one at a time", async () => {
+      const target = await serve({ heartbeatMs: 0, compression: true });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${target.url}/page`);
+        const encoding = page
+          .waitForResponse((r) => r.url().endsWith('/stream'))
+          .then((r) => r.headers()['content-encoding']);
+        await page.evaluate(() => {
+          const w = window as unknown as { got: string[] };
+          w.got = [];
+          new EventSource('/stream').onmessage = (e) => w.got.push(e.data);
+        });
+        const session = await target.nextSession();
+        for (let i = 0; i < 5; i++) {
+          session.send(`event ${i}`);
+          await page.waitForFunction((n) => (window as unknown as { got: string[] }).got.length === n, i + 1);
+        }
+        assert.ok(['br', 'gzip'].includes((await encoding) ?? ''), 'the browser negotiated compression');
+        await page.close();
+      } finally {
+        await target.close();
+      }
+    });
+  });
+});
