@@ -6,6 +6,7 @@ import { createNatsLog } from '../../../src/hub/log/nats.js';
 import {
   assertExactlyOnce,
   hasNatsServer,
+  hubThroughOutage,
   NATS_SERVER,
   restartScenario,
   SpawnedEngine,
@@ -46,6 +47,12 @@ describe('NATS log under engine restarts', { skip }, () => {
     const outcome = await restartScenario(engine, log, { outage: 'stall' });
     assertExactlyOnce(outcome);
     t.diagnostic(`slowest rejected append while frozen: ${outcome.slowestRejectionMs} ms (the request timeout)`);
+  });
+
+  test('a hub on this log answers 503 while the engine is down, /readyz follows, its subscriber misses nothing', async () => {
+    const log = await createNatsLog(engine.url, { stream: 'hub' });
+    logs.push(log);
+    await hubThroughOutage(engine, log);
   });
 
   test('opening against a stopped server rejects with HOTLINE_LOG_UNAVAILABLE', async () => {
