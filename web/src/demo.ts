@@ -1,0 +1,180 @@
+/**
+ * The demo page: four panels, each its own subscriber of the hub (its own `EventSource`) — a stock ticker,
+ * a news feed, live football scores and private notifications shown as toasts.
+ * @module
+ */
+import { byId, el, type FeedState, openFeed, parseJson } from './feed.js';
+
+interface DemoConfig {
+  user: string | null;
+  topics: { stocks: string; news: string; matches: string; notifications: string[] };
+}
+
+const MAX_HEADLINES = 30;
+const TOAST_MS = 6000;
+const states = new Map<string, FeedState>();
+
+function setState(panel: string, state: FeedState): void {
+  states.set(panel, state);
+  const all = [...states.values()];
+  const summary = all.every((s) => s === 'open')
+    ? 'open'
+    : all.some((s) => s === 'reconnecting')
+      ? 'reconnecting'
+      : 'connecting';
+  const status = byId('connection');
+  status.dataset.state = summary;
+  status.textContent = summary === 'open' ? 'Live' : summary === 'reconnecting' ? 'Reconnecting…' : 'Connecting…';
+  byId(`${panel}-panel`).dataset.state = state;
+}
+
+function count(panel: string): void {
+  const section = byId(`${panel}-panel`);
+  section.dataset.count = String(Number(section.dataset.count ?? '0') + 1);
+}
+
+function stocks(selector: string): void {
+  const rows = new Map<string, HTMLTableRowElement>();
+  openFeed({
+    topics: [selector],
+    types: ['price'],
+    onState: (state) => setState('stocks', state),
+    onEvent(_type, data) {
+      const quote = parseJson(data);
+      if (quote === undefined || typeof quote.symbol !== 'string' || typeof quote.price !== 'number') return;
+      const change = typeof quote.change === 'number' ? quote.change : 0;
+      let row = rows.get(quote.symbol);
+      if (row === undefined) {
+        row = el('tr', { 'data-symbol': quote.symbol }, el('th', { scope: 'row' }, quote.symbol), el('td'), el('td'));
+        rows.set(quote.symbol, row);
+        const body = byId('stocks-body');
+        // Keep rows in symbol order whatever order the first prices come in.
+        const after = [...body.children].find((other) => (other as HTMLElement).dataset.symbol! > quote.symbol!);
+        body.insertBefore(row, after ?? null);
+      }
+      const [, priceCell, changeCell] = row.cells;
+      priceCell!.textContent = quote.price.toFixed(2);
+      changeCell!.textContent = `${change >= 0 ? '▲ +' : '▼ '}${change.toFixed(2)}`;
+      const direction = change >= 0 ? 'up' : 'down';
+      row.classList.remove('up', 'down');
+      void row.offsetWidth; // restart the flash animation
+      row.classList.add(direction);
+      count('stocks');
+    },
+  });
+}
+
+function news(topic: string): void {
+  const list = byId('news-list');
+  openFeed({
+    topics: [topic],
+    types: ['headline'],
+    onState: (state) => setState('news', state),
+    onEvent(_type, data, id) {
+      const item = parseJson(data);
+      const headline = typeof item?.headline === 'string' ? item.headline : data;
+      const at = typeof item?.at === 'number' ? new Date(item.at) : new Date();
+      const time = el('time', { datetime: at.toISOString() }, at.toLocaleTimeString());
+      list.prepend(el('li', { 'data-id': id }, time, ' ', headline));
+      while (list.children.length > MAX_HEADLINES) list.lastElementChild?.remove();
+      count('news');
+    },
+  });
+}
+
+function matches(selector: string): void {
+  const cards = new Map<string, HTMLElement>();
+  openFeed({
+    topics: [selector],
+    types: ['score'],
+    onState: (state) => setState('sports', state),
+    onEvent(_type, data) {
+      const match = parseJson(data);
+      if (match === undefined || typeof match.id !== 'string') return;
+      let card = cards.get(match.id);
+      if (card === undefined) {
+        card = el('li', { class: 'match', 'data-match': match.id });
+        cards.set(match.id, card);
+        byId('matches').append(card);
+      }
+      const score = `${String(match.home)} ${String(match.homeGoals)} – ${String(match.awayGoals)} ${String(match.away)}`;
+      const minute = el(
+        'span',
+        { class: 'minute', 'aria-label': `minute ${String(match.minute)}` },
+        `${String(match.minute)}′`,
+      );
+      const children: (Node | string)[] = [el('span', { class: 'score' }, score), minute];
+      if (typeof match.goal === 'string') {
+        children.push(el('strong', { class: 'goal' }, `GOAL! ${match.goal}`));
+        card.classList.remove('scored');
+        void card.offsetWidth;
+        card.classList.add('scored');
+      }
+      card.replaceChildren(...children);
+      count('sports');
+    },
+  });
+}
+
+function notifications(topics: string[]): void {
+  const list = byId('notification-list');
+  openFeed({
+    topics,
+    types: ['notification'],
+    onState: (state) => setState('notifications', state),
+    onEvent(_type, data, id) {
+      const notice = parseJson(data);
+      const title = typeof notice?.title === 'string' ? notice.title : data;
+      const personal = typeof notice?.user === 'string';
+      list.prepend(el('li', { 'data-id': id, class: personal ? 'personal' : '' }, title));
+      while (list.children.length > 10) list.lastElementChild?.remove();
+      toast(title, id, personal);
+      count('notifications');
+    },
+  });
+}
+
+function toast(text: string, id: string, personal: boolean): void {
+  const close = el('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss notification' }, '×');
+  const item = el('div', { class: `toast${personal ? ' personal' : ''}`, 'data-id': id }, el('span', {}, text), close);
+  const remove = () => item.remove();
+  close.addEventListener('click', remove);
+  window.setTimeout(remove, TOAST_MS);
+  byId('toasts').append(item);
+}
+
+function signedInUser(): string | undefined {
+  const match = /(?:^|;\s*)hotline-demo-user=([^;]*)/.exec(document.cookie);
+  return match?.[1] === undefined || match[1] === '' ? undefined : decodeURIComponent(match[1]);
+}
+
+async function main(): Promise<void> {
+  const config = (await (await fetch('/demo/config')).json()) as DemoConfig;
+  const user = signedInUser();
+  const button = byId<HTMLButtonElement>('sign-in');
+  const who = byId('who');
+  if (config.user === null) {
+    button.hidden = true;
+    who.textContent = 'No demo user on this hub: notifications show public notices only.';
+  } else {
+    button.textContent = user === undefined ? `Sign in as ${config.user}` : `Sign out ${user}`;
+    who.textContent =
+      user === undefined
+        ? `Signed out: you see public notices only, not ${config.user}’s private notifications.`
+        : `Signed in as ${user}: private notifications arrive as toasts.`;
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      await fetch('/demo/session', { method: user === undefined ? 'POST' : 'DELETE' });
+      location.reload();
+    });
+  }
+  stocks(config.topics.stocks);
+  news(config.topics.news);
+  matches(config.topics.matches);
+  // Subscribing to a private topic without a token is allowed: the hub sends only the public updates.
+  notifications(config.topics.notifications);
+}
+
+main().catch((error: unknown) => {
+  byId('connection').textContent = `Could not start: ${String(error)}`;
+});
