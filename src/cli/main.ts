@@ -4,6 +4,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { doctorCommand } from './doctor.js';
 import { publishCommand } from './publish.js';
 import { invalidOptions, serveCommand } from './serve.js';
 import { subscribeCommand } from './subscribe.js';
@@ -19,6 +20,7 @@ const commands: Record<string, Command> = {
   publish: publishCommand,
   subscribe: subscribeCommand,
   token: tokenCommand,
+  doctor: doctorCommand,
 };
 
 function version(): string {

@@ -14,6 +14,23 @@ import { Subscriber } from '../subscriber.js';
 import type { SubscriberIndex } from '../subscriber-index.js';
 import type { TopicMatcher } from '../topics.js';
 
+/** The query parameter with which `hotline doctor` asks for timed probe comments. */
+export const PROBE_PARAMETER = 'hotlineProbe';
+/** The gap between the two probes: arriving much closer together means something buffered them. */
+export const PROBE_GAP_MS = 500;
+
+/**
+ * Two comments sent `PROBE_GAP_MS` apart, each carrying its send time. Comments are ignored by every
+ * client, so probing never disturbs a real subscriber.
+ */
+function sendProbes(session: { comment(text: string): boolean; closed: boolean }): void {
+  session.comment(`probe 1 ${Date.now()}`);
+  const timer = setTimeout(() => {
+    if (!session.closed) session.comment(`probe 2 ${Date.now()}`);
+  }, PROBE_GAP_MS);
+  timer.unref();
+}
+
 export interface SubscribeRouteContext {
   readonly verifier: TokenVerifier | undefined;
   readonly allowAnonymous: boolean;
@@ -58,6 +75,7 @@ export async function handleSubscribe(
     compression: context.compression,
     headers: { ...extraHeaders, 'Last-Event-ID': newest?.id ?? EARLIEST },
   });
+  if (url.searchParams.has(PROBE_PARAMETER)) sendProbes(session);
   const subscriber = new Subscriber({
     id: `urn:uuid:${randomUUID()}`,
     selectors,
