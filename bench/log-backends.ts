@@ -1,9 +1,9 @@
 /**
  * `npm run bench:log` — the event-log backends side by side on this machine: sequential appends/s (one
- * publisher awaiting each append), concurrent appends/s (100 in flight), and follow latency (append call
- * → follower callback, on the same process, one update at a time). Redis and NATS are the machine's own
- * (127.0.0.1:6379, 127.0.0.1:4222), each on a throwaway key prefix / stream deleted afterwards; a backend
- * whose engine is absent is reported as skipped. Prints a table and writes bench/results/log-backends.json.
+ * publisher awaiting each append), concurrent appends/s (100 in flight), follow latency (append call →
+ * follower callback, same process, one update at a time) and the time to read one 500-update page. Redis
+ * and NATS are the machine's own (127.0.0.1:6379, 127.0.0.1:4222), each on a throwaway key prefix / stream
+ * deleted afterwards; a backend whose engine is absent is reported as skipped. Prints a table and writes bench/results/log-backends.json.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,8 @@ interface Row {
   'appends/s (100 in flight)': number;
   'follow p50 ms': number;
   'follow p99 ms': number;
+  /** One resume page (median of 7): the 500 updates before the head, as a subscriber's replay reads them. */
+  'readAfter 500 ms': number;
 }
 
 let n = 0;
@@ -65,6 +67,15 @@ async function measure(backend: string, log: EventLog): Promise<Row> {
     await delivered;
   }
   follower.close();
+  const head = await log.head();
+  const reads: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    started = performance.now();
+    const page = await log.readAfter(head - 500, 500);
+    reads.push(performance.now() - started);
+    if (page.length !== 500) throw new Error(`${backend}: readAfter returned ${page.length} updates, not 500`);
+  }
+  const readMs = reads.sort((a, b) => a - b)[3]!;
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     Number(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(3));
@@ -74,6 +85,7 @@ async function measure(backend: string, log: EventLog): Promise<Row> {
     'appends/s (100 in flight)': Math.round(concurrent),
     'follow p50 ms': at(0.5),
     'follow p99 ms': at(0.99),
+    'readAfter 500 ms': Number(readMs.toFixed(2)),
   };
 }
 
