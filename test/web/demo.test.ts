@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startDemoPublisher } from '../../src/hub/dashboard/index.js';
+import { createMemoryLog } from '../../src/hub/log/memory.js';
+import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
+import { startWebHub, type WebHub } from './web-hub.js';
+
+const skip = browserSkipReason();
+
+async function openDemo(page: Page, origin: string, signIn: boolean): Promise<void> {
+  await page.goto(`${origin}/demo`);
+  if (signIn) {
+    await page.click('#sign-in');
+    await page.waitForFunction(() => document.getElementById('sign-in')?.textContent === 'Sign out alice');
+  }
+  await page.waitForSelector('#connection[data-state=open]');
+}
+
+function count(page: Page, panel: string): Promise<number> {
+  return page.evaluate((id) => Number(document.getElementById(id)?.dataset.count ?? '0'), `${panel}-panel`);
+}
+
+describe('demo', { skip }, () => {
+  let browser: Browser;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(() => browser?.close());
+
+  test('each of the four panels updates from the demo publisher', async () => {
+    const running = await startWebHub();
+    const demo = startDemoPublisher(running.hub, { tickMs: 100 });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await openDemo(page, running.origin, true);
+      await page.waitForFunction(() => document.querySelectorAll('#stocks-body tr').length === 5);
+      await page.waitForFunction(
+        () => document.querySelectorAll('#stocks-body tr.up, #stocks-body tr.down').length > 0,
+      );
+      await page.waitForFunction(() => document.querySelectorAll('#news-list li').length >= 2);
+      await page.waitForFunction(() => document.querySelectorAll('#matches .match').length === 2);
+      await page.waitForFunction(() => document.querySelectorAll('#notification-list li.personal').length >= 1);
+      await page.waitForSelector('#toasts .toast.personal');
+      for (const panel of ['stocks', 'news', 'sports', 'notifications']) {
+        assert.ok((await count(page, panel)) > 0, `${panel} has received nothing`);
+      }
+      const price = await page.locator('#stocks-body tr[data-symbol=ACME] td').first().innerText();
+      assert.match(price, /^\d+\.\d\d$/);
+      assert.match(await page.locator('#matches .match').first().innerText(), /\d+ – \d+[\s\S]*\d+′/);
+      // The match clock advances.
+      const minute = () => page.locator('[data-match=m1] .minute').innerText();
+      const before = await minute();
+      await page.waitForFunction(
+        (seen) => document.querySelector('[data-match=m1] .minute')?.textContent !== seen,
+        before,
+      );
+      assert.equal(await page.evaluate(() => document.body.dataset.duplicates), '0');
+      if (process.env.HOTLINE_SCREENSHOTS === '1') {
+        await page.waitForFunction(() => document.querySelectorAll('#news-list li').length >= 6);
+        await page.screenshot({ path: 'docs/demo.png' });
+      }
+    } finally {
+      demo.stop();
+      await context.close();
+      await running.close();
+    }
+  });
+
+  test('private notifications reach only the signed-in browser', async () => {
+    const running = await startWebHub();
+    const alice = await browser.newContext();
+    const stranger = await browser.newContext();
+    try {
+      const alicePage = await alice.newPage();
+      const strangerPage = await stranger.newPage();
+      await openDemo(alicePage, running.origin, true);
+      await openDemo(strangerPage, running.origin, false);
+      await running.hub.publish({
+        topics: '/users/alice/notifications',
+        private: true,
+        type: 'notification',
+        data: JSON.stringify({ title: 'Secret for alice', user: 'alice' }),
+      });
+      // Published after the secret: once a page shows it, the secret had its chance to arrive first.
+      await running.hub.publish({
+        topics: '/notifications',
+        type: 'notification',
+        data: JSON.stringify({ title: 'Notice for everyone', user: null }),
+      });
+      for (const page of [alicePage, strangerPage]) {
+        await page.waitForFunction(() =>
+          document.getElementById('notification-list')?.textContent?.includes('Notice for everyone'),
+        );
+      }
+      const aliceSees = await alicePage.locator('#notification-list li').allInnerTexts();
+      const strangerSees = await strangerPage.locator('#notification-list li').allInnerTexts();
+      assert.deepEqual(aliceSees, ['Notice for everyone', 'Secret for alice']);
+      assert.deepEqual(strangerSees, ['Notice for everyone']);
+      assert.equal(await alicePage.locator('#toasts .toast.personal').innerText(), 'Secret for alice\n×');
+      assert.equal(await strangerPage.locator('#toasts .toast.personal').count(), 0);
+    } finally {
+      await alice.close();
+      await stranger.close();
+      await running.close();
+    }
+  });
+
+  test('after a hub restart the page catches up from Last-Event-ID, with no duplicate', async () => {
+    const log = createMemoryLog();
+    const headline = (text: string) => ({
+      topics: '/news',
+      type: 'headline',
+      data: JSON.stringify({ headline: text }),
+    });
+    let running = await startWebHub({ log });
+    const page = await browser.newPage();
+    try {
+      await openDemo(page, running.origin, false);
+      const ids: string[] = [];
+      for (const text of ['before 1', 'before 2', 'before 3']) ids.push((await running.hub.publish(headline(text))).id);
+      await page.waitForFunction(() => document.querySelectorAll('#news-list li').length === 3);
+      const port = running.port;
+      await running.close();
+      await page.waitForSelector('#connection[data-state=reconnecting]');
+      // The same log and port, as after a restart; these are stored while no page can be connected.
+      running = await startWebHub({
+        log,
+        port,
+        beforeListen: async (hub) => {
+          for (const text of ['during 1', 'during 2']) ids.push((await hub.publish(headline(text))).id);
+        },
+      });
+      await page.waitForSelector('#connection[data-state=open]', { timeout: 20_000 });
+      ids.push((await running.hub.publish(headline('after 1'))).id);
+      await page.waitForFunction(() => document.querySelectorAll('#news-list li').length >= 6, undefined, {
+        timeout: 20_000,
+      });
+      const shown = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('#news-list li')].map((li) => li.dataset.id),
+      );
+      // Newest first on the page; each id exactly once, in publish order.
+      assert.deepEqual(shown.reverse(), ids);
+      assert.equal(await page.evaluate(() => document.body.dataset.duplicates), '0');
+    } finally {
+      await page.close();
+      await running.close();
+      await log.close();
+    }
+  });
+});
