@@ -12,6 +12,8 @@ interface DemoConfig {
 
 const MAX_HEADLINES = 30;
 const TOAST_MS = 6000;
+/** More would cover the panels on a small screen; the list in the panel keeps them all. */
+const MAX_TOASTS = 3;
 const states = new Map<string, FeedState>();
 
 function setState(panel: string, state: FeedState): void {
@@ -140,7 +142,9 @@ function toast(text: string, id: string, personal: boolean): void {
   const remove = () => item.remove();
   close.addEventListener('click', remove);
   window.setTimeout(remove, TOAST_MS);
-  byId('toasts').append(item);
+  const toasts = byId('toasts');
+  toasts.append(item);
+  while (toasts.children.length > MAX_TOASTS) toasts.firstElementChild?.remove();
 }
 
 function signedInUser(): string | undefined {
