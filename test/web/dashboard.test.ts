@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startDemoPublisher } from '../../src/hub/dashboard/index.js';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
-import { subscribe } from '../fixtures/hub.js';
+import { subscribe, token } from '../fixtures/hub.js';
 import { adminToken, startWebHub, type WebHub } from './web-hub.js';
 
 const skip = browserSkipReason();
@@ -155,6 +155,24 @@ describe('dashboard assets', () => {
     const health = await fetch(`${running.origin}/healthz`);
     assert.equal(health.status, 200);
     await health.arrayBuffer();
+  });
+
+  test('the dashboard stream takes only a verified token that may publish to every topic', async () => {
+    const cases: [string, number][] = [
+      [await token({ subscribe: ['/users/alice/notifications'] }), 401],
+      [await token({ publish: ['/news'] }), 401],
+      [await token({ publish: ['*'] }, 'another-secret-that-is-long-enough-for-hs256'), 401],
+      [await adminToken(), 200],
+    ];
+    for (const [jwt, status] of cases) {
+      const controller = new AbortController();
+      const response = await fetch(`${running.origin}/dashboard/stream?authorization=${jwt}`, {
+        signal: controller.signal,
+      });
+      assert.equal(response.status, status);
+      if (status === 200) assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+      controller.abort();
+    }
   });
 
   test('the demo sign-in sets an HttpOnly token cookie scoped to the hub endpoint', async () => {
