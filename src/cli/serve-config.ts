@@ -40,6 +40,7 @@ export const serveConfigSchema = z
     'headers-timeout-ms': positiveInteger,
     'request-timeout-ms': positiveInteger,
     'subscriptions-api': flag.optional(),
+    compression: flag.optional(),
     'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     dev: flag.optional(),
   })

@@ -150,6 +150,11 @@ const OPTIONS: OptionTable = {
     default: '60000',
     valueName: 'ms',
   },
+  compression: {
+    type: 'boolean',
+    description: 'Compress streams (br/gzip, flushed per event) for clients that accept it',
+    env: 'HOTLINE_COMPRESSION',
+  },
   'subscriptions-api': {
     type: 'boolean',
     description: 'Serve the subscriptions API and publish presence updates',
@@ -200,6 +205,7 @@ export const serveCommand = {
       headersTimeoutMs: config['headers-timeout-ms'],
       requestTimeoutMs: config['request-timeout-ms'],
       subscriptionsApi: config['subscriptions-api'] === true,
+      compression: config.compression === true,
       ...keys,
     };
     const hub = await createHub(options);

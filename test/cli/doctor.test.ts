@@ -35,7 +35,7 @@ async function bufferingProxy(upstream: string, holdMs: number): Promise<{ url: 
 
 describe('hotline doctor', () => {
   test('a hub reached directly has no buffering, and the report says so', async () => {
-    const running = await startHub({ allowAnonymous: true });
+    const running = await startHub({ allowAnonymous: true, compression: true });
     try {
       const d = await diagnose(`${running.endpoint}?topic=/x`, { watchMs: 1500 });
       assert.equal(d.status, 200);
