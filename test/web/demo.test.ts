@@ -107,6 +107,28 @@ describe('demo', { skip }, () => {
     }
   });
 
+  test('fits a narrow screen, and signing in works from the keyboard', async () => {
+    const running = await startWebHub();
+    const demo = startDemoPublisher(running.hub, { tickMs: 100 });
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    try {
+      const page = await context.newPage();
+      await openDemo(page, running.origin, false);
+      await page.waitForFunction(() => document.querySelectorAll('#stocks-body tr').length === 5);
+      await page.waitForFunction(() => document.querySelectorAll('#matches .match').length === 2);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+      await page.focus('#sign-in');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.getElementById('sign-in')?.textContent === 'Sign out alice');
+      await page.waitForSelector('#toasts .toast.personal');
+    } finally {
+      demo.stop();
+      await context.close();
+      await running.close();
+    }
+  });
+
   test('after a hub restart the page catches up from Last-Event-ID, with no duplicate', async () => {
     const log = createMemoryLog();
     const headline = (text: string) => ({
