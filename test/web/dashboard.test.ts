@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { startDemoPublisher } from '../../src/hub/dashboard/index.js';
+import { DEFAULT_ASSETS_DIR, startDemoPublisher } from '../../src/hub/dashboard/index.js';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
 import { subscribe, token } from '../fixtures/hub.js';
 import { adminToken, startWebHub, type WebHub } from './web-hub.js';
@@ -172,6 +175,20 @@ describe('dashboard assets', () => {
       assert.equal(response.status, status);
       if (status === 200) assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
       controller.abort();
+    }
+  });
+
+  test('by default the assets are the package’s web/dist; unbuilt pages say how to build them', async () => {
+    assert.equal(DEFAULT_ASSETS_DIR, join(process.cwd(), 'web', 'dist') + sep);
+    const empty = mkdtempSync(join(tmpdir(), 'hotline-web-empty-'));
+    const unbuilt = await startWebHub({ dashboard: { assetsDir: empty } });
+    try {
+      const response = await fetch(`${unbuilt.origin}/demo`, { headers: { Accept: 'text/plain' } });
+      assert.equal(response.status, 503);
+      assert.equal(await response.text(), 'HOTLINE_HUB_UNAVAILABLE: the dashboard is not built: run `npm run build`\n');
+    } finally {
+      await unbuilt.close();
+      rmSync(empty, { recursive: true });
     }
   });
 
