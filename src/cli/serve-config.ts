@@ -41,6 +41,9 @@ export const serveConfigSchema = z
     'request-timeout-ms': positiveInteger,
     'subscriptions-api': flag.optional(),
     compression: flag.optional(),
+    'no-dashboard': flag.optional(),
+    demo: flag.optional(),
+    'no-demo': flag.optional(),
     'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     dev: flag.optional(),
   })

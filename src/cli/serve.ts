@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { HotlineError } from '../errors.js';
 import type { JwtKeyOptions } from '../hub/auth.js';
+import { createDashboard, DEMO_DEFAULTS, notificationTopic, startDemoPublisher } from '../hub/dashboard/index.js';
+import type { DashboardHost } from '../hub/extension.js';
 import { createHub } from '../hub/hub.js';
 import { openLog } from '../hub/log/open-log.js';
 import type { HubOptions } from '../hub/options.js';
@@ -150,6 +152,17 @@ const OPTIONS: OptionTable = {
     default: '60000',
     valueName: 'ms',
   },
+  'no-dashboard': {
+    type: 'boolean',
+    description: 'Do not serve the dashboard (/) and the demo page (/demo)',
+    env: 'HOTLINE_NO_DASHBOARD',
+  },
+  demo: {
+    type: 'boolean',
+    description: 'Run the demo publisher (ticker, news, scores, notifications); on with --dev',
+    env: 'HOTLINE_DEMO',
+  },
+  'no-demo': { type: 'boolean', description: 'Do not run the demo publisher, even with --dev', env: 'HOTLINE_NO_DEMO' },
   compression: {
     type: 'boolean',
     description: 'Compress streams (br/gzip, flushed per event) for clients that accept it',
@@ -192,6 +205,17 @@ export const serveCommand = {
       maxEvents: config['history-max-events'],
       maxAgeMs: config['history-max-age-seconds'] * 1000,
     });
+    const secret =
+      keys.publisherKey !== undefined && 'secret' in keys.publisherKey ? keys.publisherKey.secret : undefined;
+    const runDemo = (dev || config.demo === true) && config['no-demo'] !== true;
+    // The demo's private notifications go to "alice"; in dev mode the demo page can sign in as her.
+    const demoUser =
+      runDemo && secret !== undefined
+        ? {
+            name: DEMO_DEFAULTS.user,
+            token: await mintToken({ secret, subscribe: [notificationTopic(DEMO_DEFAULTS.user)], ttlSeconds: 0 }),
+          }
+        : undefined;
     const options: HubOptions = {
       log,
       logger,
@@ -206,10 +230,16 @@ export const serveCommand = {
       requestTimeoutMs: config['request-timeout-ms'],
       subscriptionsApi: config['subscriptions-api'] === true,
       compression: config.compression === true,
+      ...(config['no-dashboard'] === true
+        ? {}
+        : { extension: (host: DashboardHost) => createDashboard(host, demoUser === undefined ? {} : { demoUser }) }),
       ...keys,
     };
     const hub = await createHub(options);
     const address = await hub.listen(config.port, config.host);
+    const demo = runDemo
+      ? startDemoPublisher(hub, { onError: (error) => logger.warn({ err: error }, 'demo publish failed') })
+      : undefined;
     const origin = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     console.log(`hotline hub listening on ${origin}/.well-known/mercure (log: ${log.kind})`);
     if (dev && keys.publisherKey !== undefined && 'secret' in keys.publisherKey) {
@@ -223,6 +253,7 @@ export const serveCommand = {
     // Graceful drain, bounded: past the window plus a margin, close whatever is left and exit anyway.
     const deadline = setTimeout(() => void hub.close(), config['drain-window-ms'] + 5_000);
     deadline.unref();
+    demo?.stop();
     await hub.drain();
     clearTimeout(deadline);
     await log.close();
@@ -275,6 +306,8 @@ async function printDevTokens(secret: string, origin: string, dataDir: string): 
       `  dev secret (in ${join(dataDir, 'dev-secret')}): ${secret}`,
       `  publisher token:  ${publisher}`,
       `  subscriber token: ${subscriber}`,
+      '',
+      `Dashboard: ${origin}/  (paste the publisher token)    Live demo: ${origin}/demo`,
       '',
       'Try it:',
       `  curl -N '${origin}/.well-known/mercure?topic=*'`,

@@ -8,6 +8,15 @@ export type { HotlineErrorCode } from '../errors.js';
 export { HotlineError, isHotlineError } from '../errors.js';
 export type { AsymmetricAlgorithm, HmacAlgorithm, JwtKeyOptions, MercureClaims } from './auth.js';
 export { AUTH_COOKIE, AUTH_QUERY_PARAMETER } from './auth.js';
+export type { DashboardOptions, DemoPublisherOptions, DemoUser } from './dashboard/index.js';
+export {
+  createDashboard,
+  DASHBOARD_DEFAULTS,
+  DEMO_DEFAULTS,
+  demoTopics,
+  notificationTopic,
+  startDemoPublisher,
+} from './dashboard/index.js';
 export type { DashboardHost, HubExtension, HubExtensionFactory } from './extension.js';
 export { HttpError } from './http-errors.js';
 export type { DrainOptions, Hub, HubStats } from './hub.js';

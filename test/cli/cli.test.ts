@@ -110,6 +110,36 @@ describe('the hotline CLI', () => {
     }
   });
 
+  test('serve --dev (npm start) serves the dashboard and the demo, and the demo publisher feeds the hub', async () => {
+    const server = hotline([
+      'serve',
+      '--dev',
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+      '--log',
+      'memory',
+      '--log-level',
+      'warn',
+    ]);
+    try {
+      const [, origin] = await waitForLine(server, /listening on (http:\/\/[^/\s]+)\//);
+      const page = await fetch(`${origin}/`);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      await page.text();
+      assert.equal((await fetch(`${origin}/demo`).then(async (r) => [r.status, await r.text()]))[0], 200);
+      const stream = await fetch(`${origin}/.well-known/mercure?topic=${encodeURIComponent('/stocks/{symbol}')}`);
+      const reader = stream.body!.getReader();
+      let text = '';
+      while (!text.includes('event: price')) text += new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+    } finally {
+      server.kill('SIGINT');
+    }
+  });
+
   test('token mints a JWT the hub accepts', async () => {
     const { code, stdout } = await run([
       'token',
