@@ -34,6 +34,9 @@ export const HOTLINE_ERROR_CODES = {
   HOTLINE_CLIENT_NETWORK_ERROR: 'The connection failed or dropped; the client reconnects unless told not to.',
   HOTLINE_CLIENT_ABORTED: 'The stream was aborted by its AbortSignal or by close().',
   HOTLINE_CLIENT_EVENT_TOO_LARGE: 'One event grew past the maxEventBytes cap; the connection was dropped.',
+  HOTLINE_CLIENT_STALLED: 'The stream sent no bytes (liveness) or no event (progress) within its timeout.',
+  HOTLINE_CLIENT_AUTH_REFRESH_FAILED:
+    'refreshAuth() failed; the client stopped rather than continue without credentials.',
   HOTLINE_CLIENT_RETRIES_EXHAUSTED: 'The client gave up after maxAttempts failed connection attempts.',
   HOTLINE_LOG_UNAVAILABLE: 'The event log backend (Redis, NATS) is unreachable; the update was not stored.',
 } as const satisfies Record<`HOTLINE_${string}`, string>;

@@ -8,7 +8,8 @@
 import { HotlineError } from '../errors.js';
 import { createParser, type ParsedEvent } from '../protocol/index.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
-import { AbortError, HttpError, NetworkError } from './errors.js';
+import { type CursorStore, tokenExpiry } from './cursor.js';
+import { AbortError, HttpError, NetworkError, StallError } from './errors.js';
 import { DEFAULT_MAX_EVENT_BYTES, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
 import type { FetchLike, RequestInitLike, ResponseLike } from './types.js';
 
@@ -35,6 +36,23 @@ export interface ConnectOptions {
   onEvent?: (event: ParsedEvent) => void;
   /** Called for every failure the client recovers from by reconnecting, with the delay it will wait. */
   onRetry?: (error: HotlineError, delayMs: number, attempt: number) => void;
+  /**
+   * Liveness watchdog: no byte at all (not even a heartbeat) for this long drops the connection and
+   * reconnects. @defaultValue 2.5 × the heartbeat period the server announces (`: heartbeat N`), else off
+   */
+  livenessTimeoutMs?: number;
+  /** Progress watchdog: no event (comments do not count) for this long drops and reconnects. @defaultValue off */
+  progressTimeoutMs?: number;
+  /**
+   * Called on 401/403 and shortly before the `Authorization: Bearer` token expires; update what `headers`
+   * returns, and the client reconnects with the same `Last-Event-ID`. If it throws, the client stops — it
+   * never goes on without credentials.
+   */
+  refreshAuth?: () => void | Promise<void>;
+  /** Where the last event id is kept between runs (see `memoryCursor`, `storageCursor`). */
+  cursor?: CursorStore;
+  /** Called for a `reset` event: the hub could not resume, so the app should refetch a snapshot. */
+  onReset?: (event: ParsedEvent) => void;
   /** Largest event accepted, in bytes. @defaultValue 16 MiB */
   maxEventBytes?: number;
   fetch?: FetchLike;
@@ -67,6 +85,9 @@ class Connection implements EventStreamConnection {
   readonly #queue: ParsedEvent[] = [];
   #lastEventId: string;
   #serverRetryMs: number | undefined;
+  #announcedHeartbeatMs: number | undefined;
+  #bearer: string | undefined;
+  #eventCount = 0;
   #ended = false;
   #failure: unknown;
   #wake: (() => void) | undefined;
@@ -125,13 +146,19 @@ class Connection implements EventStreamConnection {
   }
 
   #push(event: ParsedEvent): void {
+    if (event.lastEventId !== this.#lastEventId && event.lastEventId !== '')
+      void this.#options.cursor?.set(event.lastEventId);
     this.#lastEventId = event.lastEventId;
+    if (event.type === 'reset') this.#options.onReset?.(event);
+    this.#eventCount++;
     this.#options.onEvent?.(event);
     this.#queue.push(event);
     this.#wake?.();
   }
 
   async #run(): Promise<void> {
+    if (this.#lastEventId === '' && this.#options.cursor !== undefined)
+      this.#lastEventId = (await this.#options.cursor.get()) ?? '';
     const reconnect = this.#options.reconnect;
     const maxAttempts = reconnect === false ? 1 : (reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY);
     const progress = { bytesSinceEvent: 0 };
@@ -141,8 +168,12 @@ class Connection implements EventStreamConnection {
           progress.bytesSinceEvent = 0;
           this.#push(event);
         },
-        onComment: () => {
+        onComment: (text) => {
           progress.bytesSinceEvent = 0;
+          // A Hotline server announces its heartbeat period; the liveness watchdog follows it by default.
+          const announced = /^heartbeat (\d+)$/.exec(text);
+          if (announced !== null && this.#options.livenessTimeoutMs === undefined)
+            this.#announcedHeartbeatMs = Number(announced[1]);
         },
         onRetry: (ms) => {
           this.#serverRetryMs = ms;
@@ -151,22 +182,51 @@ class Connection implements EventStreamConnection {
       { lastEventId: this.#lastEventId },
     );
     let failures = 0;
+    let refreshedFor401 = false;
     for (;;) {
       if (this.#abort.signal.aborted) return;
       let error: HotlineError;
+      // Each attempt has its own signal, so a watchdog or a token refresh can drop one connection
+      // without closing the stream for good.
+      const attempt = new AbortController();
+      const forward = () => attempt.abort();
+      this.#abort.signal.addEventListener('abort', forward, { once: true });
+      const watch = this.#watch(attempt);
       try {
-        const response = await this.#open();
+        const response = await this.#open(attempt.signal);
         if (response === 'no-content') return;
         failures = 0;
+        refreshedFor401 = false;
         parser.reset();
         progress.bytesSinceEvent = 0;
+        watch.start();
         await pumpBody(response.body!, parser, {
           maxEventBytes: this.#options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
           progress,
+          onChunk: watch.sawBytes,
         });
         error = new NetworkError('the stream ended');
       } catch (caught) {
         if (this.#abort.signal.aborted) return;
+        if (watch.reason !== undefined) {
+          // A watchdog or a token refresh dropped this connection on purpose.
+          if (watch.reason instanceof HotlineError && watch.reason.code === 'HOTLINE_CLIENT_AUTH_REFRESH_FAILED')
+            throw watch.reason;
+          if (reconnect === false) throw watch.reason;
+          this.#options.onRetry?.(watch.reason, 0, failures);
+          continue;
+        }
+        if (
+          caught instanceof HttpError &&
+          (caught.status === 401 || caught.status === 403) &&
+          this.#options.refreshAuth !== undefined &&
+          !refreshedFor401
+        ) {
+          // One refresh per refusal: a second 401 right after a refresh is final.
+          refreshedFor401 = true;
+          await this.#refresh();
+          continue;
+        }
         // Errors of the caller's own code (a headers function, onOpen, onEvent) are final: retrying would
         // only repeat them. Final HTTP statuses and non-event-stream responses are final too.
         if (!(caught instanceof HotlineError)) throw caught;
@@ -174,6 +234,9 @@ class Connection implements EventStreamConnection {
         error = caught;
         if (error.code === 'HOTLINE_CLIENT_BAD_CONTENT_TYPE') throw error;
         failures++;
+      } finally {
+        watch.stop();
+        this.#abort.signal.removeEventListener('abort', forward);
       }
       if (this.#abort.signal.aborted) return;
       if (reconnect === false) throw error;
@@ -189,7 +252,7 @@ class Connection implements EventStreamConnection {
   }
 
   /** One connection attempt: the response to read, `'no-content'` for 204, or a typed error. */
-  async #open(): Promise<ResponseLike | 'no-content'> {
+  async #open(signal: AbortSignal): Promise<ResponseLike | 'no-content'> {
     const given = this.#options.headers;
     const headers: Record<string, string> = {
       Accept: 'text/event-stream',
@@ -197,6 +260,7 @@ class Connection implements EventStreamConnection {
       ...(typeof given === 'function' ? await given() : given),
     };
     if (this.#lastEventId !== '') headers['Last-Event-ID'] = lastEventIdHeader(this.#lastEventId);
+    this.#bearer = /^Bearer\s+(\S+)$/i.exec(headers.Authorization ?? headers.authorization ?? '')?.[1];
     const fetcher = this.#options.fetch ?? (globalThis.fetch as unknown as FetchLike);
     let response: ResponseLike;
     try {
@@ -204,7 +268,7 @@ class Connection implements EventStreamConnection {
         method: this.#options.method ?? 'GET',
         headers,
         body: this.#options.body ?? null,
-        signal: this.#abort.signal,
+        signal,
         redirect: 'follow',
         cache: 'no-store',
       });
@@ -231,6 +295,72 @@ class Connection implements EventStreamConnection {
       throw error;
     }
     return response;
+  }
+
+  async #refresh(): Promise<void> {
+    try {
+      await this.#options.refreshAuth?.();
+    } catch (cause) {
+      throw new HotlineError('HOTLINE_CLIENT_AUTH_REFRESH_FAILED', 'refreshAuth() failed', { cause });
+    }
+  }
+
+  /**
+   * The watchdogs of one connection: liveness (any byte), progress (events only) and token expiry. Each
+   * records why it dropped the connection, then aborts the attempt so the loop reconnects.
+   */
+  #watch(attempt: AbortController) {
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    let liveness: ReturnType<typeof setTimeout> | undefined;
+    let progress: ReturnType<typeof setTimeout> | undefined;
+    let eventsSeen = this.#queue.length;
+    const watch = {
+      reason: undefined as HotlineError | undefined,
+      drop: (reason: HotlineError) => {
+        if (watch.reason !== undefined) return;
+        watch.reason = reason;
+        attempt.abort();
+      },
+      livenessMs: () =>
+        this.#options.livenessTimeoutMs ??
+        (this.#announcedHeartbeatMs === undefined ? 0 : this.#announcedHeartbeatMs * 2.5),
+      sawBytes: () => {
+        clearTimeout(liveness);
+        const ms = watch.livenessMs();
+        if (ms > 0) liveness = setTimeout(() => watch.drop(new StallError('liveness', ms)), ms);
+        const progressMs = this.#options.progressTimeoutMs ?? 0;
+        if (progressMs > 0 && (progress === undefined || this.#eventCount !== eventsSeen)) {
+          eventsSeen = this.#eventCount;
+          clearTimeout(progress);
+          progress = setTimeout(() => watch.drop(new StallError('progress', progressMs)), progressMs);
+        }
+      },
+      start: () => {
+        watch.sawBytes();
+        const exp = this.#bearer === undefined ? undefined : tokenExpiry(this.#bearer);
+        if (exp !== undefined && this.#options.refreshAuth !== undefined) {
+          // Refresh a little before expiry (a tenth of the time left, at most 30 s, at least 100 ms).
+          const left = exp * 1000 - Date.now();
+          const at = Math.max(0, left - Math.min(30_000, Math.max(100, left / 10)));
+          timers.push(
+            setTimeout(async () => {
+              try {
+                await this.#refresh();
+                watch.drop(new NetworkError('reconnecting with a refreshed token'));
+              } catch (error) {
+                watch.drop(error as HotlineError);
+              }
+            }, at),
+          );
+        }
+      },
+      stop: () => {
+        clearTimeout(liveness);
+        clearTimeout(progress);
+        for (const t of timers) clearTimeout(t);
+      },
+    };
+    return watch;
   }
 
   #sleep(ms: number): Promise<void> {

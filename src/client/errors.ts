@@ -35,3 +35,13 @@ export class AbortError extends HotlineError {
     this.name = 'AbortError';
   }
 }
+
+/** The stream went quiet past a watchdog: no bytes (liveness) or no events (progress). */
+export class StallError extends HotlineError {
+  readonly watchdog: 'liveness' | 'progress';
+  constructor(watchdog: 'liveness' | 'progress', timeoutMs: number) {
+    super('HOTLINE_CLIENT_STALLED', `no ${watchdog === 'liveness' ? 'bytes' : 'events'} for ${timeoutMs} ms`);
+    this.name = 'StallError';
+    this.watchdog = watchdog;
+  }
+}

@@ -22,6 +22,8 @@ export interface ReadOptions {
   readonly maxEventBytes: number;
   /** Called when the parser dispatched an event or a comment: the byte budget starts again. */
   readonly progress: { bytesSinceEvent: number };
+  /** Called for every chunk that arrives (a liveness watchdog). */
+  readonly onChunk?: () => void;
 }
 
 /** Feeds `body` to `parser` until it ends; rejects with a {@link NetworkError} when it fails or overflows. */
@@ -42,6 +44,8 @@ export async function pumpBody(
       if (chunk.done) return;
       options.progress.bytesSinceEvent += chunk.value.byteLength;
       parser.feed(chunk.value);
+      // After feeding: the chunk may have announced the heartbeat period the watchdog follows.
+      options.onChunk?.();
       if (options.progress.bytesSinceEvent > options.maxEventBytes) {
         throw new NetworkError(`an event grew past ${options.maxEventBytes} bytes`, {
           code: 'HOTLINE_CLIENT_EVENT_TOO_LARGE',

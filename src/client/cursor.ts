@@ -1,0 +1,49 @@
+/**
+ * Cursor stores: where `connect()` keeps the last event id, so a reloaded page or a restarted process
+ * resumes where it left off instead of starting over or missing what happened meanwhile.
+ * @module
+ */
+
+/** Keeps the last event id. Both methods may be async. */
+export interface CursorStore {
+  get(): string | undefined | null | Promise<string | undefined | null>;
+  set(id: string): void | Promise<void>;
+}
+
+/** A cursor kept in memory (survives reconnects, not restarts). */
+export function memoryCursor(initial?: string): CursorStore {
+  let id = initial;
+  return {
+    get: () => id,
+    set: (next) => {
+      id = next;
+    },
+  };
+}
+
+/** The part of the Web Storage API a cursor needs (`localStorage`, `sessionStorage`). */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** A cursor in `localStorage` (survives reloads and restarts) or `sessionStorage` (one tab). */
+export function storageCursor(storage: StorageLike, key: string): CursorStore {
+  return {
+    get: () => storage.getItem(key),
+    set: (id) => storage.setItem(key, id),
+  };
+}
+
+/** The seconds-since-epoch `exp` of a JWT, read without verifying it (the server verifies), if any. */
+export function tokenExpiry(token: string): number | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
