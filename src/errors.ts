@@ -39,6 +39,7 @@ export const HOTLINE_ERROR_CODES = {
     'refreshAuth() failed; the client stopped rather than continue without credentials.',
   HOTLINE_CLIENT_RETRIES_EXHAUSTED: 'The client gave up after maxAttempts failed connection attempts.',
   HOTLINE_LOG_UNAVAILABLE: 'The event log backend (Redis, NATS) is unreachable; the update was not stored.',
+  HOTLINE_BENCH_INVALID_OPTIONS: 'The load generator (runLoad, the bench peers) was given an invalid option.',
 } as const satisfies Record<`HOTLINE_${string}`, string>;
 
 /** A code from the catalogue. */
