@@ -1,0 +1,174 @@
+/**
+ * Counts SSE frames in the raw bytes of one HTTP/1.1 response without a full parser: skips the header block
+ * (checking the status line), undoes `Transfer-Encoding: chunked` framing, then counts blank lines that end
+ * a frame holding a `data` field, and reads the publish stamp `"t":<ms>` from data lines. Comments
+ * (`: heartbeat`) end frames without data and are not counted, so heartbeats never inflate delivery counts.
+ * @module
+ */
+
+const LF = 0x0a;
+const CR = 0x0d;
+const STAMP = Buffer.from('"t":');
+const ZERO = 0x30;
+const NINE = 0x39;
+const DOT = 0x2e;
+const HEADER_END = Buffer.from('\r\n\r\n');
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/** What the counter saw in the header block. */
+export interface ResponseHead {
+  status: number;
+  chunked: boolean;
+}
+
+/**
+ * Per-connection state. `onHead` fires once with the status; `onFrame` once per data frame with the stamp
+ * (epoch ms, fractional) when the frame carried one.
+ */
+export class FrameCounter {
+  #head: ResponseHead | undefined;
+  #headBytes: Buffer | undefined;
+  // Chunked decoding: bytes left in the current chunk, or -1 while reading a chunk-size line.
+  #chunkLeft = -1;
+  #sizeLine = '';
+  #skipCrlf = 0;
+  // Line scanning state carried across reads.
+  #lineLength = 0;
+  #lineIsData = false;
+  #prefix = '';
+  #pendingCr = 0;
+  #frameHasData = false;
+  #stamp: number | undefined;
+  readonly #onHead: (head: ResponseHead) => void;
+  readonly #onFrame: (stampMs: number | undefined) => void;
+
+  constructor(onHead: (head: ResponseHead) => void, onFrame: (stampMs: number | undefined) => void) {
+    this.#onHead = onHead;
+    this.#onFrame = onFrame;
+  }
+
+  /** The parsed head, once received. */
+  get head(): ResponseHead | undefined {
+    return this.#head;
+  }
+
+  /** Feeds bytes as read from the socket. Throws an `Error` on a malformed head (the caller counts a failure). */
+  feed(chunk: Buffer): void {
+    if (this.#head === undefined) {
+      const all = this.#headBytes ? Buffer.concat([this.#headBytes, chunk]) : chunk;
+      const end = all.indexOf(HEADER_END);
+      if (end === -1) {
+        if (all.length > MAX_HEADER_BYTES) throw new Error('response head larger than 16 KiB');
+        this.#headBytes = all;
+        return;
+      }
+      this.#headBytes = undefined;
+      const text = all.toString('latin1', 0, end);
+      const match = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+      if (!match) throw new Error(`not an HTTP/1.x status line: ${JSON.stringify(text.slice(0, 40))}`);
+      this.#head = { status: Number(match[1]), chunked: /\r\ntransfer-encoding:[ \t]*chunked/i.test(text) };
+      this.#onHead(this.#head);
+      chunk = all.subarray(end + HEADER_END.length);
+    }
+    if (this.#head.chunked) this.#feedChunked(chunk);
+    else this.#scan(chunk, 0, chunk.length);
+  }
+
+  #feedChunked(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.#skipCrlf > 0) {
+        at++;
+        this.#skipCrlf--;
+        continue;
+      }
+      if (this.#chunkLeft > 0) {
+        const take = Math.min(this.#chunkLeft, chunk.length - at);
+        this.#scan(chunk, at, at + take);
+        at += take;
+        this.#chunkLeft -= take;
+        if (this.#chunkLeft === 0) {
+          this.#chunkLeft = -1;
+          this.#skipCrlf = 2;
+        }
+        continue;
+      }
+      const lf = chunk.indexOf(LF, at);
+      if (lf === -1) {
+        this.#sizeLine += chunk.toString('latin1', at);
+        return;
+      }
+      const line = this.#sizeLine + chunk.toString('latin1', at, lf);
+      this.#sizeLine = '';
+      at = lf + 1;
+      // The blank line after the last (zero-size) chunk ends the trailer section; it carries no size.
+      if (line.trim() === '') continue;
+      const size = Number.parseInt(line, 16);
+      if (Number.isNaN(size)) throw new Error(`bad chunk size line ${JSON.stringify(line.slice(0, 20))}`);
+      // A zero-size chunk ends the response; the socket's end event reports it.
+      this.#chunkLeft = size === 0 ? -1 : size;
+    }
+  }
+
+  #scan(buf: Buffer, from: number, to: number): void {
+    let at = from;
+    while (at < to) {
+      let lf = buf.indexOf(LF, at);
+      if (lf >= to) lf = -1;
+      const end = lf === -1 ? to : lf;
+      // A lone CR before the LF belongs to the line end, not the line.
+      const contentEnd = lf !== -1 && end > at && buf[end - 1] === CR ? end - 1 : end;
+      // A line is a data line when it starts with `data:` (or is exactly `data`); the prefix may span reads.
+      if (this.#lineLength < 5 && contentEnd > at) {
+        this.#prefix += buf.toString('latin1', at, Math.min(contentEnd, at + 5 - this.#lineLength));
+        if (this.#prefix === 'data:') this.#lineIsData = true;
+      }
+      // The stamp is read only when it lies within one read: latency is sampled, never required.
+      if (this.#lineIsData && this.#stamp === undefined) {
+        const s = buf.indexOf(STAMP, at);
+        if (s !== -1 && s < contentEnd) this.#stamp = readNumber(buf, s + STAMP.length, contentEnd);
+      }
+      if (lf === -1) {
+        // A CR at the end of a read may be the first half of a CRLF split across reads: hold it back.
+        const trailingCr = buf[to - 1] === CR ? 1 : 0;
+        this.#lineLength += this.#pendingCr + (to - at - trailingCr);
+        this.#pendingCr = trailingCr;
+        return;
+      }
+      this.#lineLength += (contentEnd > at ? this.#pendingCr : 0) + contentEnd - at;
+      this.#pendingCr = 0;
+      if (this.#lineLength === 0) {
+        // spec(§9.2.6): an empty line dispatches the event.
+        if (this.#frameHasData) this.#onFrame(this.#stamp);
+        this.#frameHasData = false;
+        this.#stamp = undefined;
+      } else if (this.#lineIsData || this.#prefix === 'data') {
+        this.#frameHasData = true;
+      }
+      this.#lineLength = 0;
+      this.#prefix = '';
+      this.#lineIsData = false;
+      at = lf + 1;
+    }
+  }
+}
+
+function readNumber(buf: Buffer, from: number, to: number): number | undefined {
+  let value = 0;
+  let scale = 0;
+  let digits = 0;
+  for (let i = from; i < to; i++) {
+    const c = buf[i]!;
+    if (c >= ZERO && c <= NINE) {
+      value = value * 10 + (c - ZERO);
+      if (scale > 0) scale *= 10;
+      digits++;
+    } else if (c === DOT && scale === 0) {
+      scale = 1;
+    } else {
+      break;
+    }
+  }
+  if (digits === 0) return undefined;
+  return scale > 1 ? value / scale : value;
+}

@@ -1,0 +1,64 @@
+/**
+ * The IPC messages between the load coordinator and its subscriber workers.
+ * @module
+ */
+
+/** Where and how subscribers connect. */
+export interface SubscribeTarget {
+  host: string;
+  port: number;
+  /** Request path with query, e.g. `/sub/bench` or `/.well-known/mercure?topic=bench`. */
+  path: string;
+  /** Extra request headers, e.g. `{ Authorization: 'Bearer …' }`. */
+  headers?: Record<string, string>;
+}
+
+/** Coordinator → worker: open connections. */
+export interface StartMessage {
+  type: 'start';
+  target: SubscribeTarget;
+  connections: number;
+  /** How many of `connections` pause their socket after the head (slow readers, excluded from loss counts). */
+  slowReaders: number;
+  /** Connections this worker closes and reopens per second (churn, excluded from loss counts). */
+  churnPerSecond: number;
+  connectBatch: number;
+  connectRatePerSecond: number;
+}
+
+/** Coordinator → worker. */
+export type CoordinatorMessage = StartMessage | { type: 'report' } | { type: 'stop' };
+
+/** Worker → coordinator: connection phase result. */
+export interface ConnectedMessage {
+  type: 'connected';
+  connected: number;
+  failed: number;
+  /** Up to five distinct failure reasons. */
+  errors: string[];
+}
+
+/** Worker → coordinator: frames so far, about every 250 ms. */
+export interface ProgressMessage {
+  type: 'progress';
+  frames: number;
+  /** Time of the latest frame received by a measured subscriber (epoch ms). */
+  lastFrameAt: number;
+}
+
+/** Worker → coordinator: final counts. */
+export interface ReportMessage {
+  type: 'report';
+  /** Frames received by each measured (not slow, not churned) subscriber still open. */
+  perSubscriber: number[];
+  /** Measured subscribers whose connection ended or failed after connecting. */
+  dropped: number;
+  churnConnects: number;
+  churnFailures: number;
+  firstFrameAt: number;
+  lastFrameAt: number;
+  histogram: number[];
+}
+
+/** Worker → coordinator. */
+export type WorkerMessage = ConnectedMessage | ProgressMessage | ReportMessage;

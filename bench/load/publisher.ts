@@ -1,0 +1,131 @@
+/**
+ * The publisher driver: sends `count` publishes with at most `inFlight` outstanding (optionally paced to a
+ * rate), each payload stamped with its send time as `"t":<epoch ms>` so subscribers can measure latency.
+ * Request shapes are pluggable: Mercure, nchan, or a generic JSON POST.
+ * @module
+ */
+import { Agent, request } from 'node:http';
+
+/** How one publish is sent. */
+export type PublishShape =
+  /** Mercure: `POST /.well-known/mercure`, form body `topic=…&data=…`, `Authorization: Bearer <jwt>`. */
+  | { kind: 'mercure'; topic: string; jwt: string; path?: string }
+  /** nchan: `POST /pub/<channel>`, the payload as the raw body. */
+  | { kind: 'nchan'; channel: string }
+  /** Any server: `POST <path>` with the JSON body `{"data": "<payload>"}`. */
+  | { kind: 'json'; path: string; headers?: Record<string, string> };
+
+/** Publisher options. */
+export interface PublishOptions {
+  host: string;
+  port: number;
+  shape: PublishShape;
+  count: number;
+  /** Publishes outstanding at once. @defaultValue 1 */
+  inFlight?: number;
+  /** Payload size in bytes (the stamp and padding included). @defaultValue 64 */
+  payloadBytes?: number;
+  /** Publishes per second; 0 sends as fast as `inFlight` allows. @defaultValue 0 */
+  ratePerSecond?: number;
+}
+
+/** What the publisher measured. */
+export interface PublishResult {
+  sent: number;
+  failed: number;
+  /** Up to five distinct failure reasons. */
+  errors: string[];
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** A payload of exactly `bytes` bytes (at least the stamp's length), e.g. `{"t":1764060000000.123,"p":"xxx"}`. */
+export function stampedPayload(bytes: number): string {
+  const head = `{"t":${(performance.timeOrigin + performance.now()).toFixed(3)},"p":"`;
+  return `${head}${'x'.repeat(Math.max(0, bytes - head.length - 2))}"}`;
+}
+
+function requestOf(
+  shape: PublishShape,
+  payload: string,
+): { path: string; headers: Record<string, string>; body: string } {
+  switch (shape.kind) {
+    case 'mercure':
+      return {
+        path: shape.path ?? '/.well-known/mercure',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${shape.jwt}` },
+        body: new URLSearchParams({ topic: shape.topic, data: payload }).toString(),
+      };
+    case 'nchan':
+      return {
+        path: `/pub/${encodeURIComponent(shape.channel)}`,
+        headers: { 'content-type': 'text/plain' },
+        body: payload,
+      };
+    case 'json':
+      return {
+        path: shape.path,
+        headers: { 'content-type': 'application/json', ...shape.headers },
+        body: JSON.stringify({ data: payload }),
+      };
+  }
+}
+
+function publishOnce(agent: Agent, options: PublishOptions, payload: string): Promise<void> {
+  const { path, headers, body } = requestOf(options.shape, payload);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: options.host,
+        port: options.port,
+        method: 'POST',
+        path,
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve();
+          else reject(new Error(`HTTP ${status}`));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Runs the publisher to completion; failed publishes are counted, never thrown. */
+export async function publish(options: PublishOptions): Promise<PublishResult> {
+  const inFlight = Math.max(1, options.inFlight ?? 1);
+  const bytes = options.payloadBytes ?? 64;
+  const intervalMs = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
+  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
+  const errors = new Set<string>();
+  const result: PublishResult = { sent: 0, failed: 0, errors: [], startedAt: Date.now(), finishedAt: 0 };
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < options.count) {
+      const index = next++;
+      if (intervalMs > 0) {
+        const due = result.startedAt + index * intervalMs;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      try {
+        await publishOnce(agent, options, stampedPayload(bytes));
+        result.sent++;
+      } catch (error) {
+        result.failed++;
+        if (errors.size < 5) errors.add((error as Error).message);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  agent.destroy();
+  result.finishedAt = Date.now();
+  result.errors = [...errors];
+  return result;
+}

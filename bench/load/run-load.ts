@@ -1,0 +1,346 @@
+/**
+ * The load coordinator: forks subscriber workers, connects them in bounded batches, drives the publisher,
+ * waits until every measured subscriber has its frames (or deliveries stop), samples the server process from
+ * /proc, and merges everything into one {@link LoadResult}.
+ * @module
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { HotlineTypeError } from '../../src/errors.js';
+import { Histogram, type LatencySummary } from './histogram.js';
+import type { ConnectedMessage, ReportMessage, StartMessage, SubscribeTarget, WorkerMessage } from './messages.js';
+import { ProcSampler, readProc } from './proc-stats.js';
+import { type PublishResult, type PublishShape, publish } from './publisher.js';
+
+/** Hard limit of open files per process on this machine is 20,000; stay well under it. */
+const MAX_CONNECTIONS_PER_WORKER = 8000;
+
+/** Options of {@link runLoad}. */
+export interface LoadOptions {
+  /** Where subscribers connect. */
+  subscribe: SubscribeTarget;
+  /** Number of subscriber connections. */
+  subscribers: number;
+  /** Worker processes. @defaultValue ceil(subscribers / 8,000), at least 1 */
+  workers?: number;
+  /** New connections per second, per worker. @defaultValue 4000 */
+  connectRatePerSecond?: number;
+  /** Connections opened at once. @defaultValue 200 */
+  connectBatch?: number;
+  /** The publisher; omit for an idle-capacity run (connect, sample, disconnect). */
+  publish?: {
+    shape: PublishShape;
+    count: number;
+    inFlight?: number;
+    payloadBytes?: number;
+    ratePerSecond?: number;
+    /** Publisher host/port when they differ from the subscribe target's. */
+    host?: string;
+    port?: number;
+  };
+  /** Fraction of subscribers that never read (paused sockets). @defaultValue 0 */
+  slowFraction?: number;
+  /** Connections closed and reopened per second across all workers. @defaultValue 0 */
+  churnPerSecond?: number;
+  /** Pid of the server process whose RSS and CPU time are sampled. */
+  serverPid?: number;
+  /** Give up waiting for deliveries after this long without a new frame. @defaultValue 3000 */
+  idleTimeoutMs?: number;
+  /** Wait after connecting before publishing (lets the server settle, and for idle RSS). @defaultValue 500 */
+  settleMs?: number;
+  /** Called about every 250 ms. */
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/** A progress report. */
+export interface LoadProgress {
+  phase: 'connecting' | 'publishing' | 'draining' | 'done';
+  connected: number;
+  framesReceived: number;
+  framesExpected: number;
+}
+
+/** The measurements of one run (see docs/benchmarks-method.md). */
+export interface LoadResult {
+  subscribers: {
+    requested: number;
+    connected: number;
+    failed: number;
+    errors: string[];
+    slow: number;
+    measured: number;
+  };
+  connectSeconds: number;
+  publish?: PublishResult & { durationSeconds: number };
+  frames: {
+    expectedPerSubscriber: number;
+    received: number;
+    expected: number;
+    lost: number;
+    minPerSubscriber: number;
+    maxPerSubscriber: number;
+    /** Measured subscribers whose connection ended during the run. */
+    dropped: number;
+  };
+  /** Measured deliveries per second, from the first publish to the last frame received. */
+  deliveriesPerSecond: number;
+  latency: LatencySummary;
+  churn: { connects: number; failures: number };
+  server?: {
+    pid: number;
+    rssIdleBytes: number;
+    rssPeakBytes: number;
+    rssPerSubscriberBytes: number;
+    rssBeforeBytes: number;
+    cpuSeconds: number;
+    cpuMicrosPerDelivery: number;
+  };
+}
+
+function validate(options: LoadOptions): void {
+  const bad = (field: string, why: string): never => {
+    throw new HotlineTypeError('HOTLINE_BENCH_INVALID_OPTIONS', field, `runLoad: ${field} ${why}`);
+  };
+  if (!Number.isInteger(options.subscribers) || options.subscribers < 1) bad('subscribers', 'must be an integer ≥ 1');
+  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1))
+    bad('workers', 'must be an integer ≥ 1');
+  const workers = options.workers ?? Math.ceil(options.subscribers / MAX_CONNECTIONS_PER_WORKER);
+  if (options.subscribers / workers > MAX_CONNECTIONS_PER_WORKER)
+    bad('workers', `too few: at most ${MAX_CONNECTIONS_PER_WORKER} connections per worker`);
+  const fraction = options.slowFraction ?? 0;
+  if (!(fraction >= 0 && fraction < 1)) bad('slowFraction', 'must be in [0, 1)');
+  if (options.publish && (!Number.isInteger(options.publish.count) || options.publish.count < 0))
+    bad('publish.count', 'must be an integer ≥ 0');
+  if (!Number.isInteger(options.subscribe.port) || options.subscribe.port < 1)
+    bad('subscribe.port', 'must be a TCP port');
+}
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+function nextMessage<T extends WorkerMessage['type']>(
+  child: ChildProcess,
+  type: T,
+): Promise<Extract<WorkerMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: WorkerMessage): void => {
+      if (message.type !== type) return;
+      cleanup();
+      resolve(message as Extract<WorkerMessage, { type: T }>);
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`load worker exited with code ${code} while waiting for '${type}'`));
+    };
+    const cleanup = (): void => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+/** Runs one load scenario against any SSE server and resolves with its measurements. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  validate(options);
+  const workerCount = options.workers ?? Math.max(1, Math.ceil(options.subscribers / MAX_CONNECTIONS_PER_WORKER));
+  const slowTotal = Math.floor(options.subscribers * (options.slowFraction ?? 0));
+  const children = Array.from({ length: workerCount }, () =>
+    fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
+  const progress: LoadProgress = { phase: 'connecting', connected: 0, framesReceived: 0, framesExpected: 0 };
+  const framesBy = new Map<ChildProcess, { frames: number; lastFrameAt: number }>();
+  for (const child of children) {
+    child.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') framesBy.set(child, { frames: m.frames, lastFrameAt: m.lastFrameAt });
+    });
+  }
+  const tick = setInterval(() => {
+    progress.framesReceived = [...framesBy.values()].reduce((sum, p) => sum + p.frames, 0);
+    options.onProgress?.({ ...progress });
+  }, 250);
+  const sampler = options.serverPid ? new ProcSampler(options.serverPid) : undefined;
+  const before = options.serverPid ? readProc(options.serverPid) : undefined;
+  try {
+    const started = Date.now();
+    const connected = await Promise.all(
+      children.map((child, i) => {
+        const share = Math.floor(options.subscribers / workerCount) + (i < options.subscribers % workerCount ? 1 : 0);
+        const slowShare = Math.floor(slowTotal / workerCount) + (i < slowTotal % workerCount ? 1 : 0);
+        const start: StartMessage = {
+          type: 'start',
+          target: options.subscribe,
+          connections: share,
+          slowReaders: slowShare,
+          churnPerSecond: (options.churnPerSecond ?? 0) / workerCount,
+          connectBatch: options.connectBatch ?? 200,
+          connectRatePerSecond: options.connectRatePerSecond ?? 4000,
+        };
+        const reply = nextMessage(child, 'connected');
+        child.send(start);
+        return reply;
+      }),
+    );
+    const connectSeconds = (Date.now() - started) / 1000;
+    const sum = (pick: (m: ConnectedMessage) => number): number => connected.reduce((s, m) => s + pick(m), 0);
+    progress.connected = sum((m) => m.connected);
+    await new Promise((r) => setTimeout(r, options.settleMs ?? 500));
+    const idle = options.serverPid ? readProc(options.serverPid) : undefined;
+    const measured = progress.connected - slowTotal;
+    let published: LoadResult['publish'];
+    const expectedPer = options.publish?.count ?? 0;
+    progress.framesExpected = measured * expectedPer;
+    if (options.publish) {
+      progress.phase = 'publishing';
+      const p = options.publish;
+      const result = await publish({
+        host: p.host ?? options.subscribe.host,
+        port: p.port ?? options.subscribe.port,
+        shape: p.shape,
+        count: p.count,
+        inFlight: p.inFlight,
+        payloadBytes: p.payloadBytes,
+        ratePerSecond: p.ratePerSecond,
+      });
+      published = { ...result, durationSeconds: (result.finishedAt - result.startedAt) / 1000 };
+      progress.phase = 'draining';
+      progress.framesExpected = measured * result.sent;
+      await drain(framesBy, progress, options.idleTimeoutMs ?? 3000);
+    }
+    const after = options.serverPid ? sampler?.sample() : undefined;
+    const reports = await Promise.all(
+      children.map((child) => {
+        const reply = nextMessage(child, 'report');
+        child.send({ type: 'report' });
+        return reply;
+      }),
+    );
+    progress.phase = 'done';
+    options.onProgress?.({ ...progress });
+    return summarize(options, {
+      connected,
+      connectSeconds,
+      reports,
+      published,
+      slowTotal,
+      expectedPer,
+      before,
+      idle,
+      after,
+      peak: sampler?.peakRssBytes ?? 0,
+    });
+  } finally {
+    clearInterval(tick);
+    sampler?.stop();
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = once(child, 'exit');
+        if (child.connected) child.send({ type: 'stop' });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+}
+
+/** Waits until the workers report every expected frame, or no frame arrived for `idleTimeoutMs`. */
+async function drain(
+  framesBy: Map<ChildProcess, { frames: number; lastFrameAt: number }>,
+  progress: LoadProgress,
+  idleTimeoutMs: number,
+): Promise<void> {
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 50));
+    const frames = [...framesBy.values()].reduce((sum, p) => sum + p.frames, 0);
+    if (frames >= progress.framesExpected) return;
+    if (frames !== last) {
+      last = frames;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > idleTimeoutMs) return;
+  }
+}
+
+interface Collected {
+  connected: ConnectedMessage[];
+  connectSeconds: number;
+  reports: ReportMessage[];
+  published: LoadResult['publish'];
+  slowTotal: number;
+  expectedPer: number;
+  before: ReturnType<typeof readProc>;
+  idle: ReturnType<typeof readProc>;
+  after: ReturnType<typeof readProc>;
+  peak: number;
+}
+
+function summarize(options: LoadOptions, c: Collected): LoadResult {
+  const histogram = new Histogram();
+  let received = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  let measuredOpen = 0;
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  for (const r of c.reports) {
+    histogram.add(r.histogram);
+    for (const n of r.perSubscriber) {
+      received += n;
+      if (n < min) min = n;
+      if (n > max) max = n;
+      measuredOpen++;
+    }
+    if (r.firstFrameAt > 0) first = Math.min(first, r.firstFrameAt);
+    last = Math.max(last, r.lastFrameAt);
+  }
+  const connected = c.connected.reduce((s, m) => s + m.connected, 0);
+  const dropped = c.reports.reduce((s, r) => s + r.dropped, 0);
+  const expectedPer = c.published?.sent ?? c.expectedPer;
+  const expected = (connected - c.slowTotal) * expectedPer;
+  const windowSeconds = c.published && last > 0 ? (last - c.published.startedAt) / 1000 : 0;
+  const result: LoadResult = {
+    subscribers: {
+      requested: options.subscribers,
+      connected,
+      failed: c.connected.reduce((s, m) => s + m.failed, 0),
+      errors: [...new Set(c.connected.flatMap((m) => m.errors))].slice(0, 5),
+      slow: c.slowTotal,
+      measured: measuredOpen,
+    },
+    connectSeconds: c.connectSeconds,
+    frames: {
+      expectedPerSubscriber: expectedPer,
+      received,
+      expected,
+      lost: Math.max(0, expected - received),
+      minPerSubscriber: measuredOpen > 0 ? min : 0,
+      maxPerSubscriber: max,
+      dropped,
+    },
+    deliveriesPerSecond: windowSeconds > 0 ? Math.round(received / windowSeconds) : 0,
+    latency: histogram.summary(),
+    churn: {
+      connects: c.reports.reduce((s, r) => s + r.churnConnects, 0),
+      failures: c.reports.reduce((s, r) => s + r.churnFailures, 0),
+    },
+  };
+  if (c.published) result.publish = c.published;
+  if (options.serverPid && c.idle) {
+    const cpu = c.after && c.idle ? c.after.cpuSeconds - c.idle.cpuSeconds : 0;
+    const rssBefore = c.before?.rssBytes ?? 0;
+    result.server = {
+      pid: options.serverPid,
+      rssBeforeBytes: rssBefore,
+      rssIdleBytes: c.idle.rssBytes,
+      rssPeakBytes: Math.max(c.peak, c.idle.rssBytes),
+      rssPerSubscriberBytes: connected > 0 ? Math.round((c.idle.rssBytes - rssBefore) / connected) : 0,
+      cpuSeconds: Math.round(cpu * 100) / 100,
+      cpuMicrosPerDelivery: received > 0 ? Math.round(((cpu * 1e6) / received) * 100) / 100 : 0,
+    };
+  }
+  return result;
+}

@@ -1,0 +1,167 @@
+/**
+ * A subscriber worker process: opens its share of connections over raw `node:net` sockets (a hand-written
+ * HTTP/1.1 GET), counts frames with {@link FrameCounter}, records publish→receive latency, and answers the
+ * coordinator over IPC. Raw sockets and no SSE parser: the client must cost far less than the server it loads.
+ * @module
+ */
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FrameCounter } from './frame-counter.js';
+import { Histogram } from './histogram.js';
+import type { CoordinatorMessage, StartMessage, SubscribeTarget, WorkerMessage } from './messages.js';
+
+interface Subscriber {
+  socket: Socket;
+  frames: number;
+  measured: boolean;
+  open: boolean;
+}
+
+const histogram = new Histogram();
+const subscribers: Subscriber[] = [];
+const churning = new Set<Socket>();
+let frames = 0;
+let firstFrameAt = 0;
+let lastFrameAt = 0;
+let dropped = 0;
+let churnConnects = 0;
+let churnFailures = 0;
+let churnTimer: NodeJS.Timeout | undefined;
+let progressTimer: NodeJS.Timeout | undefined;
+const now = (): number => performance.timeOrigin + performance.now();
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+function requestOf(target: SubscribeTarget): string {
+  let head = `GET ${target.path} HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n`;
+  for (const [name, value] of Object.entries(target.headers ?? {})) head += `${name}: ${value}\r\n`;
+  return `${head}\r\n`;
+}
+
+/** Opens one subscriber; resolves once the head arrived with a 2xx status, rejects with the reason otherwise. */
+function open(target: SubscribeTarget, request: string, measured: boolean, slow: boolean): Promise<Subscriber> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(target.port, target.host);
+    const sub: Subscriber = { socket, frames: 0, measured, open: false };
+    const fail = (reason: string): void => {
+      socket.destroy();
+      if (!sub.open) reject(new Error(reason));
+      else if (sub.measured) dropped++;
+      sub.open = false;
+    };
+    const counter = new FrameCounter(
+      (head) => {
+        if (head.status < 200 || head.status > 299) return fail(`HTTP ${head.status}`);
+        sub.open = true;
+        if (slow) socket.pause();
+        resolve(sub);
+      },
+      (stamp) => {
+        sub.frames++;
+        if (!measured) return;
+        frames++;
+        const t = now();
+        if (firstFrameAt === 0) firstFrameAt = t;
+        lastFrameAt = t;
+        if (stamp !== undefined) histogram.record((t - stamp) * 1000);
+      },
+    );
+    socket.setNoDelay(true);
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        counter.feed(chunk);
+      } catch (error) {
+        fail((error as Error).message);
+      }
+    });
+    socket.on('error', (error) => fail(error.message));
+    socket.on('close', () => {
+      if (sub.open) fail('closed by server');
+      else reject(new Error('closed before the response head'));
+    });
+  });
+}
+
+async function start(message: StartMessage): Promise<void> {
+  const request = requestOf(message.target);
+  const errors = new Set<string>();
+  let failed = 0;
+  const batchPauseMs = (1000 * message.connectBatch) / message.connectRatePerSecond;
+  for (let i = 0; i < message.connections; i += message.connectBatch) {
+    const started = Date.now();
+    const batch = Array.from({ length: Math.min(message.connectBatch, message.connections - i) }, (_, k) => {
+      const slow = i + k < message.slowReaders;
+      return open(message.target, request, !slow, slow);
+    });
+    for (const result of await Promise.allSettled(batch)) {
+      if (result.status === 'fulfilled') subscribers.push(result.value);
+      else {
+        failed++;
+        if (errors.size < 5) errors.add(String(result.reason?.message ?? result.reason));
+      }
+    }
+    const wait = batchPauseMs - (Date.now() - started);
+    if (wait > 0) await sleep(wait);
+  }
+  send({ type: 'connected', connected: subscribers.length, failed, errors: [...errors] });
+  progressTimer = setInterval(() => send({ type: 'progress', frames, lastFrameAt }), 250);
+  if (message.churnPerSecond > 0) startChurn(message, request);
+}
+
+/** Churn: every 100 ms, close the oldest churn connection(s) and open as many new ones. */
+function startChurn(message: StartMessage, request: string): void {
+  const perTick = Math.max(1, Math.round(message.churnPerSecond / 10));
+  const pool: Socket[] = [];
+  churnTimer = setInterval(() => {
+    for (let k = 0; k < perTick; k++) {
+      pool.shift()?.destroy();
+      const attempt = open(message.target, request, false, false);
+      churnConnects++;
+      attempt.then(
+        (sub) => {
+          churning.add(sub.socket);
+          pool.push(sub.socket);
+          sub.socket.on('close', () => churning.delete(sub.socket));
+        },
+        () => churnFailures++,
+      );
+    }
+  }, 100);
+}
+
+function report(): void {
+  const perSubscriber = subscribers.filter((s) => s.measured && s.open).map((s) => s.frames);
+  send({
+    type: 'report',
+    perSubscriber,
+    dropped,
+    churnConnects,
+    churnFailures,
+    firstFrameAt,
+    lastFrameAt,
+    histogram: histogram.toJSON(),
+  });
+}
+
+function stop(): void {
+  clearInterval(churnTimer);
+  clearInterval(progressTimer);
+  for (const sub of subscribers) {
+    sub.open = false;
+    sub.socket.destroy();
+  }
+  for (const socket of churning) socket.destroy();
+  process.disconnect?.();
+}
+
+process.on('message', (message: CoordinatorMessage) => {
+  if (message.type === 'start') {
+    start(message).catch((error: unknown) => {
+      send({ type: 'connected', connected: 0, failed: message.connections, errors: [String(error)] });
+    });
+  } else if (message.type === 'report') report();
+  else stop();
+});

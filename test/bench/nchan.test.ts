@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import { runLoad } from '../../bench/load/run-load.js';
+import { ensureNchan, NCHAN_MODULE, startNchan } from '../../bench/peers/nchan.js';
+
+/** Installs nginx + nchan when possible; returns why not otherwise (a failure under CI=true). */
+async function nchanAvailable(): Promise<string | undefined> {
+  if (existsSync(NCHAN_MODULE) && existsSync('/usr/sbin/nginx')) return undefined;
+  if (!existsSync('/usr/bin/apt-get')) return 'apt-get is not available to install nginx + libnginx-mod-nchan';
+  try {
+    await ensureNchan();
+    return undefined;
+  } catch (error) {
+    return `scripts/install-nchan.sh failed: ${(error as Error).message}`;
+  }
+}
+
+const missing = await nchanAvailable();
+if (missing && process.env.CI === 'true') throw new Error(`nchan is required under CI=true: ${missing}`);
+
+test('nchan peer: every publish reaches every subscriber, worker process measured', { skip: missing }, async () => {
+  const peer = await startNchan();
+  try {
+    const { port } = new URL(peer.url);
+    const result = await runLoad({
+      subscribe: { host: '127.0.0.1', port: Number(port), path: '/sub/bench' },
+      subscribers: 200,
+      workers: 2,
+      publish: { shape: { kind: 'nchan', channel: 'bench' }, count: 40, inFlight: 2 },
+      serverPid: peer.pid,
+    });
+    assert.equal(result.subscribers.connected, 200);
+    assert.equal(result.frames.received, 200 * 40);
+    assert.equal(result.frames.lost, 0);
+    assert.equal(result.latency.samples, 200 * 40);
+    assert.ok(result.server && result.server.rssIdleBytes > 0);
+  } finally {
+    await peer.stop();
+  }
+  assert.equal(existsSync(peer.dir), false, 'the temp dir is removed on stop');
+});
