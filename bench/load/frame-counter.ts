@@ -166,9 +166,10 @@ function readNumber(buf: Buffer, from: number, to: number): number | undefined {
     } else if (c === DOT && scale === 0) {
       scale = 1;
     } else {
-      break;
+      if (digits === 0) return undefined;
+      return scale > 1 ? value / scale : value;
     }
   }
-  if (digits === 0) return undefined;
-  return scale > 1 ? value / scale : value;
+  // The number ran to the end of the read or line without a terminator: it may continue, so it is not trusted.
+  return undefined;
 }
