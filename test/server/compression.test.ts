@@ -12,6 +12,10 @@ import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
 async function serve(options: Parameters<typeof createSession>[2]) {
   const sessions: Session[] = [];
   const server: Server = createServer((req, res) => {
+    if (req.url === '/favicon.ico') {
+      res.writeHead(404).end();
+      return;
+    }
     if (req.url === '/page') {
       res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>t</title>');
       return;
@@ -20,10 +24,11 @@ async function serve(options: Parameters<typeof createSession>[2]) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Sessions are handed out in arrival order, so a client that connects before the test asks is not missed.
+  let handedOut = 0;
   const nextSession = async () => {
-    const count = sessions.length;
-    while (sessions.length === count) await new Promise((r) => setTimeout(r, 5));
-    return sessions.at(-1)!;
+    while (sessions.length === handedOut) await new Promise((r) => setTimeout(r, 5));
+    return sessions[handedOut++]!;
   };
   return {
     url,
@@ -68,7 +73,10 @@ describe('compressed streams deliver each event at once', () => {
       } finally {
         await target.close();
       }
-      while (compressedStreamCount() > 0) await new Promise((r) => setTimeout(r, 5));
+      // Every compressor slot is given back once its stream ends.
+      const deadline = Date.now() + 5000;
+      while (compressedStreamCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(compressedStreamCount(), 0);
     });
   }
 
