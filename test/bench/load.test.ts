@@ -27,7 +27,19 @@ async function tinySseServer(): Promise<{ port: number; pid: number; close: () =
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const { data } = JSON.parse(Buffer.concat(chunks).toString()) as { data: string };
+      const text = Buffer.concat(chunks).toString();
+      let data: string | null;
+      if (req.url === '/.well-known/mercure') {
+        // The Mercure shape: a form body with topic and data, and the publisher's bearer token.
+        const form = new URLSearchParams(text);
+        if (req.headers.authorization !== 'Bearer pub' || form.get('topic') !== 'bench') {
+          res.writeHead(403).end();
+          return;
+        }
+        data = form.get('data');
+      } else {
+        data = (JSON.parse(text) as { data: string }).data;
+      }
       const frame = `event: tick\ndata: ${data}\r\n\r\n: heartbeat\n\n`;
       for (const s of streams) s.write(frame);
       res.writeHead(204).end();
@@ -104,6 +116,30 @@ describe('runLoad', () => {
     assert.ok(result.latency.p99Ms !== undefined && result.latency.p99Ms >= 0);
     assert.ok(result.server && result.server.rssPeakBytes > 0);
     assert.ok(phases.has('done'));
+  });
+
+  test('the Mercure publish shape sends a form body with the bearer token', async () => {
+    const result = await runLoad({
+      subscribe: { host: '127.0.0.1', port: server.port, path: '/sub', headers: { Authorization: 'Bearer ok' } },
+      subscribers: 20,
+      publish: { shape: { kind: 'mercure', topic: 'bench', jwt: 'pub' }, count: 10, payloadBytes: 200 },
+      settleMs: 0,
+    });
+    assert.equal(result.publish?.failed, 0);
+    assert.equal(result.frames.received, 20 * 10);
+  });
+
+  test('failed publishes are counted with their reason, and expect nothing', async () => {
+    const result = await runLoad({
+      subscribe: { host: '127.0.0.1', port: server.port, path: '/sub', headers: { Authorization: 'Bearer ok' } },
+      subscribers: 5,
+      publish: { shape: { kind: 'mercure', topic: 'bench', jwt: 'wrong' }, count: 3 },
+      settleMs: 0,
+      idleTimeoutMs: 200,
+    });
+    assert.equal(result.publish?.failed, 3);
+    assert.deepEqual(result.publish?.errors, ['HTTP 403']);
+    assert.equal(result.frames.expected, 0);
   });
 
   test('reports connect failures with their reason', async () => {
