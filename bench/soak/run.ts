@@ -221,7 +221,22 @@ const summary = {
 };
 console.log('| metric | value |\n|---|---:|');
 for (const [k, v] of Object.entries(summary)) console.log(`| ${k} | ${Array.isArray(v) ? v.join(' / ') : v} |`);
-console.log(`RSS over time (MiB, node 1): ${samples.map((s) => s.rssMiB[0]).join(' ')}`);
+/** A one-line chart of a series, scaled to its own range. */
+function sparkline(values: number[]): string {
+  const bars = '▁▂▃▄▅▆▇█';
+  const low = Math.min(...values);
+  const span = Math.max(...values) - low || 1;
+  return values.map((v) => bars[Math.min(7, Math.floor(((v - low) / span) * 8))]).join('');
+}
+const perSecond = samples.map((sample, i) => (sample.delivered - (samples[i - 1]?.delivered ?? 0)) / 5);
+console.log(`\nRSS over time, every 5 s (MiB): ${samples.map((s) => s.rssMiB.join('/')).join('  ')}`);
+for (let node = 0; node < 3; node++) {
+  const series = samples.map((s) => s.rssMiB[node]!);
+  console.log(`  node ${node + 1} RSS   ${sparkline(series)}  ${Math.min(...series)}–${Math.max(...series)} MiB`);
+}
+console.log(
+  `  deliveries/s ${sparkline(perSecond)}  ${Math.round(Math.min(...perSecond))}–${Math.round(Math.max(...perSecond))}`,
+);
 writeFileSync(
   new URL('../results/soak.json', import.meta.url),
   `${JSON.stringify({ date: new Date().toISOString(), summary, samples }, null, 2)}\n`,
