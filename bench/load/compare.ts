@@ -60,7 +60,7 @@ for (const subscribers of values.subscribers.split(',').map(Number)) {
           `lost ${result.frames.lost}, p50 ${result.latency.p50Ms} ms, p99 ${result.latency.p99Ms} ms, ` +
           `p99.9 ${result.latency.p999Ms} ms, CPU ${s?.cpuMicrosPerDelivery} µs/delivery, ` +
           `RSS ${Math.round((s?.rssIdleBytes ?? 0) / 2 ** 20)} MiB idle (${s?.rssPerSubscriberBytes} B/sub), ` +
-          `connect failures ${result.subscribers.failed}`,
+          `connect failures ${result.subscribers.failed}, client CPU ${result.clientCpuSeconds} s`,
       );
     } finally {
       await peer.stop();

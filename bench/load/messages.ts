@@ -58,6 +58,8 @@ export interface ReportMessage {
   firstFrameAt: number;
   lastFrameAt: number;
   histogram: number[];
+  /** This worker's own CPU time so far (user + system), in seconds. */
+  cpuSeconds: number;
 }
 
 /** Worker → coordinator. */

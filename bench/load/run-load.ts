@@ -87,6 +87,8 @@ export interface LoadResult {
   deliveriesPerSecond: number;
   latency: LatencySummary;
   churn: { connects: number; failures: number };
+  /** CPU seconds the subscriber workers used: shows when the client, not the server, is the bottleneck. */
+  clientCpuSeconds: number;
   server?: {
     pid: number;
     rssIdleBytes: number;
@@ -323,6 +325,7 @@ function summarize(options: LoadOptions, c: Collected): LoadResult {
     },
     deliveriesPerSecond: windowSeconds > 0 ? Math.round(received / windowSeconds) : 0,
     latency: histogram.summary(),
+    clientCpuSeconds: Math.round(c.reports.reduce((s, r) => s + r.cpuSeconds, 0) * 100) / 100,
     churn: {
       connects: c.reports.reduce((s, r) => s + r.churnConnects, 0),
       failures: c.reports.reduce((s, r) => s + r.churnFailures, 0),

@@ -143,6 +143,7 @@ function report(): void {
     firstFrameAt,
     lastFrameAt,
     histogram: histogram.toJSON(),
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   });
 }
 

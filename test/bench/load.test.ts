@@ -117,6 +117,7 @@ describe('runLoad', () => {
     assert.ok(result.latency.p99Ms !== undefined && result.latency.p99Ms >= 0);
     assert.ok(result.server && result.server.rssPeakBytes > 0);
     assert.ok(phases.has('done'));
+    assert.ok(result.clientCpuSeconds > 0);
   });
 
   test('the Mercure publish shape sends a form body with the bearer token', async () => {
