@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs Debian's Chromium and ChromeDriver for the browser tests, once. Idempotent: does nothing when
 # /usr/bin/chromium is already there. Playwright never downloads a browser of its own in this project.
+# Waits for the dpkg lock: another install (nginx for the benchmark) may run at the same time.
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -8,6 +9,6 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+apt-get -o DPkg::Lock::Timeout=300 update -qq
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 /usr/bin/chromium --version
