@@ -1,69 +1,11 @@
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { isHotlineError } from '../../../src/errors.js';
-import type { EventLog } from '../../../src/hub/log/event-log.js';
 import { createRedisLog } from '../../../src/hub/log/redis.js';
-import {
-  assertExactlyOnce,
-  hasRedisServer,
-  hubThroughOutage,
-  REDIS_SERVER,
-  restartScenario,
-  SpawnedEngine,
-  skipUnless,
-} from '../../fixtures/services.js';
+import { hasRedisServer, REDIS_SERVER, SpawnedEngine, skipUnless } from '../../fixtures/services.js';
+import { engineFaults } from './engine-faults.js';
 
-const skip = skipUnless(hasRedisServer(), `redis-server (${REDIS_SERVER})`);
-
-describe('Redis log under engine restarts', { skip }, () => {
-  let engine: SpawnedEngine;
-  const logs: EventLog[] = [];
-  before(async () => {
-    engine = await SpawnedEngine.redis();
-    await engine.start();
-  });
-  after(async () => {
-    // The engine goes first so a failed test can never leave its process behind.
-    await engine.destroy();
-    await Promise.allSettled(logs.map((log) => log.close()));
-  });
-
-  test('kill -9 and restart mid-stream: appends fail with HOTLINE_LOG_UNAVAILABLE, every acked update is followed once, in order, on two nodes', async (t) => {
-    const log = await createRedisLog(engine.url, { prefix: 'faults' });
-    // A second hub node on the same storage, following through the same outage.
-    const node = await createRedisLog(engine.url, { prefix: 'faults' });
-    logs.push(log, node);
-    const outcome = await restartScenario(engine, log, { nodes: [node] });
-    assertExactlyOnce(outcome);
-    // The append-only file kept everything acknowledged before the kill, not just what followers saw.
-    const stored = new Map((await log.readAfter(0, 100_000)).map((update) => [update.position, update]));
-    for (const update of outcome.acked) assert.deepEqual(stored.get(update.position), update);
-    t.diagnostic(`slowest rejected append during the outage: ${outcome.slowestRejectionMs} ms`);
-  });
-
-  test('a frozen engine (SIGSTOP): appends reject with HOTLINE_LOG_UNAVAILABLE instead of hanging, nothing acked is lost', async (t) => {
-    const log = await createRedisLog(engine.url, { prefix: 'stalled' });
-    logs.push(log);
-    const outcome = await restartScenario(engine, log, { outage: 'stall' });
-    assertExactlyOnce(outcome);
-    t.diagnostic(`slowest rejected append while frozen: ${outcome.slowestRejectionMs} ms (the request timeout)`);
-  });
-
-  test('a hub on this log answers 503 while the engine is down, /readyz follows, its subscriber misses nothing', async () => {
-    const log = await createRedisLog(engine.url, { prefix: 'hub' });
-    logs.push(log);
-    await hubThroughOutage(engine, log);
-  });
-
-  test('opening against a stopped server rejects with HOTLINE_LOG_UNAVAILABLE', async () => {
-    await engine.stop();
-    try {
-      await assert.rejects(
-        createRedisLog(engine.url),
-        (error) => isHotlineError(error) && error.code === 'HOTLINE_LOG_UNAVAILABLE',
-      );
-    } finally {
-      await engine.start();
-    }
-  });
+engineFaults({
+  name: 'Redis',
+  skip: skipUnless(hasRedisServer(), `redis-server (${REDIS_SERVER})`),
+  spawn: () => SpawnedEngine.redis(),
+  open: (url, prefix) => createRedisLog(url, prefix === undefined ? {} : { prefix }),
+  storage: 'append-only file',
 });
