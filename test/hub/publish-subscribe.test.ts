@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { publish, publishOk, type RunningHub, startHub, subscribe, token } from '../fixtures/hub.js';
+import { describe, test } from 'node:test';
+import { hubForSuite, publish, publishOk, startHub, subscribe, token } from '../fixtures/hub.js';
 
 describe('hub: publish and subscribe (Mercure)', () => {
-  let running: RunningHub;
-  let publisher: string;
-  before(async () => {
-    running = await startHub({ allowAnonymous: true });
-    publisher = await token({ publish: ['*'] });
-  });
-  after(() => running.close());
+  const suite = hubForSuite();
 
   test('a raw string update arrives byte-exact, with its id, and the publish answers the id as text', async () => {
-    const reader = await subscribe(running.endpoint, ['https://example.com/books/1']);
+    const reader = await subscribe(suite.running.endpoint, ['https://example.com/books/1']);
     assert.equal(reader.response.status, 200);
     assert.match(reader.response.headers.get('content-type') ?? '', /^text\/event-stream/);
     const data = '  leading spaces\nsecond line\r\nthird ☃ 𝄞\n';
     const response = await publish(
-      running.endpoint,
+      suite.running.endpoint,
       { topic: 'https://example.com/books/1', data, id: 'book-1-v2' },
-      publisher,
+      suite.publisher,
     );
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
@@ -30,27 +24,35 @@ describe('hub: publish and subscribe (Mercure)', () => {
   });
 
   test('the hub generates urn:uuid ids and answers them', async () => {
-    const reader = await subscribe(running.endpoint, ['/gen']);
-    const id = await publishOk(running.endpoint, { topic: '/gen', data: 'x' }, publisher);
+    const reader = await subscribe(suite.running.endpoint, ['/gen']);
+    const id = await publishOk(suite.running.endpoint, { topic: '/gen', data: 'x' }, suite.publisher);
     assert.match(id, /^urn:uuid:[0-9a-f-]{36}$/);
     assert.equal((await reader.next()).lastEventId, id);
     reader.close();
   });
 
   test('type becomes the event type, retry is sent, and an update without type is a message', async () => {
-    const reader = await subscribe(running.endpoint, ['/typed']);
-    await publishOk(running.endpoint, { topic: '/typed', data: '1', type: 'price', retry: '2500' }, publisher);
-    await publishOk(running.endpoint, { topic: '/typed', data: '2' }, publisher);
+    const reader = await subscribe(suite.running.endpoint, ['/typed']);
+    await publishOk(
+      suite.running.endpoint,
+      { topic: '/typed', data: '1', type: 'price', retry: '2500' },
+      suite.publisher,
+    );
+    await publishOk(suite.running.endpoint, { topic: '/typed', data: '2' }, suite.publisher);
     assert.equal((await reader.next()).type, 'price');
     assert.equal((await reader.next()).type, 'message');
     reader.close();
   });
 
   test('an update with several topics reaches subscribers of any of them, once', async () => {
-    const a = await subscribe(running.endpoint, ['/multi/a']);
-    const both = await subscribe(running.endpoint, ['/multi/a', '/multi/b']);
-    await publishOk(running.endpoint, { topic: ['/multi/b', '/multi/a'], data: 'x', id: 'multi-1' }, publisher);
-    await publishOk(running.endpoint, { topic: '/multi/a', data: 'y', id: 'multi-2' }, publisher);
+    const a = await subscribe(suite.running.endpoint, ['/multi/a']);
+    const both = await subscribe(suite.running.endpoint, ['/multi/a', '/multi/b']);
+    await publishOk(
+      suite.running.endpoint,
+      { topic: ['/multi/b', '/multi/a'], data: 'x', id: 'multi-1' },
+      suite.publisher,
+    );
+    await publishOk(suite.running.endpoint, { topic: '/multi/a', data: 'y', id: 'multi-2' }, suite.publisher);
     assert.equal((await a.next()).lastEventId, 'multi-1');
     assert.equal((await both.next()).lastEventId, 'multi-1');
     assert.equal((await both.next()).lastEventId, 'multi-2');
@@ -59,15 +61,19 @@ describe('hub: publish and subscribe (Mercure)', () => {
   });
 
   test('several selectors, URI templates and * select the right topics', async () => {
-    const template = await subscribe(running.endpoint, ['https://example.com/books/{id}']);
-    const any = await subscribe(running.endpoint, ['*']);
-    const none = await subscribe(running.endpoint, ['https://example.com/authors/{id}']);
+    const template = await subscribe(suite.running.endpoint, ['https://example.com/books/{id}']);
+    const any = await subscribe(suite.running.endpoint, ['*']);
+    const none = await subscribe(suite.running.endpoint, ['https://example.com/authors/{id}']);
     await publishOk(
-      running.endpoint,
+      suite.running.endpoint,
       { topic: 'https://example.com/books/1/chapters/2', data: 'no', id: 'tpl-0' },
-      publisher,
+      suite.publisher,
     );
-    await publishOk(running.endpoint, { topic: 'https://example.com/books/42', data: 'yes', id: 'tpl-1' }, publisher);
+    await publishOk(
+      suite.running.endpoint,
+      { topic: 'https://example.com/books/42', data: 'yes', id: 'tpl-1' },
+      suite.publisher,
+    );
     assert.equal((await template.next()).lastEventId, 'tpl-1');
     assert.equal((await any.next()).lastEventId, 'tpl-0');
     assert.equal((await any.next()).lastEventId, 'tpl-1');
@@ -76,17 +82,17 @@ describe('hub: publish and subscribe (Mercure)', () => {
   });
 
   test('a subscriber whose selectors match nothing receives nothing', async () => {
-    const reader = await subscribe(running.endpoint, ['/quiet']);
-    await publishOk(running.endpoint, { topic: '/loud', data: 'x' }, publisher);
+    const reader = await subscribe(suite.running.endpoint, ['/quiet']);
+    await publishOk(suite.running.endpoint, { topic: '/loud', data: 'x' }, suite.publisher);
     assert.equal(await reader.nothingWithin(200), undefined);
     reader.close();
   });
 
   test('the JSON convenience body publishes the same update', async () => {
-    const reader = await subscribe(running.endpoint, ['/json']);
-    const response = await fetch(running.endpoint, {
+    const reader = await subscribe(suite.running.endpoint, ['/json']);
+    const response = await fetch(suite.running.endpoint, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${publisher}` },
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${suite.publisher}` },
       body: JSON.stringify({ topic: ['/json'], data: { price: 1.5 }, type: 'tick', id: 'json-1' }),
     });
     assert.equal(await response.text(), 'json-1');
@@ -95,39 +101,37 @@ describe('hub: publish and subscribe (Mercure)', () => {
   });
 
   test('hub.publish() from the process reaches HTTP subscribers', async () => {
-    const reader = await subscribe(running.endpoint, ['/in-process']);
-    const stored = await running.hub.publish({ topics: '/in-process', data: 'local', id: 'local-1' });
+    const reader = await subscribe(suite.running.endpoint, ['/in-process']);
+    const stored = await suite.running.hub.publish({ topics: '/in-process', data: 'local', id: 'local-1' });
     assert.equal(stored.id, 'local-1');
     assert.equal((await reader.next()).data, 'local');
     reader.close();
   });
 
   test('GET / answers a page about the hub', async () => {
-    const response = await fetch(`${running.origin}/`);
+    const response = await fetch(`${suite.running.origin}/`);
     assert.equal(response.status, 200);
     assert.match(await response.text(), /Hotline hub/);
   });
 });
 
 describe('hub: private updates and authorization', () => {
-  let running: RunningHub;
-  let publisher: string;
-  before(async () => {
-    running = await startHub({ allowAnonymous: true });
-    publisher = await token({ publish: ['*'] });
-  });
-  after(() => running.close());
+  const suite = hubForSuite();
 
   test('a private update reaches only subscribers whose token allows one of its topics', async () => {
-    const allowed = await subscribe(running.endpoint, ['/users/{id}/inbox'], {
+    const allowed = await subscribe(suite.running.endpoint, ['/users/{id}/inbox'], {
       token: await token({ subscribe: ['/users/7/inbox'] }),
     });
-    const other = await subscribe(running.endpoint, ['/users/{id}/inbox'], {
+    const other = await subscribe(suite.running.endpoint, ['/users/{id}/inbox'], {
       token: await token({ subscribe: ['/users/8/inbox'] }),
     });
-    const anonymous = await subscribe(running.endpoint, ['/users/{id}/inbox']);
-    await publishOk(running.endpoint, { topic: '/users/7/inbox', data: 'secret', private: true, id: 'p1' }, publisher);
-    await publishOk(running.endpoint, { topic: '/users/7/inbox', data: 'public', id: 'p2' }, publisher);
+    const anonymous = await subscribe(suite.running.endpoint, ['/users/{id}/inbox']);
+    await publishOk(
+      suite.running.endpoint,
+      { topic: '/users/7/inbox', data: 'secret', private: true, id: 'p1' },
+      suite.publisher,
+    );
+    await publishOk(suite.running.endpoint, { topic: '/users/7/inbox', data: 'public', id: 'p2' }, suite.publisher);
     assert.equal((await allowed.next()).lastEventId, 'p1');
     assert.equal((await allowed.next()).lastEventId, 'p2');
     assert.equal((await other.next()).lastEventId, 'p2');
@@ -136,19 +140,25 @@ describe('hub: private updates and authorization', () => {
   });
 
   test('the token authorizes but does not route: a private update needs a matching topic selector too', async () => {
-    const reader = await subscribe(running.endpoint, ['/elsewhere'], { token: await token({ subscribe: ['*'] }) });
-    await publishOk(running.endpoint, { topic: '/private/x', data: 'x', private: true }, publisher);
+    const reader = await subscribe(suite.running.endpoint, ['/elsewhere'], {
+      token: await token({ subscribe: ['*'] }),
+    });
+    await publishOk(suite.running.endpoint, { topic: '/private/x', data: 'x', private: true }, suite.publisher);
     assert.equal(await reader.nothingWithin(200), undefined);
     reader.close();
   });
 
   test('the token can come from the mercureAuthorization cookie or the authorization query parameter', async () => {
     const subscriberToken = await token({ subscribe: ['/cookie'] });
-    const byCookie = await subscribe(running.endpoint, ['/cookie'], {
+    const byCookie = await subscribe(suite.running.endpoint, ['/cookie'], {
       headers: { Cookie: `other=1; mercureAuthorization=${subscriberToken}` },
     });
-    const byQuery = await subscribe(running.endpoint, ['/cookie'], { query: { authorization: subscriberToken } });
-    await publishOk(running.endpoint, { topic: '/cookie', data: 'c', private: true, id: 'cookie-1' }, publisher);
+    const byQuery = await subscribe(suite.running.endpoint, ['/cookie'], { query: { authorization: subscriberToken } });
+    await publishOk(
+      suite.running.endpoint,
+      { topic: '/cookie', data: 'c', private: true, id: 'cookie-1' },
+      suite.publisher,
+    );
     assert.equal((await byCookie.next()).lastEventId, 'cookie-1');
     assert.equal((await byQuery.next()).lastEventId, 'cookie-1');
     byCookie.close();
@@ -165,7 +175,7 @@ describe('hub: private updates and authorization', () => {
       [await token({ subscribe: ['*'] }), 403],
     ];
     for (const [bearer, status] of cases) {
-      const response = await publish(running.endpoint, { topic: ['/a', '/b'], data: 'x' }, bearer);
+      const response = await publish(suite.running.endpoint, { topic: ['/a', '/b'], data: 'x' }, bearer);
       assert.equal(response.status, status, `token ${bearer?.slice(0, 20)}`);
       await response.text();
     }
@@ -185,7 +195,7 @@ describe('hub: private updates and authorization', () => {
       .sign(key);
     const unsigned = new UnsecuredJWT(claims).encode();
     for (const bearer of [expired, future, unsigned, 'not.a.jwt', 'x'.repeat(10_000)]) {
-      const response = await publish(running.endpoint, { topic: '/a', data: 'x' }, bearer);
+      const response = await publish(suite.running.endpoint, { topic: '/a', data: 'x' }, bearer);
       assert.equal(response.status, 401);
       const body = (await response.json()) as { error: { code: string; message: string } };
       assert.equal(body.error.code, 'HOTLINE_HUB_UNAUTHORIZED');
@@ -195,9 +205,9 @@ describe('hub: private updates and authorization', () => {
 
   test('topics in the reserved /.well-known/mercure namespace cannot be published to', async () => {
     const response = await publish(
-      running.endpoint,
+      suite.running.endpoint,
       { topic: 'https://example.com/.well-known/mercure/subscriptions/x/y', data: 'forged' },
-      publisher,
+      suite.publisher,
     );
     assert.equal(response.status, 403);
   });

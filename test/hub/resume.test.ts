@@ -2,18 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { createSqliteLog } from '../../src/hub/log/sqlite.js';
-import { publishOk, type RunningHub, startHub, subscribe, token } from '../fixtures/hub.js';
+import { hubForSuite, publishOk, startHub, subscribe, token } from '../fixtures/hub.js';
 
 describe('hub: history and resume', () => {
-  let running: RunningHub;
-  let publisher: string;
-  before(async () => {
-    running = await startHub({ allowAnonymous: true });
-    publisher = await token({ publish: ['*'] });
-  });
-  after(() => running.close());
+  const suite = hubForSuite();
 
   test('the Last-Event-ID response header names the newest update, or earliest', async () => {
     const empty = await startHub({ allowAnonymous: true });
@@ -21,7 +15,7 @@ describe('hub: history and resume', () => {
       const reader = await subscribe(empty.endpoint, ['/x']);
       assert.equal(reader.response.headers.get('last-event-id'), 'earliest');
       reader.close();
-      await publishOk(empty.endpoint, { topic: '/x', data: '1', id: 'newest' }, publisher);
+      await publishOk(empty.endpoint, { topic: '/x', data: '1', id: 'newest' }, suite.publisher);
       const again = await subscribe(empty.endpoint, ['/y']);
       assert.equal(again.response.headers.get('last-event-id'), 'newest');
       again.close();
@@ -33,30 +27,31 @@ describe('hub: history and resume', () => {
   test('Last-Event-ID replays exactly the matching updates after it, then goes live', async () => {
     for (let i = 1; i <= 5; i++)
       await publishOk(
-        running.endpoint,
+        suite.running.endpoint,
         { topic: i % 2 ? '/r/odd' : '/r/even', data: String(i), id: `r${i}` },
-        publisher,
+        suite.publisher,
       );
-    const reader = await subscribe(running.endpoint, ['/r/odd'], { lastEventId: 'r1' });
+    const reader = await subscribe(suite.running.endpoint, ['/r/odd'], { lastEventId: 'r1' });
     assert.equal((await reader.next()).lastEventId, 'r3');
     assert.equal((await reader.next()).lastEventId, 'r5');
-    await publishOk(running.endpoint, { topic: '/r/odd', data: '7', id: 'r7' }, publisher);
+    await publishOk(suite.running.endpoint, { topic: '/r/odd', data: '7', id: 'r7' }, suite.publisher);
     assert.equal((await reader.next()).lastEventId, 'r7');
     reader.close();
   });
 
   test('the lastEventID query parameter resumes too, for clients that cannot set headers', async () => {
-    await publishOk(running.endpoint, { topic: '/q', data: 'a', id: 'q1' }, publisher);
-    await publishOk(running.endpoint, { topic: '/q', data: 'b', id: 'q2' }, publisher);
-    const reader = await subscribe(running.endpoint, ['/q'], { query: { lastEventID: 'q1' } });
+    await publishOk(suite.running.endpoint, { topic: '/q', data: 'a', id: 'q1' }, suite.publisher);
+    await publishOk(suite.running.endpoint, { topic: '/q', data: 'b', id: 'q2' }, suite.publisher);
+    const reader = await subscribe(suite.running.endpoint, ['/q'], { query: { lastEventID: 'q1' } });
     assert.equal((await reader.next()).lastEventId, 'q2');
     reader.close();
   });
 
   test('earliest replays the whole history of the selected topics', async () => {
     const topic = `/earliest/${Date.now()}`;
-    for (const id of ['e1', 'e2', 'e3']) await publishOk(running.endpoint, { topic, data: id, id }, publisher);
-    const reader = await subscribe(running.endpoint, [topic], { lastEventId: 'earliest' });
+    for (const id of ['e1', 'e2', 'e3'])
+      await publishOk(suite.running.endpoint, { topic, data: id, id }, suite.publisher);
+    const reader = await subscribe(suite.running.endpoint, [topic], { lastEventId: 'earliest' });
     assert.deepEqual(
       [(await reader.next()).data, (await reader.next()).data, (await reader.next()).data],
       ['e1', 'e2', 'e3'],
@@ -65,31 +60,35 @@ describe('hub: history and resume', () => {
   });
 
   test('an unknown Last-Event-ID gets an explicit reset event first, then live updates', async () => {
-    const reader = await subscribe(running.endpoint, ['/reset'], { lastEventId: 'never-published' });
+    const reader = await subscribe(suite.running.endpoint, ['/reset'], { lastEventId: 'never-published' });
     const reset = await reader.next();
     assert.equal(reset.type, 'reset');
     assert.deepEqual(JSON.parse(reset.data), { reason: 'unknown-last-event-id', lastEventId: 'never-published' });
-    await publishOk(running.endpoint, { topic: '/reset', data: 'live', id: 'after-reset' }, publisher);
+    await publishOk(suite.running.endpoint, { topic: '/reset', data: 'live', id: 'after-reset' }, suite.publisher);
     assert.equal((await reader.next()).lastEventId, 'after-reset');
     reader.close();
   });
 
   test('a reused id resumes after its oldest occurrence still in history: it may redeliver, never lose', async () => {
-    await publishOk(running.endpoint, { topic: '/dup', data: '1', id: 'same' }, publisher);
-    await publishOk(running.endpoint, { topic: '/dup', data: '2', id: 'other' }, publisher);
-    await publishOk(running.endpoint, { topic: '/dup', data: '3', id: 'same' }, publisher);
-    const reader = await subscribe(running.endpoint, ['/dup'], { lastEventId: 'same' });
+    await publishOk(suite.running.endpoint, { topic: '/dup', data: '1', id: 'same' }, suite.publisher);
+    await publishOk(suite.running.endpoint, { topic: '/dup', data: '2', id: 'other' }, suite.publisher);
+    await publishOk(suite.running.endpoint, { topic: '/dup', data: '3', id: 'same' }, suite.publisher);
+    const reader = await subscribe(suite.running.endpoint, ['/dup'], { lastEventId: 'same' });
     assert.equal((await reader.next()).data, '2');
     assert.equal((await reader.next()).data, '3');
     reader.close();
   });
 
   test('private history is replayed only to subscribers allowed to see it', async () => {
-    await publishOk(running.endpoint, { topic: '/ph', data: 'mark', id: 'ph0' }, publisher);
-    await publishOk(running.endpoint, { topic: '/ph', data: 'secret', id: 'ph1', private: true }, publisher);
-    await publishOk(running.endpoint, { topic: '/ph', data: 'public', id: 'ph2' }, publisher);
-    const anonymous = await subscribe(running.endpoint, ['/ph'], { lastEventId: 'ph0' });
-    const allowed = await subscribe(running.endpoint, ['/ph'], {
+    await publishOk(suite.running.endpoint, { topic: '/ph', data: 'mark', id: 'ph0' }, suite.publisher);
+    await publishOk(
+      suite.running.endpoint,
+      { topic: '/ph', data: 'secret', id: 'ph1', private: true },
+      suite.publisher,
+    );
+    await publishOk(suite.running.endpoint, { topic: '/ph', data: 'public', id: 'ph2' }, suite.publisher);
+    const anonymous = await subscribe(suite.running.endpoint, ['/ph'], { lastEventId: 'ph0' });
+    const allowed = await subscribe(suite.running.endpoint, ['/ph'], {
       lastEventId: 'ph0',
       token: await token({ subscribe: ['/ph'] }),
     });
@@ -102,19 +101,19 @@ describe('hub: history and resume', () => {
 
   test('resuming while publishes keep arriving loses nothing and duplicates nothing', async () => {
     const topic = `/race/${Date.now()}`;
-    await publishOk(running.endpoint, { topic, data: '0', id: `${topic}#0` }, publisher);
+    await publishOk(suite.running.endpoint, { topic, data: '0', id: `${topic}#0` }, suite.publisher);
     let publishing = true;
     let sent = 0;
     const publisherLoop = (async () => {
       while (publishing) {
         sent++;
-        await publishOk(running.endpoint, { topic, data: String(sent), id: `${topic}#${sent}` }, publisher);
+        await publishOk(suite.running.endpoint, { topic, data: String(sent), id: `${topic}#${sent}` }, suite.publisher);
       }
     })();
     await new Promise((r) => setTimeout(r, 50));
-    // Several subscribers resume from the start while the publisher runs.
+    // Several subscribers resume from the start while the suite.publisher runs.
     const readers = await Promise.all(
-      [1, 2, 3].map(() => subscribe(running.endpoint, [topic], { lastEventId: `${topic}#0` })),
+      [1, 2, 3].map(() => subscribe(suite.running.endpoint, [topic], { lastEventId: `${topic}#0` })),
     );
     await new Promise((r) => setTimeout(r, 150));
     publishing = false;

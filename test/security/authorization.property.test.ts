@@ -5,10 +5,10 @@
  * tells "not delivered" apart from "not yet delivered" without waiting, since order is guaranteed.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import fc from 'fast-check';
 import { createTopicMatcher } from '../../src/hub/topics.js';
-import { publishOk, type RunningHub, startHub, subscribe, token } from '../fixtures/hub.js';
+import { hubForSuite, publishOk, subscribe, token } from '../fixtures/hub.js';
 
 const topics = ['/books/1', '/books/2', '/books/1/reviews', '/users/7/inbox', '/users/8/inbox', '/news'];
 const selectors = [
@@ -23,13 +23,7 @@ const selectors = [
   '/users/{id}',
 ];
 
-let running: RunningHub;
-let publisher: string;
-before(async () => {
-  running = await startHub({ allowAnonymous: true });
-  publisher = await token({ publish: ['*'] });
-});
-after(() => running.close());
+const suite = hubForSuite();
 
 test('a (private) update is delivered iff the selectors and the claims allow it', async () => {
   const matcher = createTopicMatcher();
@@ -43,13 +37,21 @@ test('a (private) update is delivered iff the selectors and the claims allow it'
       fc.boolean(),
       async (subscribed, claims, updateTopics, isPrivate) => {
         const reader = await subscribe(
-          running.endpoint,
+          suite.running.endpoint,
           [...subscribed, '/sentinel'],
           claims === undefined ? {} : { token: await token({ subscribe: claims }) },
         );
         const id = `u-${Date.now()}-${Math.random()}`;
-        await publishOk(running.endpoint, { topic: updateTopics, data: 'x', id, private: isPrivate }, publisher);
-        await publishOk(running.endpoint, { topic: '/sentinel', data: 's', id: `${id}-sentinel` }, publisher);
+        await publishOk(
+          suite.running.endpoint,
+          { topic: updateTopics, data: 'x', id, private: isPrivate },
+          suite.publisher,
+        );
+        await publishOk(
+          suite.running.endpoint,
+          { topic: '/sentinel', data: 's', id: `${id}-sentinel` },
+          suite.publisher,
+        );
         const first = await reader.next();
         reader.close();
         const expected =
