@@ -15,6 +15,8 @@ export const HOTLINE_ERROR_CODES = {
   HOTLINE_PARSE_UNKNOWN_FIELD: 'The stream sent a field the spec does not define; it was ignored.',
   HOTLINE_PARSE_INVALID_ID: 'The stream sent an id containing NUL; it was ignored.',
   HOTLINE_CALLBACK_FAILED: 'A user callback threw while the parser was dispatching; parsing went on.',
+  HOTLINE_SCHEMA_MISMATCH: 'Event data did not match the schema of its event type (or the type has no schema).',
+  HOTLINE_SCHEMA_ASYNC: 'A schema validated asynchronously where send() or broadcast() must decide at once.',
   HOTLINE_HUB_BAD_REQUEST: 'The hub rejected a malformed request (missing topic, bad field value, bad body).',
   HOTLINE_HUB_INVALID_UTF8: 'A publish body or field was not valid UTF-8.',
   HOTLINE_HUB_UNAUTHORIZED: 'No valid JWT was presented where one is required, or it was expired or malformed.',
@@ -38,6 +40,7 @@ export const HOTLINE_ERROR_CODES = {
   HOTLINE_CLIENT_AUTH_REFRESH_FAILED:
     'refreshAuth() failed; the client stopped rather than continue without credentials.',
   HOTLINE_CLIENT_RETRIES_EXHAUSTED: 'The client gave up after maxAttempts failed connection attempts.',
+  HOTLINE_CLIENT_INVALID_OPTIONS: 'connect() was given options it cannot combine or use.',
   HOTLINE_LOG_UNAVAILABLE: 'The event log backend (Redis, NATS) is unreachable; the update was not stored.',
   HOTLINE_BENCH_INVALID_OPTIONS: 'The load generator (runLoad, the bench peers) was given an invalid option.',
 } as const satisfies Record<`HOTLINE_${string}`, string>;
