@@ -4,13 +4,13 @@
  * duplicates, churning subscribers, and slow readers that never read. Prints node RSS over time, deliveries,
  * latency and losses (which must be 0), and writes bench/results/soak.json. Needs Redis on 127.0.0.1:6379.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as connectSocket, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken } from '../../src/cli/token.js';
 import { connect, type EventStreamConnection } from '../../src/client/index.js';
+import { type HubProcess, startHubProcess } from '../../test/fixtures/hub-process.js';
 
 const minutes = Number(process.argv[process.argv.indexOf('--minutes') + 1] ?? 1) || 1;
 const REDIS = process.env.HOTLINE_SOAK_REDIS ?? 'redis://127.0.0.1:6379';
@@ -19,46 +19,21 @@ const TOPICS = 10;
 const STEADY = 300;
 const SLOW = 15;
 const PUBLISH_PER_SECOND = 200;
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
-interface Node {
-  origin: string;
-  pid: number;
-  kill(): void;
-}
-
-async function startNode(name: string, dir: string): Promise<Node> {
-  const child = spawn(process.execPath, [
-    '--import',
-    'tsx',
-    MAIN,
-    'serve',
-    '--port',
-    '0',
-    '--log',
-    `${REDIS}/?name=${name}`,
-    '--jwt-secret',
-    SECRET,
-    '--allow-anonymous',
-    '--no-dashboard',
-    '--log-level',
-    'error',
-    '--data-dir',
-    dir,
-  ]);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c;
-      const match = /listening on (http:\/\/[^/]+)\//.exec(out);
-      if (match) resolve({ origin: match[1]!, pid: child.pid!, kill: () => child.kill('SIGKILL') });
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      out += c;
-    });
-    child.once('exit', () => reject(new Error(out)));
+const startNode = (name: string, dataDir: string) =>
+  startHubProcess({
+    dataDir,
+    args: [
+      '--log',
+      `${REDIS}/?name=${name}`,
+      '--jwt-secret',
+      SECRET,
+      '--allow-anonymous',
+      '--no-dashboard',
+      '--log-level',
+      'error',
+    ],
   });
-}
 
 const rssMiB = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -67,7 +42,7 @@ const name = `hotline-soak-${Date.now()}`;
 const dir = mkdtempSync(join(tmpdir(), 'hotline-soak-'));
 const nodes = await Promise.all([0, 1, 2].map(() => startNode(name, dir)));
 const publisher = await mintToken({ secret: SECRET, publish: ['*'] });
-const endpoint = (node: Node) => `${node.origin}/.well-known/mercure`;
+const endpoint = (node: HubProcess) => `${node.origin}/.well-known/mercure`;
 const pick = (i: number) => nodes[i % nodes.length]!;
 
 // Steady subscribers mark each (topic, sequence) they receive; concurrent publishers may store a topic's
@@ -168,7 +143,7 @@ const startedAt = Date.now();
 const sampler = setInterval(() => {
   samples.push({
     second: Math.round((Date.now() - startedAt) / 1000),
-    rssMiB: nodes.map((n) => Math.round(rssMiB(n.pid))),
+    rssMiB: nodes.map((n) => Math.round(rssMiB(n.child.pid!))),
     delivered,
   });
   const last = samples.at(-1)!;

@@ -5,33 +5,23 @@
  * 0 lost and 0 duplicated.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { connect, type EventStreamConnection } from '../../src/client/index.js';
 import { SECRET, token } from '../fixtures/hub.js';
+import { type HubProcess, startHubProcess } from '../fixtures/hub-process.js';
 import { NATS_URL, REDIS_URL, reachable, skipUnless } from '../fixtures/services.js';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-
-interface Node {
-  readonly process: ChildProcessWithoutNullStreams;
-  readonly origin: string;
+interface Node extends HubProcess {
   alive: boolean;
 }
 
-function startNode(logUrl: string, dataDir: string): Promise<Node> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      MAIN,
-      'serve',
-      '--port',
-      '0',
+async function startNode(logUrl: string, dataDir: string): Promise<Node> {
+  const hub = await startHubProcess({
+    dataDir,
+    args: [
       '--log',
       logUrl,
       '--jwt-secret',
@@ -39,29 +29,11 @@ function startNode(logUrl: string, dataDir: string): Promise<Node> {
       '--allow-anonymous',
       '--log-level',
       'warn',
-      '--data-dir',
-      dataDir,
       '--heartbeat-ms',
       '1000',
     ],
-    { stdio: 'pipe' },
-  );
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${output}`)), 20_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk;
-      const match = /listening on (http:\/\/[^/]+)\//.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ process: child, origin: match[1]!, alive: true });
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk;
-    });
-    child.once('exit', () => reject(new Error(`node exited: ${output}`)));
   });
+  return Object.assign(hub, { alive: true });
 }
 
 async function clusterScenario(
@@ -118,7 +90,7 @@ async function clusterScenario(
     for (let i = 0; i < 20; i++) await publishNext();
     // A node dies without warning: its subscribers must resume elsewhere with nothing lost.
     nodes[0]!.alive = false;
-    nodes[0]!.process.kill('SIGKILL');
+    nodes[0]!.kill();
     for (let i = 0; i < 20; i++) await publishNext();
     const deadline = Date.now() + 15_000;
     while (received.some((r) => r.length < published) && Date.now() < deadline)
@@ -136,7 +108,7 @@ async function clusterScenario(
     return { published, delivered, lost, duplicated };
   } finally {
     for (const c of connections) c.close();
-    for (const n of nodes) n.process.kill('SIGKILL');
+    for (const n of nodes) n.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }

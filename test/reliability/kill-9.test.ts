@@ -4,54 +4,24 @@
  * resumes by id — whatever the crash cut off.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from '../../src/client/index.js';
 import { SECRET, token } from '../fixtures/hub.js';
-
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-
-function startHub(dataDir: string, port: number): Promise<{ child: ChildProcessWithoutNullStreams; origin: string }> {
-  const child = spawn(process.execPath, [
-    '--import',
-    'tsx',
-    MAIN,
-    'serve',
-    '--port',
-    String(port),
-    '--data-dir',
-    dataDir,
-    '--jwt-secret',
-    SECRET,
-    '--allow-anonymous',
-    '--no-dashboard',
-    '--log-level',
-    'warn',
-  ]);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`hub did not start: ${out}`)), 20_000);
-    child.stdout.on('data', (c: Buffer) => {
-      out += c;
-      const match = /listening on (http:\/\/[^/]+)\//.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, origin: match[1]! });
-      }
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      out += c;
-    });
-  });
-}
+import { startHubProcess } from '../fixtures/hub-process.js';
 
 test('kill -9 mid-publish on SQLite: every acknowledged update is delivered after the restart, 0 lost, 0 duplicated', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hotline-kill9-'));
   const publisher = await token({ publish: ['*'] });
-  let hub = await startHub(dir, 0);
+  const startHub = (port: number) =>
+    startHubProcess({
+      port,
+      dataDir: dir,
+      args: ['--jwt-secret', SECRET, '--allow-anonymous', '--no-dashboard', '--log-level', 'warn'],
+    });
+  let hub = await startHub(0);
   const port = Number(new URL(hub.origin).port);
   const acknowledged = new Set<number>();
   let next = 0;
@@ -75,10 +45,10 @@ test('kill -9 mid-publish on SQLite: every acknowledged update is delivered afte
   });
   try {
     while (acknowledged.size < 150) await new Promise((r) => setTimeout(r, 5));
-    hub.child.kill('SIGKILL');
+    hub.kill();
     crashed = true;
     await Promise.all(publishers);
-    hub = await startHub(dir, port);
+    hub = await startHub(port);
     const seen: number[] = [];
     for await (const event of connect(`${hub.origin}/.well-known/mercure?topic=/crash`, {
       lastEventId: 'earliest',
@@ -94,7 +64,7 @@ test('kill -9 mid-publish on SQLite: every acknowledged update is delivered afte
     assert.deepEqual({ lost: missing.length, duplicated }, { lost: 0, duplicated: 0 });
   } finally {
     crashed = true;
-    hub.child.kill('SIGKILL');
+    hub.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 });
