@@ -21,6 +21,7 @@ import {
   type RetentionOptions,
   resolveRetention,
 } from './event-log.js';
+import { OpenWork } from './open-work.js';
 import { decodeUpdate, encodeUpdate } from './redis-codec.js';
 
 /** Options of {@link createNatsLog}. */
@@ -96,8 +97,7 @@ class NatsLog implements EventLog {
   readonly #js: JetStreamClient;
   readonly #stream: string;
   readonly #retention: Retention;
-  readonly #pending = new Set<Promise<unknown>>();
-  readonly #followers = new Set<NatsFollower>();
+  readonly #work = new OpenWork<NatsFollower>();
   #connected = true;
   #closed = false;
 
@@ -128,10 +128,7 @@ class NatsLog implements EventLog {
         throw unavailable('NATS did not store the update', cause);
       },
     );
-    this.#pending.add(appended);
-    const settled = () => this.#pending.delete(appended);
-    appended.then(settled, settled);
-    return appended;
+    return this.#work.append(appended);
   }
 
   async readAfter(after: number, limit: number): Promise<StoredUpdate[]> {
@@ -188,10 +185,7 @@ class NatsLog implements EventLog {
 
   follow(after: number, listener: (update: StoredUpdate) => void): LogFollower {
     if (this.#closed) throw unavailable('the NATS log is closed');
-    const follower = new NatsFollower(this.#js, this.#module, this.#stream, after, listener);
-    this.#followers.add(follower);
-    follower.done.then(() => this.#followers.delete(follower));
-    return follower;
+    return this.#work.follower(new NatsFollower(this.#js, this.#module, this.#stream, after, listener));
   }
 
   async health(): Promise<LogHealth> {
@@ -208,10 +202,7 @@ class NatsLog implements EventLog {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled(this.#pending);
-    const followers = [...this.#followers];
-    for (const follower of followers) follower.close();
-    await Promise.all(followers.map((follower) => follower.done));
+    await this.#work.finish();
     await this.#nc.close();
   }
 
@@ -258,7 +249,7 @@ class NatsLog implements EventLog {
         this.#connected = true;
         // Consumers are server state and may be gone after an engine restart: restart every follower
         // from its last delivered sequence rather than wait for missed heartbeats to notice.
-        for (const follower of this.#followers) follower.restart();
+        for (const follower of this.#work.followers()) follower.restart();
       }
     }
   }

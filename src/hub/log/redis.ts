@@ -18,6 +18,7 @@ import {
   type RetentionOptions,
   resolveRetention,
 } from './event-log.js';
+import { OpenWork } from './open-work.js';
 import { decodeUpdate, encodeUpdate } from './redis-codec.js';
 import { APPEND_SCRIPT, TRIM_SCRIPT } from './redis-scripts.js';
 
@@ -101,8 +102,7 @@ class RedisLog implements EventLog {
   readonly #keys: [stream: string, seq: string, ids: string];
   readonly #retention: Retention;
   readonly #blockMs: number;
-  readonly #pending = new Set<Promise<unknown>>();
-  readonly #followers = new Set<RedisFollower>();
+  readonly #work = new OpenWork<RedisFollower>();
   #closed = false;
 
   constructor(
@@ -130,10 +130,7 @@ class RedisLog implements EventLog {
           throw unavailable('Redis did not store the update', cause);
         },
       );
-    this.#pending.add(appended);
-    const settled = () => this.#pending.delete(appended);
-    appended.then(settled, settled);
-    return appended;
+    return this.#work.append(appended);
   }
 
   async readAfter(after: number, limit: number): Promise<StoredUpdate[]> {
@@ -172,10 +169,9 @@ class RedisLog implements EventLog {
 
   follow(after: number, listener: (update: StoredUpdate) => void): LogFollower {
     if (this.#closed) throw unavailable('the Redis log is closed');
-    const follower = new RedisFollower(this.#openFollowerConnection(), this.#keys[0], after, listener, this.#blockMs);
-    this.#followers.add(follower);
-    follower.done.then(() => this.#followers.delete(follower));
-    return follower;
+    return this.#work.follower(
+      new RedisFollower(this.#openFollowerConnection(), this.#keys[0], after, listener, this.#blockMs),
+    );
   }
 
   async health(): Promise<LogHealth> {
@@ -192,10 +188,7 @@ class RedisLog implements EventLog {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled(this.#pending);
-    const followers = [...this.#followers];
-    for (const follower of followers) follower.close();
-    await Promise.all(followers.map((follower) => follower.done));
+    await this.#work.finish();
     // QUIT waits for replies to commands already sent; when Redis is away there is nothing to wait for.
     if (this.#redis.status === 'ready') await this.#redis.quit().catch(() => this.#redis.disconnect());
     else this.#redis.disconnect();
