@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_ASSETS_DIR, startDemoPublisher } from '../../src/hub/dashboard/index.js';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
 import { subscribe, token } from '../fixtures/hub.js';
@@ -24,6 +24,15 @@ describe('dashboard', { skip }, () => {
     await running?.close();
   });
 
+  /** A dashboard page signed in with an admin token. */
+  async function signedInPage(options: Parameters<Browser['newPage']>[0] = {}): Promise<Page> {
+    const page = await browser.newPage(options);
+    await page.goto(`${running.origin}/`);
+    await page.fill('#token', await adminToken());
+    await page.click('#token-form button[type=submit]');
+    return page;
+  }
+
   test('without a token the page asks for one and the stream answers 401', async () => {
     const page = await browser.newPage();
     try {
@@ -42,11 +51,8 @@ describe('dashboard', { skip }, () => {
   });
 
   test('shows the subscriber count, which changes when a subscriber connects and leaves', async () => {
-    const page = await browser.newPage();
+    const page = await signedInPage();
     try {
-      await page.goto(`${running.origin}/`);
-      await page.fill('#token', await adminToken());
-      await page.click('#token-form button[type=submit]');
       await page.waitForSelector('#connection[data-state=open]');
       await page.waitForFunction(() => document.getElementById('subscribers')?.textContent === '0');
       const reader = await subscribe(running.endpoint, ['/dashboard-test/{id}']);
@@ -61,11 +67,8 @@ describe('dashboard', { skip }, () => {
   });
 
   test('a publish from the form reaches a subscriber and appears in the recent updates', async () => {
-    const page = await browser.newPage();
+    const page = await signedInPage();
     try {
-      await page.goto(`${running.origin}/`);
-      await page.fill('#token', await adminToken());
-      await page.click('#token-form button[type=submit]');
       await page.waitForSelector('#connection[data-state=open]');
       const reader = await subscribe(running.endpoint, ['/form/topic']);
       await page.fill('#p-topic', '/form/topic');
@@ -88,11 +91,8 @@ describe('dashboard', { skip }, () => {
 
   test('events/s follows a steady publisher, and the chart is drawn', async () => {
     const demo = startDemoPublisher(running.hub, { tickMs: 100 });
-    const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
+    const page = await signedInPage({ viewport: { width: 1200, height: 1100 } });
     try {
-      await page.goto(`${running.origin}/`);
-      await page.fill('#token', await adminToken());
-      await page.click('#token-form button[type=submit]');
       // Five prices and two scores per tick, ten ticks a second: around 70 events/s.
       await page.waitForFunction(() => Number(document.getElementById('events-rate')?.textContent) > 20);
       assert.equal(await page.locator('#chart canvas').count(), 1);
@@ -112,11 +112,8 @@ describe('dashboard', { skip }, () => {
   });
 
   test('works on a narrow screen without horizontal scrolling', async () => {
-    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    const page = await signedInPage({ viewport: { width: 360, height: 740 } });
     try {
-      await page.goto(`${running.origin}/`);
-      await page.fill('#token', await adminToken());
-      await page.click('#token-form button[type=submit]');
       await page.waitForSelector('#connection[data-state=open]');
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
