@@ -1,25 +1,37 @@
 /**
- * The better-sse peer's server process: one better-sse `Channel`, subscribers at `GET /sub`, publishes at
- * `POST /publish` with a JSON body `{"data": "<string>"}` broadcast as-is. Prints `listening <port>` once
- * ready. Run as its own process so its RSS and CPU time are measured alone.
+ * The better-sse peer's server process: one better-sse `Channel` per topic, subscribers at `GET /sub` (or
+ * `GET /sub/<topic>`), publishes at `POST /publish` (or `POST /publish/<topic>`) with a JSON body
+ * `{"data": "<string>"}` broadcast as-is. Prints `listening <port>` once ready. Run as its own process so
+ * its RSS and CPU time are measured alone.
  * @module
  */
 import { createServer } from 'node:http';
-import { createChannel, createSession } from 'better-sse';
+import { type Channel, createChannel, createSession } from 'better-sse';
 
 // Send the payload string as-is: the default serializer would JSON-encode it a second time.
 const serializer = (data: unknown): string => String(data);
-const channel = createChannel();
+const channels = new Map<string, Channel>();
+
+function channelOf(path: string, prefix: string): Channel {
+  const name = path.slice(prefix.length + 1);
+  let channel = channels.get(name);
+  if (channel === undefined) {
+    channel = createChannel();
+    channels.set(name, channel);
+  }
+  return channel;
+}
 
 const server = createServer((req, res) => {
-  if (req.method === 'GET' && req.url?.startsWith('/sub')) {
+  const path = req.url?.split('?')[0] ?? '/';
+  if (req.method === 'GET' && (path === '/sub' || path.startsWith('/sub/'))) {
     createSession(req, res, { serializer, keepAlive: null }).then(
-      (session) => channel.register(session),
+      (session) => channelOf(path, '/sub').register(session),
       () => res.destroy(),
     );
     return;
   }
-  if (req.method === 'POST' && req.url === '/publish') {
+  if (req.method === 'POST' && (path === '/publish' || path.startsWith('/publish/'))) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -33,7 +45,7 @@ const server = createServer((req, res) => {
         res.writeHead(400).end('expected {"data": string}');
         return;
       }
-      channel.broadcast(data);
+      channelOf(path, '/publish').broadcast(data);
       res.writeHead(204).end();
     });
     return;

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { FrameCounter } from '../../bench/load/frame-counter.js';
-import { Histogram } from '../../bench/load/histogram.js';
-import { runLoad } from '../../bench/load/run-load.js';
 import { startBetterSse } from '../../bench/peers/better-sse.js';
+import { FrameCounter } from '../../src/cli/bench/frame-counter.js';
+import { Histogram } from '../../src/cli/bench/histogram.js';
+import { runLoad } from '../../src/cli/bench/run-load.js';
 import { HotlineTypeError } from '../../src/errors.js';
 
 /** A tiny SSE server: `GET /sub` streams, `POST /publish` with `{"data"}` broadcasts, chunked like most servers. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { runLoad } from '../../bench/load/run-load.js';
 import { ensureNchan, NCHAN_MODULE, startNchan } from '../../bench/peers/nchan.js';
+import { runLoad } from '../../src/cli/bench/run-load.js';
 
 /** Installs nginx + nchan when possible; returns why not otherwise (a failure under CI=true). */
 async function nchanAvailable(): Promise<string | undefined> {

@@ -6,6 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connect as connectTls } from 'node:tls';
 import { FrameCounter } from './frame-counter.js';
 import { Histogram } from './histogram.js';
 import type { CoordinatorMessage, StartMessage, SubscribeTarget, WorkerMessage } from './messages.js';
@@ -34,8 +35,11 @@ function send(message: WorkerMessage): void {
   process.send?.(message);
 }
 
-function requestOf(target: SubscribeTarget): string {
-  let head = `GET ${target.path} HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n`;
+/** The placeholder for the topic number in paths, topics and channels. */
+const TOPIC = '{topic}';
+
+function requestOf(target: SubscribeTarget, topic: number): string {
+  let head = `GET ${target.path.replaceAll(TOPIC, String(topic))} HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n`;
   for (const [name, value] of Object.entries(target.headers ?? {})) head += `${name}: ${value}\r\n`;
   return `${head}\r\n`;
 }
@@ -43,7 +47,9 @@ function requestOf(target: SubscribeTarget): string {
 /** Opens one subscriber; resolves once the head arrived with a 2xx status, rejects with the reason otherwise. */
 function open(target: SubscribeTarget, request: string, measured: boolean, slow: boolean): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
-    const socket = connect(target.port, target.host);
+    const socket = target.tls
+      ? connectTls({ host: target.host, port: target.port, servername: target.host })
+      : connect(target.port, target.host);
     const sub: Subscriber = { socket, frames: 0, measured, open: false };
     const fail = (reason: string): void => {
       socket.destroy();
@@ -69,7 +75,7 @@ function open(target: SubscribeTarget, request: string, measured: boolean, slow:
       },
     );
     socket.setNoDelay(true);
-    socket.on('connect', () => socket.write(request));
+    socket.on(target.tls ? 'secureConnect' : 'connect', () => socket.write(request));
     socket.on('data', (chunk: Buffer) => {
       try {
         counter.feed(chunk);
@@ -86,7 +92,10 @@ function open(target: SubscribeTarget, request: string, measured: boolean, slow:
 }
 
 async function start(message: StartMessage): Promise<void> {
-  const request = requestOf(message.target);
+  const requests = Array.from({ length: Math.max(1, Math.min(message.topics, message.connections)) }, (_, k) =>
+    requestOf(message.target, (message.firstIndex + k) % message.topics),
+  );
+  const requestFor = (k: number): string => requests[k % requests.length]!;
   const errors = new Set<string>();
   let failed = 0;
   const batchPauseMs = (1000 * message.connectBatch) / message.connectRatePerSecond;
@@ -94,7 +103,7 @@ async function start(message: StartMessage): Promise<void> {
     const started = Date.now();
     const batch = Array.from({ length: Math.min(message.connectBatch, message.connections - i) }, (_, k) => {
       const slow = i + k < message.slowReaders;
-      return open(message.target, request, !slow, slow);
+      return open(message.target, requestFor(i + k), !slow, slow);
     });
     for (const result of await Promise.allSettled(batch)) {
       if (result.status === 'fulfilled') subscribers.push(result.value);
@@ -108,17 +117,17 @@ async function start(message: StartMessage): Promise<void> {
   }
   send({ type: 'connected', connected: subscribers.length, failed, errors: [...errors] });
   progressTimer = setInterval(() => send({ type: 'progress', frames, lastFrameAt }), 250);
-  if (message.churnPerSecond > 0) startChurn(message, request);
+  if (message.churnPerSecond > 0) startChurn(message, requestFor);
 }
 
 /** Churn: every 100 ms, close the oldest churn connection(s) and open as many new ones. */
-function startChurn(message: StartMessage, request: string): void {
+function startChurn(message: StartMessage, requestFor: (k: number) => string): void {
   const perTick = Math.max(1, Math.round(message.churnPerSecond / 10));
   const pool: Socket[] = [];
   churnTimer = setInterval(() => {
     for (let k = 0; k < perTick; k++) {
       pool.shift()?.destroy();
-      const attempt = open(message.target, request, false, false);
+      const attempt = open(message.target, requestFor(churnConnects), false, false);
       churnConnects++;
       attempt.then(
         (sub) => {

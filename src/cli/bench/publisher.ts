@@ -1,10 +1,12 @@
 /**
  * The publisher driver: sends `count` publishes with at most `inFlight` outstanding (optionally paced to a
  * rate), each payload stamped with its send time as `"t":<epoch ms>` so subscribers can measure latency.
- * Request shapes are pluggable: Mercure, nchan, or a generic JSON POST.
+ * Request shapes are pluggable: Mercure, nchan, or a generic JSON POST. With `topics`, publish `j` goes to
+ * topic `j % topics`: `{topic}` in the shape's topic, channel or path is replaced by that number.
  * @module
  */
 import { Agent, request } from 'node:http';
+import { Agent as TlsAgent, request as tlsRequest } from 'node:https';
 
 /** How one publish is sent. */
 export type PublishShape =
@@ -19,7 +21,11 @@ export type PublishShape =
 export interface PublishOptions {
   host: string;
   port: number;
+  /** Publish over TLS (`https:`). @defaultValue false */
+  tls?: boolean;
   shape: PublishShape;
+  /** Topics to publish to, round-robin. @defaultValue 1 */
+  topics?: number;
   count: number;
   /** Publishes outstanding at once. @defaultValue 1 */
   inFlight?: number;
@@ -45,36 +51,40 @@ export function stampedPayload(bytes: number): string {
   return `${head}${'x'.repeat(Math.max(0, bytes - head.length - 2))}"}`;
 }
 
+const TOPIC = '{topic}';
+
 function requestOf(
   shape: PublishShape,
   payload: string,
+  topic: number,
 ): { path: string; headers: Record<string, string>; body: string } {
+  const withTopic = (text: string): string => text.replaceAll(TOPIC, String(topic));
   switch (shape.kind) {
     case 'mercure':
       return {
         path: shape.path ?? '/.well-known/mercure',
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${shape.jwt}` },
-        body: new URLSearchParams({ topic: shape.topic, data: payload }).toString(),
+        body: new URLSearchParams({ topic: withTopic(shape.topic), data: payload }).toString(),
       };
     case 'nchan':
       return {
-        path: `/pub/${encodeURIComponent(shape.channel)}`,
+        path: `/pub/${encodeURIComponent(withTopic(shape.channel))}`,
         headers: { 'content-type': 'text/plain' },
         body: payload,
       };
     case 'json':
       return {
-        path: shape.path,
+        path: withTopic(shape.path),
         headers: { 'content-type': 'application/json', ...shape.headers },
         body: JSON.stringify({ data: payload }),
       };
   }
 }
 
-function publishOnce(agent: Agent, options: PublishOptions, payload: string): Promise<void> {
-  const { path, headers, body } = requestOf(options.shape, payload);
+function publishOnce(agent: Agent, options: PublishOptions, payload: string, topic: number): Promise<void> {
+  const { path, headers, body } = requestOf(options.shape, payload, topic);
   return new Promise((resolve, reject) => {
-    const req = request(
+    const req = (options.tls ? tlsRequest : request)(
       {
         agent,
         host: options.host,
@@ -102,7 +112,8 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const inFlight = Math.max(1, options.inFlight ?? 1);
   const bytes = options.payloadBytes ?? 64;
   const intervalMs = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
-  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
+  const topics = Math.max(1, options.topics ?? 1);
+  const agent = new (options.tls ? TlsAgent : Agent)({ keepAlive: true, maxSockets: inFlight });
   const errors = new Set<string>();
   const result: PublishResult = { sent: 0, failed: 0, errors: [], startedAt: Date.now(), finishedAt: 0 };
   let next = 0;
@@ -115,7 +126,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
       try {
-        await publishOnce(agent, options, stampedPayload(bytes));
+        await publishOnce(agent, options, stampedPayload(bytes), index % topics);
         result.sent++;
       } catch (error) {
         result.failed++;

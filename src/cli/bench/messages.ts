@@ -7,8 +7,13 @@
 export interface SubscribeTarget {
   host: string;
   port: number;
-  /** Request path with query, e.g. `/sub/bench` or `/.well-known/mercure?topic=bench`. */
+  /**
+   * Request path with query, e.g. `/sub/bench` or `/.well-known/mercure?topic=bench`; `{topic}` is replaced
+   * by the subscriber's topic number.
+   */
   path: string;
+  /** Connect over TLS (`https:`). @defaultValue false */
+  tls?: boolean;
   /** Extra request headers, e.g. `{ Authorization: 'Bearer …' }`. */
   headers?: Record<string, string>;
 }
@@ -17,6 +22,10 @@ export interface SubscribeTarget {
 export interface StartMessage {
   type: 'start';
   target: SubscribeTarget;
+  /** Number of topics: the connection with global index `i` subscribes to topic `i % topics`. */
+  topics: number;
+  /** Global index of this worker's first connection. */
+  firstIndex: number;
   connections: number;
   /** How many of `connections` pause their socket after the head (slow readers, excluded from loss counts). */
   slowReaders: number;

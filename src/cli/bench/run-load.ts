@@ -7,19 +7,25 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { HotlineTypeError } from '../../src/errors.js';
+import { HotlineTypeError } from '../../errors.js';
 import { Histogram, type LatencySummary } from './histogram.js';
 import type { ConnectedMessage, ReportMessage, StartMessage, SubscribeTarget, WorkerMessage } from './messages.js';
 import { ProcSampler, readProc } from './proc-stats.js';
 import { type PublishResult, type PublishShape, publish } from './publisher.js';
 
 /** Hard limit of open files per process on this machine is 20,000; stay well under it. */
-const MAX_CONNECTIONS_PER_WORKER = 8000;
+export const MAX_CONNECTIONS_PER_WORKER = 8000;
 
 /** Options of {@link runLoad}. */
 export interface LoadOptions {
-  /** Where subscribers connect. */
+  /** Where subscribers connect; `{topic}` in the path is replaced by the subscriber's topic number. */
   subscribe: SubscribeTarget;
+  /**
+   * Topics, numbered 0 to `topics − 1`: subscriber `i` uses topic `i % topics`, publish `j` goes to topic
+   * `j % topics` (`{topic}` in the publish shape), so every subscriber expects `count / topics` frames.
+   * @defaultValue 1
+   */
+  topics?: number;
   /** Number of subscriber connections. */
   subscribers: number;
   /** Worker processes. @defaultValue ceil(subscribers / 8,000), at least 1 */
@@ -114,11 +120,18 @@ function validate(options: LoadOptions): void {
   if (!(fraction >= 0 && fraction < 1)) bad('slowFraction', 'must be in [0, 1)');
   if (options.publish && (!Number.isInteger(options.publish.count) || options.publish.count < 0))
     bad('publish.count', 'must be an integer ≥ 0');
+  const topics = options.topics ?? 1;
+  if (!Number.isInteger(topics) || topics < 1) bad('topics', 'must be an integer ≥ 1');
+  if (options.publish && options.publish.count % topics !== 0)
+    bad('publish.count', 'must be a multiple of topics (every subscriber then expects count / topics frames)');
   if (!Number.isInteger(options.subscribe.port) || options.subscribe.port < 1)
     bad('subscribe.port', 'must be a TCP port');
 }
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+// Compiled (dist/, `hotline bench`) the worker is plain JavaScript; from the sources it runs through tsx.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER = fileURLToPath(new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url));
+const WORKER_EXEC_ARGV = FROM_SOURCE ? ['--import', 'tsx'] : [];
 
 function nextMessage<T extends WorkerMessage['type']>(
   child: ChildProcess,
@@ -148,8 +161,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   validate(options);
   const workerCount = options.workers ?? Math.max(1, Math.ceil(options.subscribers / MAX_CONNECTIONS_PER_WORKER));
   const slowTotal = Math.floor(options.subscribers * (options.slowFraction ?? 0));
+  const topics = options.topics ?? 1;
   const children = Array.from({ length: workerCount }, () =>
-    fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    fork(WORKER, [], { execArgv: WORKER_EXEC_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
   );
   const progress: LoadProgress = { phase: 'connecting', connected: 0, framesReceived: 0, framesExpected: 0 };
   const framesBy = new Map<ChildProcess, { frames: number; lastFrameAt: number }>();
@@ -166,6 +180,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const before = options.serverPid ? readProc(options.serverPid) : undefined;
   try {
     const started = Date.now();
+    let firstIndex = 0;
     const connected = await Promise.all(
       children.map((child, i) => {
         const share = Math.floor(options.subscribers / workerCount) + (i < options.subscribers % workerCount ? 1 : 0);
@@ -173,12 +188,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const start: StartMessage = {
           type: 'start',
           target: options.subscribe,
+          topics,
+          firstIndex,
           connections: share,
           slowReaders: slowShare,
           churnPerSecond: (options.churnPerSecond ?? 0) / workerCount,
           connectBatch: options.connectBatch ?? 200,
           connectRatePerSecond: options.connectRatePerSecond ?? 4000,
         };
+        firstIndex += share;
         const reply = nextMessage(child, 'connected');
         child.send(start);
         return reply;
@@ -191,7 +209,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const idle = options.serverPid ? readProc(options.serverPid) : undefined;
     const measured = progress.connected - slowTotal;
     let published: LoadResult['publish'];
-    const expectedPer = options.publish?.count ?? 0;
+    const expectedPer = (options.publish?.count ?? 0) / topics;
     progress.framesExpected = measured * expectedPer;
     if (options.publish) {
       progress.phase = 'publishing';
@@ -199,6 +217,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const result = await publish({
         host: p.host ?? options.subscribe.host,
         port: p.port ?? options.subscribe.port,
+        tls: options.subscribe.tls === true,
+        topics,
         shape: p.shape,
         count: p.count,
         inFlight: p.inFlight,
@@ -207,7 +227,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       });
       published = { ...result, durationSeconds: (result.finishedAt - result.startedAt) / 1000 };
       progress.phase = 'draining';
-      progress.framesExpected = measured * result.sent;
+      progress.framesExpected = (measured * result.sent) / topics;
       await drain(framesBy, progress, options.idleTimeoutMs ?? 3000);
     }
     const after = options.serverPid ? sampler?.sample() : undefined;
@@ -227,6 +247,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       published,
       slowTotal,
       expectedPer,
+      topics,
       before,
       idle,
       after,
@@ -274,6 +295,7 @@ interface Collected {
   published: LoadResult['publish'];
   slowTotal: number;
   expectedPer: number;
+  topics: number;
   before: ReturnType<typeof readProc>;
   idle: ReturnType<typeof readProc>;
   after: ReturnType<typeof readProc>;
@@ -301,7 +323,8 @@ function summarize(options: LoadOptions, c: Collected): LoadResult {
   }
   const connected = c.connected.reduce((s, m) => s + m.connected, 0);
   const dropped = c.reports.reduce((s, r) => s + r.dropped, 0);
-  const expectedPer = c.published?.sent ?? c.expectedPer;
+  // Publishes go round-robin over the topics: each subscriber expects its topic's share.
+  const expectedPer = c.published ? c.published.sent / c.topics : c.expectedPer;
   const expected = (connected - c.slowTotal) * expectedPer;
   const windowSeconds = c.published && last > 0 ? (last - c.published.startedAt) / 1000 : 0;
   const result: LoadResult = {

@@ -1,0 +1,83 @@
+/**
+ * Hotline's hub as the benchmark runs it: the real CLI (`node dist/cli/main.js serve`) in its own process,
+ * with the memory log or the SQLite log (in a temp dir), anonymous subscribers, a publisher secret, and the
+ * connection cap raised above the largest scenario. Subscribe at `${url}/.well-known/mercure?topic=<t>`,
+ * publish with the Mercure form body and `Authorization: Bearer ${publisherJwt}`.
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mintToken } from '../../src/cli/token.js';
+import type { Peer } from './peer.js';
+
+/** The compiled CLI: the benchmark measures what users run, not the sources under tsx. */
+export const HOTLINE_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** Which event log the hub uses. */
+export type HotlineLog = 'memory' | 'sqlite';
+
+/** The `hotline serve` flags for a benchmark hub; exported so BENCHMARKS.md shows exactly what runs. */
+export function hotlineServeArgs(log: HotlineLog, dir: string, secret: string): string[] {
+  return [
+    'serve',
+    '--port',
+    '0',
+    '--data-dir',
+    dir,
+    '--log',
+    log === 'memory' ? 'memory' : `sqlite:${join(dir, 'hotline.db')}`,
+    '--allow-anonymous',
+    '--publisher-jwt-secret',
+    secret,
+    // 15,000 subscribers in S1 plus churn: above the default cap of 15,000.
+    '--max-connections',
+    '20000',
+    '--no-dashboard',
+    '--log-level',
+    'warn',
+  ];
+}
+
+/** Starts a hub; `pid` is the hub process itself. */
+export async function startHotline(log: HotlineLog): Promise<Peer & { publisherJwt: string; log: HotlineLog }> {
+  if (!existsSync(HOTLINE_CLI)) throw new Error(`${HOTLINE_CLI} is missing: run \`npm run build\` first`);
+  const dir = await mkdtemp(join(tmpdir(), `hotline-bench-${log}-`));
+  const secret = randomBytes(32).toString('base64url');
+  const child = spawn(process.execPath, [HOTLINE_CLI, ...hotlineServeArgs(log, dir, secret)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      // SIGKILL, not SIGTERM: a graceful drain of 15,000 streams would only slow the benchmark down.
+      child.kill('SIGKILL');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (text: string) => {
+        out += text;
+        const match = /listening on http:\/\/[^:]+:(\d+)\//.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`hotline serve exited with code ${code}: ${out.trim()}`)));
+      child.once('error', reject);
+    });
+    child.stdout.resume();
+    const publisherJwt = await mintToken({ secret, publish: ['*'], ttlSeconds: 0 });
+    return { url: `http://127.0.0.1:${port}`, pid: child.pid!, publisherJwt, log, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
