@@ -2,64 +2,53 @@
  * `connect(url, options)` — the richer client: headers re-evaluated on every (re)connect (a refreshed
  * token), POST bodies, an AbortSignal, backoff with jitter, an `onOpen` hook, typed errors, and async
  * iteration: `for await (const event of connect(url)) …`, where leaving the loop closes the connection.
+ * Opt-in: typed events (`schemas`), one connection shared by the tabs of an origin (`share`), and no
+ * connection while the page is hidden (`whenHidden: 'pause'`).
  * @module
  */
 
-import { HotlineError } from '../errors.js';
-import { createParser, type ParsedEvent } from '../protocol/index.js';
-import { type BackoffOptions, backoffDelay } from './backoff.js';
-import { type CursorStore, tokenExpiry } from './cursor.js';
-import { AbortError, HttpError, NetworkError, StallError } from './errors.js';
-import { DEFAULT_MAX_EVENT_BYTES, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
-import type { FetchLike, RequestInitLike, ResponseLike } from './types.js';
+import { HotlineTypeError } from '../errors.js';
+import type { EventSchemas, ParsedEvent } from '../protocol/index.js';
+import type { CursorStore } from './cursor.js';
+import { Delivery, type ResetEvent, type SchemaEvent } from './delivery.js';
+import { SharedConnection, type ShareOptions } from './share.js';
+import { type LoopOptions, loopOptions, StreamLoop, startingId } from './stream-loop.js';
 
-export interface ReconnectOptions extends BackoffOptions {
-  /** Failed attempts in a row before giving up; `Infinity` never gives up. @defaultValue Infinity */
-  maxAttempts?: number;
-}
-
-export interface ConnectOptions {
-  /** Request headers, or a function (sync or async) called before every connection attempt. */
-  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
-  /** @defaultValue 'GET' */
-  method?: string;
-  body?: RequestInitLike['body'];
+export interface ConnectOptions<E = ParsedEvent> extends LoopOptions {
   /** Aborting it closes the connection for good. */
   signal?: AbortSignal;
   /** Resume after this id on the first connection (later ones use the last id received). */
   lastEventId?: string;
-  /** Reconnection policy; `false` turns reconnection off. */
-  reconnect?: ReconnectOptions | false;
-  /** Called with each response before it is read; throw to reject it (the error decides: HttpError(4xx) is final). */
-  onOpen?: (response: ResponseLike) => void | Promise<void>;
   /** Called for every event (as well as, or instead of, iterating). */
-  onEvent?: (event: ParsedEvent) => void;
-  /** Called for every failure the client recovers from by reconnecting, with the delay it will wait. */
-  onRetry?: (error: HotlineError, delayMs: number, attempt: number) => void;
-  /**
-   * Liveness watchdog: no byte at all (not even a heartbeat) for this long drops the connection and
-   * reconnects. @defaultValue 2.5 × the heartbeat period the server announces (`: heartbeat N`), else off
-   */
-  livenessTimeoutMs?: number;
-  /** Progress watchdog: no event (comments do not count) for this long drops and reconnects. @defaultValue off */
-  progressTimeoutMs?: number;
-  /**
-   * Called on 401/403 and shortly before the `Authorization: Bearer` token expires; update what `headers`
-   * returns, and the client reconnects with the same `Last-Event-ID`. If it throws, the client stops — it
-   * never goes on without credentials.
-   */
-  refreshAuth?: () => void | Promise<void>;
+  onEvent?: (event: E) => void;
   /** Where the last event id is kept between runs (see `memoryCursor`, `storageCursor`). */
   cursor?: CursorStore;
   /** Called for a `reset` event: the hub could not resume, so the app should refetch a snapshot. */
-  onReset?: (event: ParsedEvent) => void;
-  /** Largest event accepted, in bytes. @defaultValue 16 MiB */
-  maxEventBytes?: number;
-  fetch?: FetchLike;
+  onReset?: (event: ResetEvent) => void;
+  /**
+   * Opt-in: one connection for every tab of this origin that uses the same `share.name`. One tab (the
+   * leader, elected with Web Locks) holds the connection and relays each event to the others; when it
+   * closes, the next tab takes over and resumes after the last relayed id. Browsers only (it needs
+   * `BroadcastChannel`); elsewhere the connection is simply not shared.
+   */
+  share?: ShareOptions;
+  /**
+   * `'pause'`: close the connection while the page is hidden (after `hiddenGraceMs`) and reconnect with
+   * `Last-Event-ID` when it is visible again, so nothing is lost. Not with `share`. @defaultValue 'keep'
+   */
+  whenHidden?: 'keep' | 'pause';
+  /** How long a page may stay hidden before a paused stream disconnects. @defaultValue 0 */
+  hiddenGraceMs?: number;
+}
+
+/** The options of a typed stream: each event's JSON data is validated by the schema of its type. */
+export interface TypedConnectOptions<S extends EventSchemas> extends ConnectOptions<SchemaEvent<S>> {
+  /** One Standard Schema (zod, valibot…) per event type; `message` for events sent without a type. */
+  schemas: S;
 }
 
 /** A live connection: iterate it, or use `onEvent`; `done` settles when it ends for good. */
-export interface EventStreamConnection extends AsyncIterable<ParsedEvent> {
+export interface EventStreamConnection<E = ParsedEvent> extends AsyncIterable<E> {
   /** Stops for good (no error). */
   close(): void;
   /** The id the next reconnection resumes from. */
@@ -68,40 +57,58 @@ export interface EventStreamConnection extends AsyncIterable<ParsedEvent> {
   readonly done: Promise<void>;
 }
 
-export function connect(url: string | URL, options: ConnectOptions = {}): EventStreamConnection {
-  return new Connection(String(url), options);
+export function connect<S extends EventSchemas>(
+  url: string | URL,
+  options: TypedConnectOptions<S>,
+): EventStreamConnection<SchemaEvent<S>>;
+export function connect(url: string | URL, options?: ConnectOptions): EventStreamConnection;
+export function connect(
+  url: string | URL,
+  given: ConnectOptions<never> & { schemas?: EventSchemas } = {},
+): EventStreamConnection<unknown> {
+  // Each overload types `onEvent` by its events; past this point events are only passed along.
+  const options = given as ConnectOptions<unknown> & { schemas?: EventSchemas };
+  if (options.share === undefined) return new DirectConnection(String(url), options);
+  if (options.whenHidden === 'pause')
+    throw new HotlineTypeError(
+      'HOTLINE_CLIENT_INVALID_OPTIONS',
+      'whenHidden',
+      "whenHidden: 'pause' cannot be combined with share: the leader tab would stop every tab's stream",
+    );
+  if (typeof options.share.name !== 'string' || options.share.name === '')
+    throw new HotlineTypeError('HOTLINE_CLIENT_INVALID_OPTIONS', 'share', 'share.name must be a non-empty string');
+  if (!SharedConnection.supported()) return new DirectConnection(String(url), options);
+  return new SharedConnection(String(url), { ...options, share: options.share });
 }
 
-/** Statuses worth trying again: timeouts, rate limits and server-side failures. */
-function retryable(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
-
-class Connection implements EventStreamConnection {
+/** One tab (or process), one connection. */
+class DirectConnection implements EventStreamConnection<unknown> {
   readonly done: Promise<void>;
-  readonly #url: string;
-  readonly #options: ConnectOptions;
   readonly #abort = new AbortController();
-  readonly #queue: ParsedEvent[] = [];
-  #lastEventId: string;
-  #serverRetryMs: number | undefined;
-  #announcedHeartbeatMs: number | undefined;
-  #bearer: string | undefined;
-  #eventCount = 0;
-  #ended = false;
-  #failure: unknown;
-  #wake: (() => void) | undefined;
+  readonly #delivery: Delivery<unknown>;
+  #loop: StreamLoop | undefined;
+  #startId: string;
 
-  constructor(url: string, options: ConnectOptions) {
-    this.#url = url;
-    this.#options = options;
-    this.#lastEventId = options.lastEventId ?? '';
+  constructor(url: string, options: ConnectOptions<unknown> & { schemas?: EventSchemas }) {
+    this.#delivery = new Delivery(options, () => this.close());
+    this.#startId = options.lastEventId ?? '';
     if (options.signal?.aborted) this.#abort.abort();
     else options.signal?.addEventListener('abort', () => this.close(), { once: true });
-    this.done = this.#run().then(
-      () => this.#finish(undefined),
+    const run = async () => {
+      const start = startingId(options);
+      this.#startId = typeof start === 'string' ? start : await start;
+      this.#loop = new StreamLoop(url, loopOptions(options), {
+        lastEventId: this.#startId,
+        abort: this.#abort,
+        emit: (event, previousId) => this.#delivery.accept(event, previousId),
+        pauseGraceMs: options.whenHidden === 'pause' ? (options.hiddenGraceMs ?? 0) : undefined,
+      });
+      await this.#loop.run();
+    };
+    this.done = run().then(
+      () => this.#delivery.end(),
       (error: unknown) => {
-        this.#finish(error);
+        this.#delivery.end(error);
         throw error;
       },
     );
@@ -110,269 +117,14 @@ class Connection implements EventStreamConnection {
   }
 
   get lastEventId(): string {
-    return this.#lastEventId;
+    return this.#loop?.lastEventId ?? this.#startId;
   }
 
   close(): void {
     this.#abort.abort();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ParsedEvent> {
-    try {
-      for (;;) {
-        const event = this.#queue.shift();
-        if (event !== undefined) {
-          yield event;
-          continue;
-        }
-        if (this.#ended) {
-          if (this.#failure !== undefined) throw this.#failure;
-          return;
-        }
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-        });
-      }
-    } finally {
-      // `break` in a for-await loop lands here: the connection is closed and its socket freed.
-      this.close();
-    }
-  }
-
-  #finish(error: unknown): void {
-    this.#ended = true;
-    if (error !== undefined && !(error instanceof AbortError)) this.#failure = error;
-    this.#wake?.();
-  }
-
-  #push(event: ParsedEvent): void {
-    if (event.lastEventId !== this.#lastEventId && event.lastEventId !== '')
-      void this.#options.cursor?.set(event.lastEventId);
-    this.#lastEventId = event.lastEventId;
-    if (event.type === 'reset') this.#options.onReset?.(event);
-    this.#eventCount++;
-    this.#options.onEvent?.(event);
-    this.#queue.push(event);
-    this.#wake?.();
-  }
-
-  async #run(): Promise<void> {
-    if (this.#lastEventId === '' && this.#options.cursor !== undefined)
-      this.#lastEventId = (await this.#options.cursor.get()) ?? '';
-    const reconnect = this.#options.reconnect;
-    const maxAttempts = reconnect === false ? 1 : (reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY);
-    const progress = { bytesSinceEvent: 0 };
-    const parser = createParser(
-      {
-        onEvent: (event) => {
-          progress.bytesSinceEvent = 0;
-          this.#push(event);
-        },
-        onComment: (text) => {
-          progress.bytesSinceEvent = 0;
-          // A Hotline server announces its heartbeat period; the liveness watchdog follows it by default.
-          const announced = /^heartbeat (\d+)$/.exec(text);
-          if (announced !== null && this.#options.livenessTimeoutMs === undefined)
-            this.#announcedHeartbeatMs = Number(announced[1]);
-        },
-        onRetry: (ms) => {
-          this.#serverRetryMs = ms;
-        },
-      },
-      { lastEventId: this.#lastEventId },
-    );
-    let failures = 0;
-    let refreshedFor401 = false;
-    for (;;) {
-      if (this.#abort.signal.aborted) return;
-      let error: HotlineError;
-      // Each attempt has its own signal, so a watchdog or a token refresh can drop one connection
-      // without closing the stream for good.
-      const attempt = new AbortController();
-      const forward = () => attempt.abort();
-      this.#abort.signal.addEventListener('abort', forward, { once: true });
-      const watch = this.#watch(attempt);
-      try {
-        const response = await this.#open(attempt.signal);
-        if (response === 'no-content') return;
-        failures = 0;
-        refreshedFor401 = false;
-        parser.reset();
-        progress.bytesSinceEvent = 0;
-        watch.start();
-        await pumpBody(response.body!, parser, {
-          maxEventBytes: this.#options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
-          progress,
-          onChunk: watch.sawBytes,
-        });
-        error = new NetworkError('the stream ended');
-      } catch (caught) {
-        if (this.#abort.signal.aborted) return;
-        if (watch.reason !== undefined) {
-          // A watchdog or a token refresh dropped this connection on purpose.
-          if (watch.reason instanceof HotlineError && watch.reason.code === 'HOTLINE_CLIENT_AUTH_REFRESH_FAILED')
-            throw watch.reason;
-          if (reconnect === false) throw watch.reason;
-          this.#options.onRetry?.(watch.reason, 0, failures);
-          continue;
-        }
-        if (
-          caught instanceof HttpError &&
-          (caught.status === 401 || caught.status === 403) &&
-          this.#options.refreshAuth !== undefined &&
-          !refreshedFor401
-        ) {
-          // One refresh per refusal: a second 401 right after a refresh is final.
-          refreshedFor401 = true;
-          await this.#refresh();
-          continue;
-        }
-        // Errors of the caller's own code (a headers function, onOpen, onEvent) are final: retrying would
-        // only repeat them. Final HTTP statuses and non-event-stream responses are final too.
-        if (!(caught instanceof HotlineError)) throw caught;
-        if (caught instanceof HttpError && !retryable(caught.status)) throw caught;
-        error = caught;
-        if (error.code === 'HOTLINE_CLIENT_BAD_CONTENT_TYPE') throw error;
-        failures++;
-      } finally {
-        watch.stop();
-        this.#abort.signal.removeEventListener('abort', forward);
-      }
-      if (this.#abort.signal.aborted) return;
-      if (reconnect === false) throw error;
-      if (failures >= maxAttempts) {
-        throw new HotlineError('HOTLINE_CLIENT_RETRIES_EXHAUSTED', `gave up after ${failures} failed attempts`, {
-          cause: error,
-        });
-      }
-      const delay = backoffDelay(failures, reconnect ?? {}, this.#serverRetryMs);
-      this.#options.onRetry?.(error, delay, failures);
-      await this.#sleep(delay);
-    }
-  }
-
-  /** One connection attempt: the response to read, `'no-content'` for 204, or a typed error. */
-  async #open(signal: AbortSignal): Promise<ResponseLike | 'no-content'> {
-    const given = this.#options.headers;
-    const headers: Record<string, string> = {
-      Accept: 'text/event-stream',
-      'Cache-Control': 'no-cache',
-      ...(typeof given === 'function' ? await given() : given),
-    };
-    if (this.#lastEventId !== '') headers['Last-Event-ID'] = lastEventIdHeader(this.#lastEventId);
-    this.#bearer = /^Bearer\s+(\S+)$/i.exec(headers.Authorization ?? headers.authorization ?? '')?.[1];
-    const fetcher = this.#options.fetch ?? (globalThis.fetch as unknown as FetchLike);
-    let response: ResponseLike;
-    try {
-      response = await fetcher(this.#url, {
-        method: this.#options.method ?? 'GET',
-        headers,
-        body: this.#options.body ?? null,
-        signal,
-        redirect: 'follow',
-        cache: 'no-store',
-      });
-    } catch (cause) {
-      if (this.#abort.signal.aborted) throw new AbortError();
-      throw new NetworkError('the connection could not be made', { cause });
-    }
-    // 204 is the standard "stop reconnecting": the stream is over, not failed.
-    if (response.status === 204) {
-      await response.body?.cancel().catch(() => {});
-      return 'no-content';
-    }
-    try {
-      if (this.#options.onOpen !== undefined) await this.#options.onOpen(response);
-      else {
-        if (response.status !== 200) throw new HttpError(response.status);
-        if (!isEventStream(response.headers.get('content-type'))) {
-          throw new NetworkError('the response is not text/event-stream', { code: 'HOTLINE_CLIENT_BAD_CONTENT_TYPE' });
-        }
-      }
-      if (response.body === null) throw new NetworkError('the response has no body');
-    } catch (error) {
-      await response.body?.cancel().catch(() => {});
-      throw error;
-    }
-    return response;
-  }
-
-  async #refresh(): Promise<void> {
-    try {
-      await this.#options.refreshAuth?.();
-    } catch (cause) {
-      throw new HotlineError('HOTLINE_CLIENT_AUTH_REFRESH_FAILED', 'refreshAuth() failed', { cause });
-    }
-  }
-
-  /**
-   * The watchdogs of one connection: liveness (any byte), progress (events only) and token expiry. Each
-   * records why it dropped the connection, then aborts the attempt so the loop reconnects.
-   */
-  #watch(attempt: AbortController) {
-    const timers: ReturnType<typeof setTimeout>[] = [];
-    let liveness: ReturnType<typeof setTimeout> | undefined;
-    let progress: ReturnType<typeof setTimeout> | undefined;
-    let eventsSeen = this.#queue.length;
-    const watch = {
-      reason: undefined as HotlineError | undefined,
-      drop: (reason: HotlineError) => {
-        if (watch.reason !== undefined) return;
-        watch.reason = reason;
-        attempt.abort();
-      },
-      livenessMs: () =>
-        this.#options.livenessTimeoutMs ??
-        (this.#announcedHeartbeatMs === undefined ? 0 : this.#announcedHeartbeatMs * 2.5),
-      sawBytes: () => {
-        clearTimeout(liveness);
-        const ms = watch.livenessMs();
-        if (ms > 0) liveness = setTimeout(() => watch.drop(new StallError('liveness', ms)), ms);
-        const progressMs = this.#options.progressTimeoutMs ?? 0;
-        if (progressMs > 0 && (progress === undefined || this.#eventCount !== eventsSeen)) {
-          eventsSeen = this.#eventCount;
-          clearTimeout(progress);
-          progress = setTimeout(() => watch.drop(new StallError('progress', progressMs)), progressMs);
-        }
-      },
-      start: () => {
-        watch.sawBytes();
-        const exp = this.#bearer === undefined ? undefined : tokenExpiry(this.#bearer);
-        if (exp !== undefined && this.#options.refreshAuth !== undefined) {
-          // Refresh a little before expiry (a tenth of the time left, at most 30 s, at least 100 ms).
-          const left = exp * 1000 - Date.now();
-          const at = Math.max(0, left - Math.min(30_000, Math.max(100, left / 10)));
-          timers.push(
-            setTimeout(async () => {
-              try {
-                await this.#refresh();
-                watch.drop(new NetworkError('reconnecting with a refreshed token'));
-              } catch (error) {
-                watch.drop(error as HotlineError);
-              }
-            }, at),
-          );
-        }
-      },
-      stop: () => {
-        clearTimeout(liveness);
-        clearTimeout(progress);
-        for (const t of timers) clearTimeout(t);
-      },
-    };
-    return watch;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const signal = this.#abort.signal;
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+  [Symbol.asyncIterator](): AsyncIterator<unknown> {
+    return this.#delivery.iterate();
   }
 }

@@ -1,17 +1,22 @@
 /**
  * `hotline/client` — a WHATWG `EventSource` for any runtime with `fetch`, and `connect()`: headers, POST,
- * abort, backoff with jitter, typed errors and async iteration.
+ * abort, backoff with jitter, typed errors and async iteration; typed events, one connection shared by the
+ * tabs of an origin, and a pause while the page is hidden.
  * @module
  */
-export type { ParsedEvent } from '../protocol/index.js';
+export type { EventSchemas, InferOutput, ParsedEvent, StandardSchemaV1 } from '../protocol/index.js';
+export { SchemaError } from '../protocol/index.js';
 export type { BackoffOptions } from './backoff.js';
 export { BACKOFF_DEFAULTS, backoffCap, backoffDelay } from './backoff.js';
-export type { ConnectOptions, EventStreamConnection, ReconnectOptions } from './connect.js';
+export type { ConnectOptions, EventStreamConnection, TypedConnectOptions } from './connect.js';
 export { connect } from './connect.js';
 export type { CursorStore, StorageLike } from './cursor.js';
 export { memoryCursor, storageCursor, tokenExpiry } from './cursor.js';
+export type { InvalidEvent, ResetEvent, SchemaEvent, TypedEvent } from './delivery.js';
 export { AbortError, HttpError, NetworkError, StallError } from './errors.js';
 export type { EventSourceInit } from './event-source.js';
 export { EventSource } from './event-source.js';
+export type { ShareOptions } from './share.js';
+export type { LoopOptions, ReconnectOptions } from './stream-loop.js';
 export { DEFAULT_MAX_EVENT_BYTES } from './stream-reader.js';
 export type { FetchLike, RequestInitLike, ResponseLike } from './types.js';

@@ -18,6 +18,16 @@ export {
   formatEvent,
 } from './encode.js';
 export { createParser } from './parse.js';
+export type {
+  EventSchemas,
+  InferInput,
+  InferOutput,
+  StandardIssue,
+  StandardResult,
+  StandardSchemaProps,
+  StandardSchemaV1,
+} from './standard-schema.js';
+export { SchemaError, typedEventData, validateEvent } from './standard-schema.js';
 export type { StreamParserCallbacks } from './stream.js';
 export { EventStreamParserStream, iterateEvents } from './stream.js';
 export type {

@@ -4,13 +4,21 @@
  * subscriber. Order per subscriber is the broadcast order.
  * @module
  */
-import { encodeEvent } from '../protocol/index.js';
+import {
+  DEFAULT_EVENT_TYPE,
+  type EventSchemas,
+  encodeEvent,
+  type InferInput,
+  typedEventData,
+} from '../protocol/index.js';
 import { CHANNEL_DEFAULTS } from './defaults.js';
-import type { ChannelMessage, SendFields, Session } from './types.js';
+import type { ChannelMessage, SendFields, Session, TypedSendFields } from './types.js';
 
 export interface ChannelOptions {
   /** Events kept to replay to subscribers that resume with a `Last-Event-ID`. @defaultValue 0 */
   history?: number;
+  /** Typed events: `broadcast` validates data against the schema of its event type (see `SessionOptions`). */
+  schemas?: EventSchemas;
 }
 
 export interface SubscribeOptions<M> {
@@ -30,11 +38,21 @@ export interface Channel<M = unknown> {
   close(): void;
 }
 
+/** A channel created with `schemas`: `broadcast` accepts, per event type, only what its schema accepts. */
+export interface TypedChannel<S extends EventSchemas, M = unknown> extends Omit<Channel<M>, 'broadcast'> {
+  /** Validates `data` against `schemas[fields.event]` (throws `SchemaError`), then sends it to every subscriber. */
+  broadcast<K extends keyof S & string>(data: InferInput<S[K]>, fields: TypedSendFields<K> & { meta?: M }): number;
+}
+
 interface Entry<M> {
   readonly message: ChannelMessage<M>;
   readonly frame: Uint8Array;
 }
 
+export function createChannel<S extends EventSchemas, M = unknown>(
+  options: ChannelOptions & { schemas: S },
+): TypedChannel<S, M>;
+export function createChannel<M = unknown>(options?: ChannelOptions): Channel<M>;
 export function createChannel<M = unknown>(options: ChannelOptions = {}): Channel<M> {
   const historyLimit = options.history ?? CHANNEL_DEFAULTS.history;
   if (!Number.isSafeInteger(historyLimit) || historyLimit < 0)
@@ -78,8 +96,12 @@ export function createChannel<M = unknown>(options: ChannelOptions = {}): Channe
     },
     broadcast(data, fields = {}) {
       const { meta, key, ...eventFields } = fields;
-      // Throws TypeError for invalid fields before any subscriber sees anything.
-      const frame = encodeEvent({ ...eventFields, data });
+      // Throws for bad data or invalid fields before any subscriber sees anything.
+      const payload =
+        options.schemas === undefined
+          ? data
+          : typedEventData(options.schemas, fields.event ?? DEFAULT_EVENT_TYPE, data);
+      const frame = encodeEvent({ ...eventFields, data: payload });
       const message: ChannelMessage<M> = { data, event: eventFields.event, id: eventFields.id, meta };
       if (historyLimit > 0 && eventFields.id !== undefined) {
         history.push({ message, frame });

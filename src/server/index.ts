@@ -4,13 +4,13 @@
  * @module
  */
 
-export type { EventFields } from '../protocol/index.js';
-export { encodeEvent, formatComment, formatEvent } from '../protocol/index.js';
+export type { EventFields, EventSchemas, InferInput, StandardSchemaV1 } from '../protocol/index.js';
+export { encodeEvent, formatComment, formatEvent, SchemaError } from '../protocol/index.js';
 export { acceptResponse, acceptSession, StreamRejection } from './accept.js';
 export { createSession } from './adapters/node.js';
-export type { SseResponseOptions } from './adapters/web.js';
+export type { SseResponseOptions, TypedSseResponseOptions } from './adapters/web.js';
 export { sseResponse } from './adapters/web.js';
-export type { Channel, ChannelOptions, SubscribeOptions } from './channel.js';
+export type { Channel, ChannelOptions, SubscribeOptions, TypedChannel } from './channel.js';
 export { createChannel } from './channel.js';
 export type { CompressionOptions, StreamEncoding } from './compression.js';
 export { COMPRESSION_DEFAULTS, compressedStreamCount, negotiateEncoding } from './compression.js';
@@ -25,4 +25,6 @@ export type {
   Session,
   SessionOptions,
   Sink,
+  TypedSendFields,
+  TypedSession,
 } from './types.js';

@@ -3,7 +3,13 @@
  * event-loop turn, bounded in memory by the backpressure policy, and torn down completely on close.
  * @module
  */
-import { encodeComment, encodeEvent } from '../protocol/index.js';
+import {
+  DEFAULT_EVENT_TYPE,
+  type EventSchemas,
+  encodeComment,
+  encodeEvent,
+  typedEventData,
+} from '../protocol/index.js';
 import { SESSION_DEFAULTS } from './defaults.js';
 import { scheduleFlush } from './flush-queue.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -45,6 +51,7 @@ export class SseSession implements Session {
   #waitingForDrain = false;
   #closeReason: CloseReason | undefined;
   #lost = 0;
+  readonly #schemas: EventSchemas | undefined;
 
   constructor(sink: Sink, lastEventId: string | undefined, options: SessionOptions = {}) {
     this.#sink = sink;
@@ -52,6 +59,7 @@ export class SseSession implements Session {
     this.#maxBufferedBytes = options.maxBufferedBytes ?? SESSION_DEFAULTS.maxBufferedBytes;
     this.#policy = options.backpressure ?? SESSION_DEFAULTS.backpressure;
     this.#writeTimeoutMs = options.writeTimeoutMs ?? SESSION_DEFAULTS.writeTimeoutMs;
+    this.#schemas = options.schemas;
     openSessions++;
     const heartbeatMs = options.heartbeatMs ?? SESSION_DEFAULTS.heartbeatMs;
     // The first bytes go out at once so that browsers fire `open` immediately; they announce the
@@ -85,8 +93,10 @@ export class SseSession implements Session {
   send(data: unknown, fields: SendFields = {}): boolean {
     if (this.closed) return false;
     const { key, ...eventFields } = fields;
-    // Encoding first: an invalid field throws before anything is queued.
-    return this.writeFrame(encodeEvent({ ...eventFields, data }), key);
+    // Validation and encoding first: bad data or an invalid field throws before anything is queued.
+    const payload =
+      this.#schemas === undefined ? data : typedEventData(this.#schemas, fields.event ?? DEFAULT_EVENT_TYPE, data);
+    return this.writeFrame(encodeEvent({ ...eventFields, data: payload }), key);
   }
 
   end(final?: { data: unknown } & SendFields): void {

@@ -2,6 +2,7 @@
  * Types of `hotline/server`.
  * @module
  */
+import type { EventSchemas, InferInput } from '../protocol/index.js';
 import type { CompressionOptions } from './compression.js';
 
 /** What to do when a subscriber reads slower than events arrive and passes `maxBufferedBytes`. */
@@ -39,6 +40,11 @@ export interface SessionOptions {
   headers?: Record<string, string>;
   /** Response status. @defaultValue 200 */
   status?: number;
+  /**
+   * Typed events: one Standard Schema per event type (`message` for events sent without one). `send`
+   * validates the data before encoding it and throws a `SchemaError` for a mismatch or an unknown type.
+   */
+  schemas?: EventSchemas;
 }
 
 /** Fields of one event besides its data. */
@@ -78,6 +84,16 @@ export interface Session {
   readonly lost: number;
   on(event: 'close', listener: () => void): this;
   off(event: 'close', listener: () => void): this;
+}
+
+/** The fields of a typed `send`: the event type is required, it picks the schema. */
+export type TypedSendFields<K extends string> = Omit<SendFields, 'event'> & { event: K };
+
+/** A session opened with `schemas`: `send` accepts, per event type, only what its schema accepts. */
+export interface TypedSession<S extends EventSchemas> extends Omit<Session, 'send' | 'end'> {
+  /** Validates `data` against `schemas[fields.event]`, then sends it; throws `SchemaError` on a mismatch. */
+  send<K extends keyof S & string>(data: InferInput<S[K]>, fields: TypedSendFields<K>): boolean;
+  end<K extends keyof S & string>(final?: { data: InferInput<S[K]> } & TypedSendFields<K>): void;
 }
 
 /**

@@ -99,6 +99,8 @@ describe('connect(): auth refresh keeps the cursor', () => {
       onEvent: (e) => seen.push(Number(e.data)),
     });
     try {
+      // The hub replays nothing to a first connection without Last-Event-ID: publish once it is subscribed.
+      await waitUntil(() => running.hub.subscriberCount === 1, 5000);
       let sent = 0;
       while (refreshes < 3) {
         await publishOk(running.endpoint, { topic: '/users/7/inbox', data: String(++sent), private: true }, publisher);

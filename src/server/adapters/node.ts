@@ -5,17 +5,24 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { EventSchemas } from '../../protocol/index.js';
 import { COMPRESSION_DEFAULTS, createStreamCompressor, negotiateEncoding } from '../compression.js';
 import { SESSION_DEFAULTS } from '../defaults.js';
 import { eventStreamHeaders } from '../headers.js';
 import { readLastEventId } from '../last-event-id.js';
 import { SseSession } from '../session.js';
-import type { Session, SessionOptions, Sink } from '../types.js';
+import type { Session, SessionOptions, Sink, TypedSession } from '../types.js';
 
 type NodeRequest = IncomingMessage | Http2ServerRequest;
 type NodeResponse = ServerResponse | Http2ServerResponse;
 
 /** Starts an event stream on a node:http or node:http2 response; headers are sent at once. */
+export function createSession<S extends EventSchemas>(
+  req: NodeRequest,
+  res: NodeResponse,
+  options: SessionOptions & { schemas: S },
+): TypedSession<S>;
+export function createSession(req: NodeRequest, res: NodeResponse, options?: SessionOptions): Session;
 export function createSession(req: NodeRequest, res: NodeResponse, options: SessionOptions = {}): Session {
   const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const response = res as ServerResponse; // both response kinds share the members used below
@@ -34,23 +41,33 @@ export function createSession(req: NodeRequest, res: NodeResponse, options: Sess
   response.writeHead(options.status ?? SESSION_DEFAULTS.status, headers);
   // Nagle would hold small event frames back for up to 40 ms; every frame here is a complete message.
   req.socket?.setNoDelay?.(true);
-  // With compression the session writes to the compressor, which pipes into the response (and waits
-  // for it when the socket is full); `drain` then comes from the compressor.
-  compressor?.stream.pipe(response);
-  const writable = compressor?.stream ?? response;
+  // Compression is synchronous (see compression.ts), so the response is the only buffer: its `drain` and
+  // `writableLength` are the session's backpressure, compressed or not.
+  let compressionFailure: unknown;
   const sink: Sink = {
-    write: (bytes) => (compressor === undefined ? response.write(bytes) : compressor.write(bytes)),
+    write: (bytes) => {
+      if (compressor === undefined) return response.write(bytes);
+      let compressed: Uint8Array;
+      try {
+        compressed = compressor.compress(bytes);
+      } catch (error) {
+        // The stream cannot go on: the session ends with reason 'error' when the socket closes.
+        compressionFailure = error;
+        response.destroy();
+        return true;
+      }
+      return response.write(compressed);
+    },
     get bufferedBytes() {
-      return compressor === undefined
-        ? response.writableLength
-        : compressor.stream.writableLength + compressor.stream.readableLength + response.writableLength;
+      return response.writableLength;
     },
     end: () => {
-      if (compressor !== undefined) compressor.stream.end();
-      else if (!response.writableEnded) response.end();
+      if (response.writableEnded || response.destroyed) return;
+      if (compressor === undefined) response.end();
+      else response.end(compressor.finish());
     },
     abort: () => {
-      compressor?.stream.destroy();
+      compressor?.release();
       response.destroy();
     },
   };
@@ -58,7 +75,7 @@ export function createSession(req: NodeRequest, res: NodeResponse, options: Sess
   const onDrain = () => session.drained();
   const onClose = () => {
     cleanup();
-    session.disconnected('client');
+    session.disconnected(compressionFailure === undefined ? 'client' : 'error');
   };
   const onError = () => {
     cleanup();
@@ -66,11 +83,11 @@ export function createSession(req: NodeRequest, res: NodeResponse, options: Sess
   };
   const cleanup = () => {
     compressor?.release();
-    writable.off('drain', onDrain);
+    response.off('drain', onDrain);
     response.off('close', onClose);
     response.off('error', onError);
   };
-  writable.on('drain', onDrain);
+  response.on('drain', onDrain);
   response.on('close', onClose);
   response.on('error', onError);
   session.on('close', cleanup);

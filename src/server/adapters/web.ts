@@ -4,11 +4,13 @@
  * waits for the consumer to pull.
  * @module
  */
+
+import type { EventSchemas } from '../../protocol/index.js';
 import { SESSION_DEFAULTS } from '../defaults.js';
 import { eventStreamHeaders } from '../headers.js';
 import { readLastEventId } from '../last-event-id.js';
 import { SseSession } from '../session.js';
-import type { Session, SessionOptions, Sink } from '../types.js';
+import type { Session, SessionOptions, Sink, TypedSession } from '../types.js';
 
 /** Options of {@link sseResponse}. */
 export interface SseResponseOptions extends SessionOptions {
@@ -21,6 +23,14 @@ export interface SseResponseOptions extends SessionOptions {
 /** How many bytes the body stream may hold before the session waits for the consumer. */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
 
+/** {@link SseResponseOptions} with `schemas`: the session handed to `onSession` is typed by them. */
+export interface TypedSseResponseOptions<S extends EventSchemas> extends Omit<SseResponseOptions, 'onSession'> {
+  schemas: S;
+  onSession(session: TypedSession<S>): void;
+}
+
+export function sseResponse<S extends EventSchemas>(request: Request, options: TypedSseResponseOptions<S>): Response;
+export function sseResponse(request: Request, options: SseResponseOptions): Response;
 export function sseResponse(request: Request, options: SseResponseOptions): Response {
   let session: SseSession | undefined;
   let controller!: ReadableStreamDefaultController<Uint8Array>;

@@ -1,0 +1,344 @@
+/**
+ * The reconnecting read loop behind `connect()`: one fetch per attempt, parsed with the spec parser,
+ * watchdogs (liveness, progress, token expiry), auth refresh, backoff with jitter, and the optional pause
+ * while the page is hidden. It only produces parsed events; what happens to them is the caller's.
+ * @module
+ */
+
+import { HotlineError } from '../errors.js';
+import { createParser, type ParsedEvent } from '../protocol/index.js';
+import { type BackoffOptions, backoffDelay } from './backoff.js';
+import type { ConnectOptions } from './connect.js';
+import { tokenExpiry } from './cursor.js';
+import { AbortError, HttpError, NetworkError, StallError } from './errors.js';
+import { DEFAULT_MAX_EVENT_BYTES, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
+import type { FetchLike, RequestInitLike, ResponseLike } from './types.js';
+import { watchHidden, whenVisible } from './visibility.js';
+
+export interface ReconnectOptions extends BackoffOptions {
+  /** Failed attempts in a row before giving up; `Infinity` never gives up. @defaultValue Infinity */
+  maxAttempts?: number;
+}
+
+/** The options of `connect()` that shape the network loop. */
+export interface LoopOptions {
+  /** Request headers, or a function (sync or async) called before every connection attempt. */
+  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  /** @defaultValue 'GET' */
+  method?: string;
+  body?: RequestInitLike['body'];
+  /** Reconnection policy; `false` turns reconnection off. */
+  reconnect?: ReconnectOptions | false;
+  /** Called with each response before it is read; throw to reject it (the error decides: HttpError(4xx) is final). */
+  onOpen?: (response: ResponseLike) => void | Promise<void>;
+  /** Called for every failure the client recovers from by reconnecting, with the delay it will wait. */
+  onRetry?: (error: HotlineError, delayMs: number, attempt: number) => void;
+  /**
+   * Liveness watchdog: no byte at all (not even a heartbeat) for this long drops the connection and
+   * reconnects. @defaultValue 2.5 × the heartbeat period the server announces (`: heartbeat N`), else off
+   */
+  livenessTimeoutMs?: number;
+  /** Progress watchdog: no event (comments do not count) for this long drops and reconnects. @defaultValue off */
+  progressTimeoutMs?: number;
+  /**
+   * Called on 401/403 and shortly before the `Authorization: Bearer` token expires; update what `headers`
+   * returns, and the client reconnects with the same `Last-Event-ID`. If it throws, the client stops — it
+   * never goes on without credentials.
+   */
+  refreshAuth?: () => void | Promise<void>;
+  /** Largest event accepted, in bytes. @defaultValue 16 MiB */
+  maxEventBytes?: number;
+  fetch?: FetchLike;
+}
+
+/** The first id to resume after: the `lastEventId` option, else the cursor store, else none. */
+export function startingId(options: ConnectOptions<unknown>): string | Promise<string> {
+  if (options.lastEventId !== undefined) return options.lastEventId;
+  const stored = options.cursor?.get();
+  // Synchronous where possible: the first request goes out in the same turn as `connect()`.
+  return stored instanceof Promise ? stored.then((id) => id ?? '') : (stored ?? '');
+}
+
+/** The options of the network loop alone, without what happens to events (what a leader tab passes on). */
+export function loopOptions(options: ConnectOptions<unknown> & { schemas?: unknown }): LoopOptions {
+  const { signal, lastEventId, onEvent, cursor, onReset, share, whenHidden, hiddenGraceMs, schemas, ...loop } = options;
+  return loop;
+}
+
+/** Statuses worth trying again: timeouts, rate limits and server-side failures. */
+function retryable(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+export class StreamLoop {
+  readonly #url: string;
+  readonly #options: LoopOptions;
+  readonly #emit: (event: ParsedEvent, previousId: string) => void;
+  readonly #abort: AbortController;
+  /** Hidden pages hold no connection when set (`whenHidden: 'pause'`), after this grace period. */
+  readonly #pauseGraceMs: number | undefined;
+  #lastEventId: string;
+  #serverRetryMs: number | undefined;
+  #announcedHeartbeatMs: number | undefined;
+  #bearer: string | undefined;
+  #eventCount = 0;
+
+  constructor(
+    url: string,
+    options: LoopOptions,
+    init: {
+      lastEventId: string;
+      abort: AbortController;
+      emit: (event: ParsedEvent, previousId: string) => void;
+      pauseGraceMs?: number | undefined;
+    },
+  ) {
+    this.#url = url;
+    this.#options = options;
+    this.#lastEventId = init.lastEventId;
+    this.#abort = init.abort;
+    this.#emit = init.emit;
+    this.#pauseGraceMs = init.pauseGraceMs;
+  }
+
+  /** The id the next reconnection resumes from. */
+  get lastEventId(): string {
+    return this.#lastEventId;
+  }
+
+  /** Reads until the stream ends for good: resolves on abort or 204, rejects with the final error. */
+  async run(): Promise<void> {
+    const reconnect = this.#options.reconnect;
+    const maxAttempts = reconnect === false ? 1 : (reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY);
+    const progress = { bytesSinceEvent: 0 };
+    const parser = createParser(
+      {
+        onEvent: (event) => {
+          progress.bytesSinceEvent = 0;
+          const previousId = this.#lastEventId;
+          this.#lastEventId = event.lastEventId;
+          this.#eventCount++;
+          this.#emit(event, previousId);
+        },
+        onComment: (text) => {
+          progress.bytesSinceEvent = 0;
+          // A Hotline server announces its heartbeat period; the liveness watchdog follows it by default.
+          const announced = /^heartbeat (\d+)$/.exec(text);
+          if (announced !== null && this.#options.livenessTimeoutMs === undefined)
+            this.#announcedHeartbeatMs = Number(announced[1]);
+        },
+        onRetry: (ms) => {
+          this.#serverRetryMs = ms;
+        },
+      },
+      { lastEventId: this.#lastEventId },
+    );
+    let failures = 0;
+    let refreshedFor401 = false;
+    for (;;) {
+      // A paused stream waits here, connection-less, until the page is visible again.
+      if (this.#pauseGraceMs !== undefined) await whenVisible(this.#abort.signal);
+      if (this.#abort.signal.aborted) return;
+      let error: HotlineError;
+      // Each attempt has its own signal, so a watchdog or a token refresh can drop one connection
+      // without closing the stream for good.
+      const attempt = new AbortController();
+      const forward = () => attempt.abort();
+      this.#abort.signal.addEventListener('abort', forward, { once: true });
+      const watch = this.#watch(attempt);
+      let paused = false;
+      const stopWatchingHidden =
+        this.#pauseGraceMs === undefined
+          ? undefined
+          : watchHidden(this.#pauseGraceMs, () => {
+              paused = true;
+              attempt.abort();
+            });
+      try {
+        const response = await this.#open(attempt.signal);
+        if (response === 'no-content') return;
+        failures = 0;
+        refreshedFor401 = false;
+        parser.reset();
+        progress.bytesSinceEvent = 0;
+        watch.start();
+        await pumpBody(response.body!, parser, {
+          maxEventBytes: this.#options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+          progress,
+          onChunk: watch.sawBytes,
+        });
+        error = new NetworkError('the stream ended');
+      } catch (caught) {
+        if (this.#abort.signal.aborted) return;
+        // Hidden past the grace period: not a failure; reconnect by id once visible.
+        if (paused) continue;
+        if (watch.reason !== undefined) {
+          // A watchdog or a token refresh dropped this connection on purpose.
+          if (watch.reason instanceof HotlineError && watch.reason.code === 'HOTLINE_CLIENT_AUTH_REFRESH_FAILED')
+            throw watch.reason;
+          if (reconnect === false) throw watch.reason;
+          this.#options.onRetry?.(watch.reason, 0, failures);
+          continue;
+        }
+        if (
+          caught instanceof HttpError &&
+          (caught.status === 401 || caught.status === 403) &&
+          this.#options.refreshAuth !== undefined &&
+          !refreshedFor401
+        ) {
+          // One refresh per refusal: a second 401 right after a refresh is final.
+          refreshedFor401 = true;
+          await this.#refresh();
+          continue;
+        }
+        // Errors of the caller's own code (a headers function, onOpen, onEvent) are final: retrying would
+        // only repeat them. Final HTTP statuses and non-event-stream responses are final too.
+        if (!(caught instanceof HotlineError)) throw caught;
+        if (caught instanceof HttpError && !retryable(caught.status)) throw caught;
+        error = caught;
+        if (error.code === 'HOTLINE_CLIENT_BAD_CONTENT_TYPE') throw error;
+        failures++;
+      } finally {
+        watch.stop();
+        stopWatchingHidden?.();
+        this.#abort.signal.removeEventListener('abort', forward);
+      }
+      if (this.#abort.signal.aborted) return;
+      if (paused) continue;
+      if (reconnect === false) throw error;
+      if (failures >= maxAttempts) {
+        throw new HotlineError('HOTLINE_CLIENT_RETRIES_EXHAUSTED', `gave up after ${failures} failed attempts`, {
+          cause: error,
+        });
+      }
+      const delay = backoffDelay(failures, reconnect ?? {}, this.#serverRetryMs);
+      this.#options.onRetry?.(error, delay, failures);
+      await this.#sleep(delay);
+    }
+  }
+
+  /** One connection attempt: the response to read, `'no-content'` for 204, or a typed error. */
+  async #open(signal: AbortSignal): Promise<ResponseLike | 'no-content'> {
+    const given = this.#options.headers;
+    const headers: Record<string, string> = {
+      Accept: 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      ...(typeof given === 'function' ? await given() : given),
+    };
+    if (this.#lastEventId !== '') headers['Last-Event-ID'] = lastEventIdHeader(this.#lastEventId);
+    this.#bearer = /^Bearer\s+(\S+)$/i.exec(headers.Authorization ?? headers.authorization ?? '')?.[1];
+    const fetcher = this.#options.fetch ?? (globalThis.fetch as unknown as FetchLike);
+    let response: ResponseLike;
+    try {
+      response = await fetcher(this.#url, {
+        method: this.#options.method ?? 'GET',
+        headers,
+        body: this.#options.body ?? null,
+        signal,
+        redirect: 'follow',
+        cache: 'no-store',
+      });
+    } catch (cause) {
+      if (this.#abort.signal.aborted) throw new AbortError();
+      throw new NetworkError('the connection could not be made', { cause });
+    }
+    // 204 is the standard "stop reconnecting": the stream is over, not failed.
+    if (response.status === 204) {
+      await response.body?.cancel().catch(() => {});
+      return 'no-content';
+    }
+    try {
+      if (this.#options.onOpen !== undefined) await this.#options.onOpen(response);
+      else {
+        if (response.status !== 200) throw new HttpError(response.status);
+        if (!isEventStream(response.headers.get('content-type'))) {
+          throw new NetworkError('the response is not text/event-stream', { code: 'HOTLINE_CLIENT_BAD_CONTENT_TYPE' });
+        }
+      }
+      if (response.body === null) throw new NetworkError('the response has no body');
+    } catch (error) {
+      await response.body?.cancel().catch(() => {});
+      throw error;
+    }
+    return response;
+  }
+
+  async #refresh(): Promise<void> {
+    try {
+      await this.#options.refreshAuth?.();
+    } catch (cause) {
+      throw new HotlineError('HOTLINE_CLIENT_AUTH_REFRESH_FAILED', 'refreshAuth() failed', { cause });
+    }
+  }
+
+  /**
+   * The watchdogs of one connection: liveness (any byte), progress (events only) and token expiry. Each
+   * records why it dropped the connection, then aborts the attempt so the loop reconnects.
+   */
+  #watch(attempt: AbortController) {
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    let liveness: ReturnType<typeof setTimeout> | undefined;
+    let progress: ReturnType<typeof setTimeout> | undefined;
+    let eventsSeen = this.#eventCount;
+    const watch = {
+      reason: undefined as HotlineError | undefined,
+      drop: (reason: HotlineError) => {
+        if (watch.reason !== undefined) return;
+        watch.reason = reason;
+        attempt.abort();
+      },
+      livenessMs: () =>
+        this.#options.livenessTimeoutMs ??
+        (this.#announcedHeartbeatMs === undefined ? 0 : this.#announcedHeartbeatMs * 2.5),
+      sawBytes: () => {
+        clearTimeout(liveness);
+        const ms = watch.livenessMs();
+        if (ms > 0) liveness = setTimeout(() => watch.drop(new StallError('liveness', ms)), ms);
+        const progressMs = this.#options.progressTimeoutMs ?? 0;
+        if (progressMs > 0 && (progress === undefined || this.#eventCount !== eventsSeen)) {
+          eventsSeen = this.#eventCount;
+          clearTimeout(progress);
+          progress = setTimeout(() => watch.drop(new StallError('progress', progressMs)), progressMs);
+        }
+      },
+      start: () => {
+        watch.sawBytes();
+        const exp = this.#bearer === undefined ? undefined : tokenExpiry(this.#bearer);
+        if (exp !== undefined && this.#options.refreshAuth !== undefined) {
+          // Refresh a little before expiry (a tenth of the time left, at most 30 s, at least 100 ms).
+          const left = exp * 1000 - Date.now();
+          const at = Math.max(0, left - Math.min(30_000, Math.max(100, left / 10)));
+          timers.push(
+            setTimeout(async () => {
+              try {
+                await this.#refresh();
+                watch.drop(new NetworkError('reconnecting with a refreshed token'));
+              } catch (error) {
+                watch.drop(error as HotlineError);
+              }
+            }, at),
+          );
+        }
+      },
+      stop: () => {
+        clearTimeout(liveness);
+        clearTimeout(progress);
+        for (const t of timers) clearTimeout(t);
+      },
+    };
+    return watch;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const signal = this.#abort.signal;
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
