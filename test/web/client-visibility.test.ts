@@ -27,7 +27,11 @@ describe('connect({ whenHidden }) in Chromium', { skip }, () => {
   after(() => browser?.close());
 
   const cases = [
-    { name: "whenHidden: 'pause': no connection while hidden; visible again resumes by id", pauses: true },
+    {
+      name: "whenHidden: 'pause': no connection while hidden; visible again resumes by id",
+      pauses: true,
+      feed: { whenHidden: 'pause' },
+    },
     { name: 'the default keeps the stream open while hidden', pauses: false, feed: {} },
     {
       name: "whenHidden: 'pause' with hiddenGraceMs: a short hide keeps the stream",
@@ -35,8 +39,7 @@ describe('connect({ whenHidden }) in Chromium', { skip }, () => {
       feed: { whenHidden: 'pause', hiddenGraceMs: 60_000 },
     },
   ] as const;
-  for (const { name, pauses, ...rest } of cases) {
-    const feed = 'feed' in rest ? rest.feed : { whenHidden: 'pause' as const };
+  for (const { name, pauses, feed } of cases) {
     test(`${name}: 0 lost, 0 duplicated`, async () => {
       const running = await startClientHub();
       const context = await browser.newContext();
