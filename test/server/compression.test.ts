@@ -3,8 +3,10 @@ import { spawn } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { constants, createBrotliDecompress, createGunzip, gunzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { iterateEvents } from '../../src/protocol/index.js';
+import { createStreamCompressor, zlibWriteSync } from '../../src/server/compression.js';
 import { compressedStreamCount, createSession, negotiateEncoding, type Session } from '../../src/server/index.js';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
 
@@ -47,6 +49,42 @@ describe('compressed streams deliver each event at once', () => {
     assert.equal(negotiateEncoding('identity', ['br', 'gzip']), undefined);
     assert.equal(negotiateEncoding('*', ['gzip']), 'gzip');
     assert.equal(negotiateEncoding(undefined, ['gzip']), undefined);
+  });
+
+  // The compressor drives Node's zlib internals synchronously (see compression.ts). Should a Node release
+  // change them, streams would silently go out uncompressed: this test fails instead.
+  test('a compressor works synchronously on this runtime: each write decodes at once, finish() ends the stream', () => {
+    const before = compressedStreamCount();
+    for (const encoding of ['gzip', 'br'] as const) {
+      const compressor = createStreamCompressor(encoding);
+      assert.ok(compressor, `this runtime can compress ${encoding} synchronously`);
+      const decoder = encoding === 'gzip' ? createGunzip() : createBrotliDecompress();
+      const decoderFlush = encoding === 'gzip' ? constants.Z_SYNC_FLUSH : constants.BROTLI_OPERATION_PROCESS;
+      const written: Buffer[] = [];
+      const sent: Uint8Array[] = [];
+      for (let i = 0; i < 200; i++) {
+        const frame = Buffer.from(`id: ${i}\ndata: {"symbol":"ACME","price":${100 + i / 7}}\n\n`);
+        const compressed: Uint8Array = compressor.compress(frame);
+        sent.push(compressed);
+        written.push(frame);
+        // Decodable on its own, now: nothing is held back for a later write.
+        assert.deepEqual(zlibWriteSync(decoder, compressed, decoderFlush), frame);
+      }
+      // A big write (several times the shared output buffer) comes out whole.
+      const big = Buffer.from(JSON.stringify(Array.from({ length: 40_000 }, (_, i) => i * 7919)));
+      const compressedBig = compressor.compress(big);
+      assert.deepEqual(zlibWriteSync(decoder, compressedBig, decoderFlush), big);
+      sent.push(compressedBig);
+      written.push(big);
+      sent.push(compressor.compress(Buffer.alloc(0)));
+      sent.push(compressor.finish());
+      decoder.close();
+      if (encoding === 'gzip') assert.deepEqual(gunzipSync(Buffer.concat(sent)), Buffer.concat(written));
+      const compressedBytes = sent.slice(0, 200).reduce((n, c) => n + c.byteLength, 0);
+      const plainBytes = written.slice(0, 200).reduce((n, c) => n + c.byteLength, 0);
+      assert.ok(compressedBytes < plainBytes / 2, `${encoding}: ${compressedBytes} of ${plainBytes} bytes`);
+    }
+    assert.equal(compressedStreamCount(), before, 'finish() gives the slot back');
   });
 
   for (const encoding of ['br', 'gzip'] as const) {
