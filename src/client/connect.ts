@@ -28,8 +28,9 @@ export interface ConnectOptions<E = ParsedEvent> extends LoopOptions {
   /**
    * Opt-in: one connection for every tab of this origin that uses the same `share.name`. One tab (the
    * leader, elected with Web Locks) holds the connection and relays each event to the others; when it
-   * closes, the next tab takes over and resumes after the last relayed id. Browsers only (it needs
-   * `BroadcastChannel`); elsewhere the connection is simply not shared.
+   * closes, the next tab takes over and resumes after the last relayed id. It needs `BroadcastChannel`
+   * (browsers, workers, Node — where it shares between the connections and worker threads of one process);
+   * without it the connection is simply not shared.
    */
   share?: ShareOptions;
   /**
