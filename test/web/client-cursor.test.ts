@@ -4,6 +4,8 @@ import type { Browser } from 'playwright-core';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
 import {
   countStreamRequests,
+  feedIds,
+  feedPublisher,
   openHarness,
   received,
   startClientHub,
@@ -13,11 +15,6 @@ import {
 import { waitUntil } from '../fixtures/sse-test-server.js';
 
 const skip = browserSkipReason();
-
-/** `e<from>` … `e<to>`, the ids the tests publish. */
-function ids(from: number, to: number): string[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => `e${from + i}`);
-}
 
 describe('connect() in Chromium: cursor persistence', { skip }, () => {
   let browser: Browser;
@@ -30,16 +27,14 @@ describe('connect() in Chromium: cursor persistence', { skip }, () => {
     const running = await startClientHub();
     const context = await browser.newContext();
     const streams = countStreamRequests(context);
-    const url = `${running.endpoint}?topic=/feed`;
-    const publish = async (from: number, to: number) => {
-      for (const id of ids(from, to)) await running.hub.publish({ topics: '/feed', id, data: id });
-    };
+    const feed = feedPublisher(running);
+    const url = feed.url;
     try {
       const page = await context.newPage();
       await openHarness(page, running.origin);
       await startFeed(page, url, { cursorKey: 'feed' });
       await waitUntil(() => running.hub.subscriberCount === 1);
-      await publish(1, 5);
+      await feed.publish(5);
       await untilReceived(page, 5);
       const first = await received(page);
       assert.equal(await page.evaluate(() => localStorage.getItem('feed')), 'e5');
@@ -47,21 +42,21 @@ describe('connect() in Chromium: cursor persistence', { skip }, () => {
       await page.reload();
       await waitUntil(() => running.hub.subscriberCount === 0);
       // Published while no page is connected: only the stored cursor can bring these back.
-      await publish(6, 10);
+      await feed.publish(5);
       await page.waitForFunction(() => 'harness' in globalThis);
       await startFeed(page, url, { cursorKey: 'feed' });
       await untilReceived(page, 5);
-      await publish(11, 15);
+      await feed.publish(5);
       await untilReceived(page, 10);
       const second = await received(page);
       assert.deepEqual(
         [...first, ...second].map((event) => event.id),
-        ids(1, 15),
+        feedIds(1, 15),
         '0 lost, 0 duplicated, in order',
       );
       assert.deepEqual(
         second.map((event) => event.data),
-        ids(6, 15),
+        feedIds(6, 15),
       );
       assert.equal(streams.requests, 2, 'one connection per page load, no reconnection');
 
@@ -72,7 +67,7 @@ describe('connect() in Chromium: cursor persistence', { skip }, () => {
       await startFeed(page, url, { cursorKey: 'feed' });
       await untilReceived(page, 1);
       await waitUntil(() => running.hub.subscriberCount === 1);
-      await publish(16, 16);
+      await feed.publish(1);
       await untilReceived(page, 2);
       const third = await received(page);
       assert.deepEqual(third[0], {

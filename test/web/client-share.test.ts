@@ -2,15 +2,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
-import { openHarness, received, startClientHub, startFeed, untilReceived } from '../fixtures/client-page.js';
+import {
+  feedIds,
+  feedPublisher,
+  openHarness,
+  received,
+  startClientHub,
+  startFeed,
+  untilReceived,
+} from '../fixtures/client-page.js';
 import type { RunningHub } from '../fixtures/hub.js';
 import { waitUntil } from '../fixtures/sse-test-server.js';
 
 const skip = browserSkipReason();
-
-function ids(from: number, to: number): string[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => `e${from + i}`);
-}
 
 /** The pages that opened an event stream, in order: each one led at that moment. */
 function watchLeaders(context: BrowserContext): Page[] {
@@ -38,44 +42,37 @@ async function closeTheLeader(
       "Object.defineProperty(Navigator.prototype, 'locks', { get() { return undefined; } });",
     );
   const leaders = watchLeaders(context);
-  const url = `${running.endpoint}?topic=/feed`;
-  let published = 0;
-  const publish = async (count: number) => {
-    for (let i = 0; i < count; i++) {
-      const id = `e${++published}`;
-      await running.hub.publish({ topics: '/feed', id, data: id });
-    }
-  };
+  const feed = feedPublisher(running);
   try {
     const pages: Page[] = [];
     for (let i = 0; i < options.tabs; i++) {
       const page = await context.newPage();
       await openHarness(page, running.origin);
-      await startFeed(page, url, { share: 'feed' });
+      await startFeed(page, feed.url, { share: 'feed' });
       pages.push(page);
     }
     await waitUntil(() => running.hub.subscriberCount === 1 && leaders.length === 1, 10_000);
-    await publish(options.first);
-    for (const page of pages) await untilReceived(page, published);
+    await feed.publish(options.first);
+    for (const page of pages) await untilReceived(page, feed.published);
     const before = { requests: leaders.length, subscribers: running.hub.subscriberCount };
     for (const page of pages)
       assert.deepEqual(
         (await received(page)).map((e) => e.id),
-        ids(1, published),
+        feedIds(1, feed.published),
       );
 
     const leader = leaders[0]!;
     await leader.close();
     // Published while the leader is gone and before the next one connects: only resuming brings them back.
-    await publish(options.during);
+    await feed.publish(options.during);
     await waitUntil(() => running.hub.subscriberCount === 1 && leaders.length === 2, 10_000);
-    await publish(options.last);
+    await feed.publish(options.last);
     const rest = pages.filter((page) => page !== leader);
-    for (const page of rest) await untilReceived(page, published);
+    for (const page of rest) await untilReceived(page, feed.published);
     const after = { requests: leaders.length, subscribers: running.hub.subscriberCount };
     const results = await Promise.all(rest.map((page) => received(page)));
     const locks = await rest[0]!.evaluate(() => navigator.locks !== undefined);
-    return { before, after, published, results, locks, newLeaderIsATab: rest.includes(leaders[1]!) };
+    return { before, after, published: feed.published, results, locks, newLeaderIsATab: rest.includes(leaders[1]!) };
   } finally {
     await context.close();
   }
@@ -100,7 +97,7 @@ describe('connect({ share }) in Chromium: one connection for all tabs', { skip }
       for (const events of run.results)
         assert.deepEqual(
           events.map((e) => e.id),
-          ids(1, run.published),
+          feedIds(1, run.published),
           'every tab: 0 lost, 0 duplicated, in order',
         );
     } finally {
@@ -118,7 +115,7 @@ describe('connect({ share }) in Chromium: one connection for all tabs', { skip }
       for (const events of run.results)
         assert.deepEqual(
           events.map((e) => e.id),
-          ids(1, run.published),
+          feedIds(1, run.published),
         );
     } finally {
       await running.close();

@@ -4,6 +4,8 @@ import type { Browser } from 'playwright-core';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
 import {
   countStreamRequests,
+  feedIds,
+  feedPublisher,
   openHarness,
   received,
   setVisibility,
@@ -14,10 +16,6 @@ import {
 import { waitUntil } from '../fixtures/sse-test-server.js';
 
 const skip = browserSkipReason();
-
-function ids(from: number, to: number): string[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => `e${from + i}`);
-}
 
 describe('connect({ whenHidden }) in Chromium', { skip }, () => {
   let browser: Browser;
@@ -44,24 +42,18 @@ describe('connect({ whenHidden }) in Chromium', { skip }, () => {
       const running = await startClientHub();
       const context = await browser.newContext();
       const streams = countStreamRequests(context);
-      let published = 0;
-      const publish = async (count: number) => {
-        for (let i = 0; i < count; i++) {
-          const id = `e${++published}`;
-          await running.hub.publish({ topics: '/feed', id, data: id });
-        }
-      };
+      const publisher = feedPublisher(running);
       try {
         const page = await context.newPage();
         await openHarness(page, running.origin);
-        await startFeed(page, `${running.endpoint}?topic=/feed`, feed);
+        await startFeed(page, publisher.url, feed);
         await waitUntil(() => running.hub.subscriberCount === 1);
-        await publish(5);
+        await publisher.publish(5);
         await untilReceived(page, 5);
 
         await setVisibility(page, 'hidden');
         if (pauses) await waitUntil(() => running.hub.subscriberCount === 0);
-        await publish(5);
+        await publisher.publish(5);
         if (pauses) {
           assert.equal(running.hub.subscriberCount, 0, 'closed while hidden');
           assert.equal((await received(page)).length, 5, 'nothing arrives while hidden');
@@ -73,11 +65,11 @@ describe('connect({ whenHidden }) in Chromium', { skip }, () => {
         await setVisibility(page, 'visible');
         await untilReceived(page, 10);
         await waitUntil(() => running.hub.subscriberCount === 1);
-        await publish(5);
+        await publisher.publish(5);
         await untilReceived(page, 15);
         assert.deepEqual(
           (await received(page)).map((event) => event.id),
-          ids(1, 15),
+          feedIds(1, 15),
           '0 lost, 0 duplicated, in order',
         );
         assert.equal(streams.requests, pauses ? 2 : 1, 'connections: the first, and one per resume');
