@@ -21,6 +21,7 @@ export type {
   BackpressurePolicy,
   ChannelMessage,
   CloseReason,
+  FramePolicy,
   SendFields,
   Session,
   SessionOptions,

@@ -13,13 +13,17 @@ import {
 import { SESSION_DEFAULTS } from './defaults.js';
 import { scheduleFlush } from './flush-queue.js';
 import { startHeartbeat } from './heartbeat.js';
-import type { BackpressurePolicy, CloseReason, SendFields, Session, SessionOptions, Sink } from './types.js';
+import type { CloseReason, FramePolicy, SendFields, Session, SessionOptions, Sink } from './types.js';
 import { watchStall } from './write-watchdog.js';
 
-/** A queued frame; `key` lets the `'conflate'` policy replace it with a newer value of the same key. */
+/**
+ * A queued frame; `key` lets the `'conflate'` policy replace it with a newer value of the same key, and
+ * `policy` says which budget it counts against (the session's own unless the writer gave another).
+ */
 interface Queued {
   frame: Uint8Array;
   readonly key: string | undefined;
+  readonly policy: FramePolicy;
 }
 
 const HEARTBEAT_FRAME = encodeComment('');
@@ -35,14 +39,16 @@ export function openSessionCount(): number {
 export class SseSession implements Session {
   readonly lastEventId: string | undefined;
   readonly #sink: Sink;
-  readonly #maxBufferedBytes: number;
-  readonly #policy: BackpressurePolicy;
+  /** The session's own policy and budget, for frames written without one. */
+  readonly #policy: FramePolicy;
   readonly #abort = new AbortController();
   readonly #closeListeners = new Set<() => void>();
   readonly #stopHeartbeat: () => void;
   /** Frames not yet handed to the sink, oldest first. */
   #queue: Queued[] = [];
   #queuedBytes = 0;
+  /** Queued bytes per policy: each policy applies when its own frames pass its own budget. */
+  readonly #queuedByPolicy = new Map<FramePolicy, number>();
   /** For `'conflate'`: the queued entry of each key, so a newer value replaces it in place. */
   readonly #byKey = new Map<string, Queued>();
   readonly #writeTimeoutMs: number;
@@ -56,8 +62,10 @@ export class SseSession implements Session {
   constructor(sink: Sink, lastEventId: string | undefined, options: SessionOptions = {}) {
     this.#sink = sink;
     this.lastEventId = lastEventId;
-    this.#maxBufferedBytes = options.maxBufferedBytes ?? SESSION_DEFAULTS.maxBufferedBytes;
-    this.#policy = options.backpressure ?? SESSION_DEFAULTS.backpressure;
+    this.#policy = {
+      backpressure: options.backpressure ?? SESSION_DEFAULTS.backpressure,
+      maxBufferedBytes: options.maxBufferedBytes ?? SESSION_DEFAULTS.maxBufferedBytes,
+    };
     this.#writeTimeoutMs = options.writeTimeoutMs ?? SESSION_DEFAULTS.writeTimeoutMs;
     this.#schemas = options.schemas;
     openSessions++;
@@ -113,25 +121,27 @@ export class SseSession implements Session {
     return this.writeFrame(encodeComment(text));
   }
 
-  writeFrame(frame: Uint8Array, key?: string): boolean {
+  writeFrame(frame: Uint8Array, key?: string, policy: FramePolicy = this.#policy): boolean {
     if (this.closed) return false;
-    if (key !== undefined && this.#policy === 'conflate' && this.#waitingForDrain) {
-      // Latest value wins: the queued value of this key is replaced where it stands, so the reader gets
-      // the newest value of every key, in the order the keys first appeared, and the queue never grows
-      // past one entry per key.
+    const conflating = key !== undefined && policy.backpressure === 'conflate';
+    // A reader that keeps up gets every value; one that lags (or a burst past the budget in one turn)
+    // gets the latest: the queued value of this key is replaced where it stands, so the reader gets the
+    // newest value of every key, in the order the keys first appeared, and the queue never grows past one
+    // entry per key.
+    if (conflating && (this.#waitingForDrain || (this.#queuedByPolicy.get(policy) ?? 0) > policy.maxBufferedBytes)) {
       const queued = this.#byKey.get(key);
-      if (queued !== undefined) {
-        this.#queuedBytes += frame.byteLength - queued.frame.byteLength;
+      if (queued !== undefined && queued.policy === policy) {
+        this.#count(policy, frame.byteLength - queued.frame.byteLength);
         queued.frame = frame;
         this.#lost++;
         return true;
       }
     }
-    const entry: Queued = { frame, key };
+    const entry: Queued = { frame, key, policy };
     this.#queue.push(entry);
-    if (key !== undefined && this.#policy === 'conflate') this.#byKey.set(key, entry);
-    this.#queuedBytes += frame.byteLength;
-    if (this.#overLimit() && !this.#relieve()) return false;
+    if (conflating) this.#byKey.set(key, entry);
+    this.#count(policy, frame.byteLength);
+    if (this.#overLimit(policy) && !this.#relieve(policy)) return false;
     if (!this.#waitingForDrain) scheduleFlush(this);
     return true;
   }
@@ -163,9 +173,7 @@ export class SseSession implements Session {
   flush(): void {
     if (this.closed || this.#waitingForDrain || this.#queue.length === 0) return;
     const bytes = this.#queue.length === 1 ? this.#queue[0]!.frame : concat(this.#queue.map((q) => q.frame));
-    this.#queue = [];
-    this.#byKey.clear();
-    this.#queuedBytes = 0;
+    this.#clearQueue();
     if (!this.#sink.write(bytes)) {
       this.#waitingForDrain = true;
       // A peer that stopped reading without closing (half-open) would pin this session forever.
@@ -187,34 +195,58 @@ export class SseSession implements Session {
     this.#end(reason);
   }
 
+  #count(policy: FramePolicy, bytes: number): void {
+    this.#queuedBytes += bytes;
+    this.#queuedByPolicy.set(policy, (this.#queuedByPolicy.get(policy) ?? 0) + bytes);
+  }
+
+  #clearQueue(): void {
+    this.#queue = [];
+    this.#byKey.clear();
+    this.#queuedBytes = 0;
+    this.#queuedByPolicy.clear();
+  }
+
   /**
    * A reader is slow when the network refuses more bytes (we wait for drain) and the backlog passed the
    * limit. A burst written in one turn to a reader that keeps up (a replay of history) is not slow: it
    * leaves at the end of the turn — unless it alone passes a hard cap, which bounds memory regardless.
+   * The session's own budget also counts what the runtime holds; another policy's counts only its frames.
    */
-  #overLimit(): boolean {
-    const buffered = this.bufferedBytes;
-    if (buffered <= this.#maxBufferedBytes) return false;
-    return this.#waitingForDrain || this.#queuedBytes > this.#maxBufferedBytes * BURST_FACTOR;
+  #overLimit(policy: FramePolicy): boolean {
+    const queued = this.#queuedByPolicy.get(policy) ?? 0;
+    const buffered = policy === this.#policy ? queued + this.#sink.bufferedBytes : queued;
+    if (buffered <= policy.maxBufferedBytes) return false;
+    return this.#waitingForDrain || queued > policy.maxBufferedBytes * BURST_FACTOR;
   }
 
-  /** Applies the backpressure policy; false when the session had to be closed. */
-  #relieve(): boolean {
-    if (this.#policy === 'close') {
+  /** Applies `policy` to its own queued frames; false when the session had to be closed. */
+  #relieve(policy: FramePolicy): boolean {
+    if (policy.backpressure === 'close') {
       this.#end('slow-consumer');
       return false;
     }
-    // drop-oldest (and conflate, for frames without a key): drop whole queued frames, oldest first,
-    // until under the limit; keyed frames under 'conflate' are already one per key.
-    for (let i = 0; this.#overLimit() && i < this.#queue.length - 1; ) {
+    // drop-oldest (and conflate, for frames without a key): drop whole queued frames of this policy,
+    // oldest first, until under the limit; keyed frames under 'conflate' are already one per key. The
+    // frame just written (the last) stays.
+    for (let i = 0; this.#overLimit(policy) && i < this.#queue.length - 1; ) {
       const entry = this.#queue[i]!;
-      if (this.#policy === 'conflate' && entry.key !== undefined) {
+      if (entry.policy !== policy || (policy.backpressure === 'conflate' && entry.key !== undefined)) {
         i++;
         continue;
       }
       this.#queue.splice(i, 1);
-      this.#queuedBytes -= entry.frame.byteLength;
+      this.#count(policy, -entry.frame.byteLength);
       this.#lost++;
+    }
+    // One value per key is the floor of conflation; so many keys that even that passes the hard cap
+    // would grow without bound, so the stream is closed (the client resumes by id).
+    if (
+      policy.backpressure === 'conflate' &&
+      (this.#queuedByPolicy.get(policy) ?? 0) > policy.maxBufferedBytes * BURST_FACTOR
+    ) {
+      this.#end('slow-consumer');
+      return false;
     }
     return true;
   }
@@ -228,9 +260,7 @@ export class SseSession implements Session {
     // Anything else means nobody will read it.
     if (reason === 'server' && this.#queue.length > 0) this.#sink.write(concat(this.#queue.map((q) => q.frame)));
     this.#stopWatching?.();
-    this.#byKey.clear();
-    this.#queue = [];
-    this.#queuedBytes = 0;
+    this.#clearQueue();
     this.#abort.abort();
     // A slow or stalled consumer's backlog may never be read: drop the connection so buffers are freed now.
     if (reason === 'slow-consumer' || reason === 'write-timeout') this.#sink.abort();

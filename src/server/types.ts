@@ -8,6 +8,17 @@ import type { CompressionOptions } from './compression.js';
 /** What to do when a subscriber reads slower than events arrive and passes `maxBufferedBytes`. */
 export type BackpressurePolicy = 'close' | 'drop-oldest' | 'conflate';
 
+/**
+ * A backpressure policy with a budget of its own, for some of a session's frames: they count against
+ * `maxBufferedBytes` separately, and `backpressure` applies to them alone (the hub uses one per configured
+ * topic selector, e.g. conflate a ticker while everything else keeps the session's `'close'`). Compared by
+ * identity: create one per kind of traffic and pass the same object with every frame of that kind.
+ */
+export interface FramePolicy {
+  readonly backpressure: BackpressurePolicy;
+  readonly maxBufferedBytes: number;
+}
+
 /** Why a session ended. */
 export type CloseReason = 'client' | 'server' | 'slow-consumer' | 'write-timeout' | 'error';
 
@@ -22,7 +33,8 @@ export interface SessionOptions {
   /**
    * `'close'`: end the stream so the client reconnects and resumes by id. `'drop-oldest'`: drop queued
    * events and count them in `lost`. `'conflate'`: while the reader lags, a queued event is replaced by a
-   * newer one with the same `key` (latest value wins), so it ends with the current value of every key.
+   * newer one with the same `key` (latest value wins), so it ends with the current value of every key
+   * (should one value per key alone pass 4 × `maxBufferedBytes` — too many keys — the session is closed).
    * @defaultValue 'close'
    */
   backpressure?: BackpressurePolicy;
@@ -62,8 +74,11 @@ export interface Session {
   send(data: unknown, fields?: SendFields): boolean;
   /** Sends a comment line (ignored by clients; keeps proxies from timing out). */
   comment(text: string): boolean;
-  /** Sends pre-encoded bytes (e.g. from `encodeEvent`) as they are; `key` as in {@link SendFields}. */
-  writeFrame(frame: Uint8Array, key?: string): boolean;
+  /**
+   * Sends pre-encoded bytes (e.g. from `encodeEvent`) as they are; `key` as in {@link SendFields}, and
+   * `policy` to count them against another budget than the session's own.
+   */
+  writeFrame(frame: Uint8Array, key?: string, policy?: FramePolicy): boolean;
   /** Ends the stream; idempotent. */
   close(): void;
   /**

@@ -9,6 +9,8 @@ import {
   acceptResponse,
   acceptSession,
   createSession,
+  encodeEvent,
+  type FramePolicy,
   type Session,
   StreamRejection,
   sseResponse,
@@ -92,6 +94,83 @@ describe("conflation: the 'conflate' policy", () => {
       { numRuns: 60 },
     );
     assert.ok(conflated > 0, 'the runs did make the reader lag, so values were actually replaced');
+  });
+});
+
+describe('frame policies: several budgets in one session', () => {
+  /** A Web session whose reader reads nothing until `drain()`. */
+  function unreadSession() {
+    let session!: Session;
+    const response = sseResponse(new Request('http://localhost/'), {
+      heartbeatMs: 0,
+      maxBufferedBytes: 4096,
+      onSession: (s) => {
+        session = s;
+      },
+    });
+    const reader = response.body!.getReader();
+    const values = new Map<string, number>();
+    const parser = createParser({
+      onEvent: (e) => {
+        const { k, v } = JSON.parse(e.data) as { k: string; v: number };
+        values.set(k, v);
+      },
+    });
+    return {
+      session,
+      values,
+      async drain() {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          parser.feed(value);
+        }
+      },
+    };
+  }
+  const turn = () => new Promise((r) => setImmediate(r));
+  const pad = 'x'.repeat(1000);
+
+  test("frames written with a 'conflate' policy are conflated while the session keeps 'close' for the rest", async () => {
+    const ticker: FramePolicy = { backpressure: 'conflate', maxBufferedBytes: 4096 };
+    const { session, drain } = unreadSession();
+    for (let v = 0; v < 2000; v++) {
+      const k = `K${v % 10}`;
+      session.writeFrame(encodeEvent({ data: { k, v, pad } }), k, ticker);
+      if (v % 50 === 0) await turn();
+    }
+    assert.equal(session.closed, false, 'the conflated traffic never closes the session');
+    assert.ok(session.lost > 0, 'values were replaced while the reader lagged');
+    // The session's own 'close' policy still holds for everything else.
+    for (let i = 0; i < 40 && !session.closed; i++) session.send({ k: 'other', v: i, pad });
+    assert.equal(session.closeReason, 'slow-consumer');
+    await drain().catch(() => {});
+  });
+
+  test('a reader that catches up gets the last value of every key', async () => {
+    const ticker: FramePolicy = { backpressure: 'conflate', maxBufferedBytes: 4096 };
+    const { session, values, drain } = unreadSession();
+    const last = new Map<string, number>();
+    for (let v = 0; v < 2000; v++) {
+      const k = `K${v % 10}`;
+      session.writeFrame(encodeEvent({ data: { k, v, pad } }), k, ticker);
+      last.set(k, v);
+      if (v % 50 === 0) await turn();
+    }
+    session.end();
+    await drain();
+    assert.deepEqual(new Map([...values].sort()), new Map([...last].sort()));
+  });
+
+  test('so many keys that one value each passes 4 × the budget closes the session instead of growing', async () => {
+    const byId: FramePolicy = { backpressure: 'conflate', maxBufferedBytes: 4096 };
+    const { session, drain } = unreadSession();
+    for (let v = 0; v < 2000 && !session.closed; v++) {
+      session.writeFrame(encodeEvent({ data: { k: `id-${v}`, v, pad } }), `id-${v}`, byId);
+      if (v % 50 === 0) await turn();
+    }
+    assert.equal(session.closeReason, 'slow-consumer');
+    await drain().catch(() => {});
   });
 });
 
