@@ -12,6 +12,30 @@ const nonNegativeInteger = z.coerce.number().int().min(0).max(Number.MAX_SAFE_IN
 const positiveInteger = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
+/** One slow-consumer policy (see `SlowConsumerPolicy` in src/hub/slow-consumers.ts). */
+const slowConsumerPolicy = z
+  .object({
+    policy: z.enum(['conflate', 'drop-oldest', 'close']),
+    key: z.union([z.literal('topic'), z.templateLiteral(['data.', z.string().min(1)])]).optional(),
+    bufferLimit: positiveInteger.optional(),
+  })
+  .strict()
+  .refine((p) => p.key === undefined || p.policy === 'conflate', { message: "key only applies to 'conflate'" });
+
+/** Topic selector → policy: an object in a config file, JSON text in a flag or environment variable. */
+const slowConsumers = z.preprocess(
+  (value, context) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      context.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    }
+  },
+  z.record(z.string().min(1), slowConsumerPolicy),
+);
+
 export const serveConfigSchema = z
   .object({
     port: z.coerce.number().int().min(0).max(65_535),
@@ -41,6 +65,8 @@ export const serveConfigSchema = z
     'request-timeout-ms': positiveInteger,
     'subscriptions-api': flag.optional(),
     compression: flag.optional(),
+    'slow-consumers': slowConsumers.optional(),
+    conflate: z.array(z.string().min(1)).default([]),
     'no-dashboard': flag.optional(),
     demo: flag.optional(),
     'no-demo': flag.optional(),

@@ -168,6 +168,20 @@ const OPTIONS: OptionTable = {
     description: 'Compress streams (br/gzip, flushed per event) for clients that accept it',
     env: 'HOTLINE_COMPRESSION',
   },
+  'slow-consumers': {
+    type: 'string',
+    description:
+      'Topic selector → slow-consumer policy, as JSON: {"<selector>": {"policy": "conflate"|"drop-oldest"|"close", "key"?: "topic"|"data.<field>", "bufferLimit"?: <bytes>}}',
+    env: 'HOTLINE_SLOW_CONSUMERS',
+    valueName: 'json',
+  },
+  conflate: {
+    type: 'string',
+    multiple: true,
+    description: 'Topic selector whose updates a lagging subscriber gets conflated: the latest value per topic',
+    env: 'HOTLINE_CONFLATE',
+    valueName: 'selector',
+  },
   'subscriptions-api': {
     type: 'boolean',
     description: 'Serve the subscriptions API and publish presence updates',
@@ -230,6 +244,10 @@ export const serveCommand = {
       requestTimeoutMs: config['request-timeout-ms'],
       subscriptionsApi: config['subscriptions-api'] === true,
       compression: config.compression === true,
+      slowConsumers: {
+        ...Object.fromEntries(config.conflate.map((selector) => [selector, { policy: 'conflate' as const }])),
+        ...config['slow-consumers'],
+      },
       ...(config['no-dashboard'] === true
         ? {}
         : { extension: (host: DashboardHost) => createDashboard(host, demoUser === undefined ? {} : { demoUser }) }),

@@ -21,11 +21,11 @@ import { createMemoryLog } from './log/memory.js';
 import { createHubMetrics } from './metrics.js';
 import { type HubOptions, resolveHubOptions } from './options.js';
 import { type PublishInput, toNewUpdate } from './publish-input.js';
-import { encodeUpdate } from './resume.js';
 import { handleHealth, handleMetrics, handleReady } from './routes/health.js';
 import { handlePublish } from './routes/publish.js';
 import { handleSubscribe } from './routes/subscribe.js';
 import { handleSubscriptions, SUBSCRIPTIONS_PATH, subscriptionResources } from './routes/subscriptions.js';
+import { createUpdateEncoder } from './slow-consumers.js';
 import type { Subscriber } from './subscriber.js';
 import { SubscriberIndex } from './subscriber-index.js';
 import { createTopicMatcher } from './topics.js';
@@ -98,23 +98,24 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const metrics = createHubMetrics(log);
   const limits = { maxIdLength: config.maxIdLength, maxTopics: config.maxTopics };
   const connections = new ConnectionLimits(config.maxConnections, config.maxConnectionsPerIp);
+  const encode = createUpdateEncoder(config.slowConsumers, config.maxBufferedBytes, matcher);
   let draining = false;
   let published = 0;
   let deliveries = 0;
 
   function dispatch(update: StoredUpdate): void {
     if (index.size === 0) return;
-    // Serialize once: every recipient gets the same bytes.
-    const frame = encodeUpdate(update);
+    // Serialize (and classify for slow consumers) once: every recipient gets the same bytes.
+    const outgoing = encode(update);
     let recipients = 0;
     index.forEachRecipient(update, (subscriber) => {
-      subscriber.deliver(update.position, frame);
+      subscriber.deliver(update.position, outgoing);
       recipients++;
     });
     if (recipients === 0) return;
     metrics.deliveries.inc(recipients);
     deliveries += recipients;
-    metrics.bytesWritten.inc(recipients * frame.byteLength);
+    metrics.bytesWritten.inc(recipients * outgoing.frame.byteLength);
     metrics.publishToWrite.observe(Math.max(0, Date.now() - update.publishedAt) / 1000);
   }
 
@@ -152,6 +153,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     heartbeatMs: config.heartbeatMs,
     maxBufferedBytes: config.maxBufferedBytes,
     compression: config.compression,
+    encode,
     onSubscribe(subscriber: Subscriber) {
       announce(subscriber, true);
       metrics.subscriptions.inc();

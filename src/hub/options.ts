@@ -8,6 +8,7 @@ import type { CompressionOptions } from '../server/index.js';
 import type { JwtKeyOptions } from './auth.js';
 import type { HubExtensionFactory } from './extension.js';
 import type { EventLog } from './log/event-log.js';
+import { type SlowConsumerPolicies, validateSlowConsumerPolicies } from './slow-consumers.js';
 
 /** Options of {@link createHub}. */
 export interface HubOptions {
@@ -27,6 +28,13 @@ export interface HubOptions {
   heartbeatMs?: number;
   /** Bytes a slow subscriber may have queued before its stream is closed (it then resumes by id). @defaultValue 1 MiB */
   maxBufferedBytes?: number;
+  /**
+   * Other slow-consumer policies for the updates of some topic selectors, e.g.
+   * `{ 'https://example.com/ticker/{symbol}': { policy: 'conflate' } }`: a lagging subscriber gets the
+   * latest value of each ticker instead of being disconnected. The first matching selector wins; each has
+   * its own budget (`bufferLimit`) in every subscriber's queue. @defaultValue {}
+   */
+  slowConsumers?: SlowConsumerPolicies;
   /** Most updates replayed to one resuming subscriber; past it the subscriber gets a `reset`. @defaultValue 10000 */
   maxReplay?: number;
   /** Largest `id` a publisher may set, in characters. @defaultValue 1024 */
@@ -88,6 +96,7 @@ export const HUB_DEFAULTS = Object.freeze({
   subscriptionsApi: false,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
+  slowConsumers: {} as SlowConsumerPolicies,
 });
 
 export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
@@ -106,6 +115,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     drainWindowMs: options.drainWindowMs ?? HUB_DEFAULTS.drainWindowMs,
     subscriptionsApi: options.subscriptionsApi ?? HUB_DEFAULTS.subscriptionsApi,
     compression: options.compression ?? false,
+    slowConsumers: validateSlowConsumerPolicies(options.slowConsumers ?? HUB_DEFAULTS.slowConsumers),
     headersTimeoutMs: options.headersTimeoutMs ?? HUB_DEFAULTS.headersTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs ?? HUB_DEFAULTS.requestTimeoutMs,
     publisherKey: options.publisherKey,

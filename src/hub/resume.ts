@@ -16,6 +16,7 @@
  */
 import { encodeEvent } from '../protocol/index.js';
 import type { EventLog } from './log/event-log.js';
+import type { Outgoing } from './slow-consumers.js';
 import type { Subscriber } from './subscriber.js';
 import type { TopicMatcher } from './topics.js';
 import type { StoredUpdate } from './update.js';
@@ -36,6 +37,8 @@ export interface ResumeContext {
   readonly matcher: TopicMatcher;
   /** Most updates to replay; beyond it the subscriber gets a `reset` (it should refetch a snapshot). */
   readonly maxReplay: number;
+  /** The frame (and slow-consumer policy) of an update. */
+  readonly encode: (update: StoredUpdate) => Outgoing;
 }
 
 /** The frame of an update, as every subscriber receives it. */
@@ -81,7 +84,7 @@ export async function resume(
         subscriber.goLive();
         return replayed;
       }
-      subscriber.replay(update.position, encodeUpdate(update));
+      subscriber.replay(update.position, context.encode(update));
       replayed++;
     }
     if (page.length < PAGE_SIZE) break;

@@ -4,12 +4,14 @@
  * @module
  */
 
+import type { FramePolicy } from '../server/index.js';
+import type { Outgoing } from './slow-consumers.js';
 import type { TopicMatcher } from './topics.js';
 import type { StoredUpdate } from './update.js';
 
 /** What the hub needs of a stream; `Session` from `hotline/server` is one. */
 export interface SubscriberStream {
-  writeFrame(frame: Uint8Array): boolean;
+  writeFrame(frame: Uint8Array, key?: string, policy?: FramePolicy): boolean;
   close(): void;
   readonly closed: boolean;
 }
@@ -17,7 +19,7 @@ export interface SubscriberStream {
 /** A live update waiting for the subscriber's replay to finish. */
 interface HeldFrame {
   readonly position: number;
-  readonly frame: Uint8Array;
+  readonly outgoing: Outgoing;
 }
 
 export interface SubscriberInit {
@@ -71,20 +73,20 @@ export class Subscriber {
   }
 
   /** Writes a live update, or holds it while history is being replayed. */
-  deliver(position: number, frame: Uint8Array): void {
+  deliver(position: number, outgoing: Outgoing): void {
     if (position <= this.lastPosition && this.#held === undefined) return;
     if (this.#held !== undefined) {
-      this.#held.push({ position, frame });
+      this.#held.push({ position, outgoing });
       return;
     }
     this.lastPosition = position;
-    this.stream.writeFrame(frame);
+    this.#write(outgoing);
   }
 
   /** Writes a replayed update. */
-  replay(position: number, frame: Uint8Array): void {
+  replay(position: number, outgoing: Outgoing): void {
     this.lastPosition = position;
-    this.stream.writeFrame(frame);
+    this.#write(outgoing);
   }
 
   /** Marks history up to `position` as handled without writing it (after a `reset`). */
@@ -101,10 +103,14 @@ export class Subscriber {
   goLive(): void {
     const held = this.#held ?? [];
     this.#held = undefined;
-    for (const { position, frame } of held) {
+    for (const { position, outgoing } of held) {
       if (position <= this.lastPosition) continue;
       this.lastPosition = position;
-      this.stream.writeFrame(frame);
+      this.#write(outgoing);
     }
+  }
+
+  #write({ frame, key, policy }: Outgoing): void {
+    this.stream.writeFrame(frame, key, policy);
   }
 }

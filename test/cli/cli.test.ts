@@ -72,6 +72,8 @@ describe('the hotline CLI', () => {
     ['a port that is not a number', ['serve', '--port', 'abc']],
     ['an unknown flag', ['serve', '--bogus']],
     ['an unknown log backend', ['serve', '--log', 'bogus://x']],
+    ['slow-consumer policies that are not JSON', ['serve', '--slow-consumers', 'conflate']],
+    ['an unknown slow-consumer policy', ['serve', '--slow-consumers', '{"urn:t":{"policy":"latest"}}']],
   ] as const) {
     test(`serve exits with code 2 on ${name}, before listening`, async () => {
       const { code, stderr } = await run([...args], { HOTLINE_DATA_DIR: dir });
@@ -94,7 +96,14 @@ describe('the hotline CLI', () => {
     const good = join(dir, 'good.json');
     writeFileSync(
       good,
-      JSON.stringify({ port: 1, 'data-dir': dir, 'log-level': 'warn', 'cors-origin': ['https://a.example'] }),
+      JSON.stringify({
+        port: 1,
+        'data-dir': dir,
+        'log-level': 'warn',
+        'cors-origin': ['https://a.example'],
+        'slow-consumers': { 'https://a.example/scores/{id}': { policy: 'conflate', key: 'data.match' } },
+        conflate: ['https://a.example/ticker/{symbol}'],
+      }),
     );
     const server = hotline(['serve', '--config', good, '--port', '0', '--log', 'memory'], { HOTLINE_PORT: '2' });
     try {

@@ -10,9 +10,11 @@ import type { ConnectionLimits } from '../connection-limits.js';
 import { HttpError } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { EARLIEST, resume } from '../resume.js';
+import type { Outgoing } from '../slow-consumers.js';
 import { Subscriber } from '../subscriber.js';
 import type { SubscriberIndex } from '../subscriber-index.js';
 import type { TopicMatcher } from '../topics.js';
+import type { StoredUpdate } from '../update.js';
 
 /** The query parameter with which `hotline doctor` asks for timed probe comments. */
 export const PROBE_PARAMETER = 'hotlineProbe';
@@ -43,6 +45,7 @@ export interface SubscribeRouteContext {
   readonly heartbeatMs: number;
   readonly maxBufferedBytes: number;
   readonly compression: boolean | CompressionOptions;
+  readonly encode: (update: StoredUpdate) => Outgoing;
   readonly onSubscribe?: (subscriber: Subscriber) => void;
   /** `slowConsumer`: the stream was closed because the client read slower than updates arrived. */
   readonly onUnsubscribe?: (subscriber: Subscriber, slowConsumer: boolean) => void;
