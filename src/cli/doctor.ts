@@ -48,18 +48,23 @@ export async function diagnose(url: string, options: { token?: string; watchMs?:
   };
   if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+  // No headers within the watch is a finding, not an error: a proxy that buffers the body (nginx with
+  // `gzip on` and `proxy_buffering on`) holds the headers back with it.
+  const response = await new Promise<IncomingMessage | undefined>((resolve, reject) => {
     const req = request(target, { headers }, resolve);
     req.on('error', reject);
-    req.setTimeout(10_000, () => req.destroy(new Error('no response within 10 s')));
+    req.setTimeout(watchMs, () => {
+      req.destroy();
+      resolve(undefined);
+    });
     req.end();
   });
   const diagnosis: Diagnosis = {
     url,
-    status: response.statusCode ?? 0,
-    httpVersion: response.httpVersion,
-    headers: response.headers,
-    contentEncoding: response.headers['content-encoding'],
+    status: response?.statusCode ?? 0,
+    httpVersion: response?.httpVersion ?? '-',
+    headers: response?.headers ?? {},
+    contentEncoding: response?.headers['content-encoding'],
     timeToFirstByteMs: undefined,
     timeToFirstEventMs: undefined,
     events: 0,
@@ -68,6 +73,15 @@ export async function diagnose(url: string, options: { token?: string; watchMs?:
     problems: [],
     advice: [],
   };
+  if (response === undefined) {
+    diagnosis.buffering = 'suspected';
+    diagnosis.problems.push(
+      `no response headers within ${watchMs} ms: the server or something between holds the response back`,
+    );
+    diagnosis.advice.push('An SSE endpoint must send its headers (and a first comment) at once.');
+    adviseOnBuffering(diagnosis);
+    return diagnosis;
+  }
   const arrivals: number[] = [];
   const probes: number[] = [];
   const parser = createParser({
@@ -135,21 +149,25 @@ function judge(d: Diagnosis, arrivals: number[], probes: number[], watchMs: numb
   }
   if (d.buffering === 'detected' || d.buffering === 'suspected') {
     d.problems.push('events arrive in bursts: something between the server and this client buffers the stream');
-    d.advice.push(
-      'nginx: `proxy_buffering off;` for this location (or send `X-Accel-Buffering: no`), plus `proxy_cache off; proxy_read_timeout 1h;`.',
-    );
-    d.advice.push(
-      'Compression middleware (e.g. Express `compression()`) buffers: exclude text/event-stream, or use Hotline`s per-event flushed compression.',
-    );
-    d.advice.push(
-      'Cloudflare and other CDNs: make sure the response is not cached and that Cache-Control has no-transform.',
-    );
+    adviseOnBuffering(d);
   }
   if (d.httpVersion === '1.1' && d.headers.connection === undefined) {
     d.advice.push(
       'Over HTTP/1.1 browsers allow 6 connections per origin: prefer HTTP/2, or share one stream between tabs.',
     );
   }
+}
+
+function adviseOnBuffering(d: Diagnosis): void {
+  d.advice.push(
+    'nginx: `proxy_buffering off;` for this location (or send `X-Accel-Buffering: no`; with buffering on, `gzip on` holds the whole response), plus `proxy_cache off; proxy_read_timeout 1h;`.',
+  );
+  d.advice.push(
+    'Compression middleware (e.g. Express `compression()`) buffers: exclude text/event-stream, or use Hotline`s per-event flushed compression.',
+  );
+  d.advice.push(
+    'Cloudflare and other CDNs: make sure the response is not cached and that Cache-Control has no-transform.',
+  );
 }
 
 export function formatDiagnosis(d: Diagnosis): string {

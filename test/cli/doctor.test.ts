@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { diagnose, formatDiagnosis } from '../../src/cli/doctor.js';
 import { startHub } from '../fixtures/hub.js';
+import { nginxSkipReason, startNginxProxy } from '../fixtures/nginx.js';
 
 /** A reverse proxy that holds the upstream body back and releases it in bursts — what a buffering proxy does. */
 async function bufferingProxy(upstream: string, holdMs: number): Promise<{ url: string; server: Server }> {
@@ -41,7 +42,7 @@ describe('hotline doctor', () => {
       assert.equal(d.status, 200);
       assert.equal(d.buffering, 'none');
       assert.ok(d.probeGapMs !== undefined && d.probeGapMs > 300);
-      assert.equal(d.contentEncoding, 'br');
+      assert.equal(d.contentEncoding, 'gzip');
       assert.ok(d.timeToFirstByteMs !== undefined);
       assert.deepEqual(d.problems, []);
       assert.match(formatDiagnosis(d), /No problem found/);
@@ -77,5 +78,41 @@ describe('hotline doctor', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('hotline doctor behind a real nginx', { skip: nginxSkipReason() }, () => {
+  const GZIP = 'gzip on; gzip_types text/event-stream;';
+
+  async function diagnoseThroughNginx(directives: string) {
+    // The hub does not compress here, so that nginx's own gzip applies as it would in front of most apps.
+    const running = await startHub({ allowAnonymous: true, compression: false });
+    const nginx = await startNginxProxy(running.origin, directives);
+    try {
+      return await diagnose(`${nginx.origin}/.well-known/mercure?topic=/x`, { watchMs: 2000 });
+    } finally {
+      await nginx.stop();
+      await running.close();
+    }
+  }
+
+  test('proxy_buffering on, ignoring X-Accel-Buffering, with gzip: buffering is reported with the nginx fix', async () => {
+    const d = await diagnoseThroughNginx(`proxy_buffering on; proxy_ignore_headers X-Accel-Buffering; ${GZIP}`);
+    assert.notEqual(d.buffering, 'none');
+    assert.ok(d.problems.length > 0);
+    assert.match(formatDiagnosis(d), /proxy_buffering off/);
+  });
+
+  test('proxy_buffering off (gzip still on): clean, nginx flushes every chunk', async () => {
+    const d = await diagnoseThroughNginx(`proxy_buffering off; ${GZIP}`);
+    assert.equal(d.buffering, 'none');
+    assert.equal(d.contentEncoding, 'gzip');
+    assert.deepEqual(d.problems, []);
+  });
+
+  test("proxy_buffering on but the hub's X-Accel-Buffering: no honoured: clean", async () => {
+    const d = await diagnoseThroughNginx(`proxy_buffering on; ${GZIP}`);
+    assert.equal(d.buffering, 'none');
+    assert.deepEqual(d.problems, []);
   });
 });
