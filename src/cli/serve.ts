@@ -165,7 +165,7 @@ const OPTIONS: OptionTable = {
   'no-demo': { type: 'boolean', description: 'Do not run the demo publisher, even with --dev', env: 'HOTLINE_NO_DEMO' },
   compression: {
     type: 'boolean',
-    description: 'Compress streams (br/gzip, flushed per event) for clients that accept it',
+    description: 'Compress streams (gzip/br, flushed per event) for clients that accept it',
     env: 'HOTLINE_COMPRESSION',
   },
   'slow-consumers': {

@@ -387,8 +387,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
             }),
         ),
       );
-      // Let the last bytes (a compressor's final flush is asynchronous) reach the clients before the
-      // remaining connections are cut, but never wait long.
+      // Let the last bytes reach the clients before the remaining connections are cut, but never wait long.
       if (server !== undefined) {
         const listening = server;
         await new Promise<void>((resolve) => {
