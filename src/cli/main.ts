@@ -4,6 +4,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { benchCommand } from './bench.js';
 import { doctorCommand } from './doctor.js';
 import { publishCommand } from './publish.js';
 import { invalidOptions, serveCommand } from './serve.js';
@@ -21,6 +22,7 @@ const commands: Record<string, Command> = {
   subscribe: subscribeCommand,
   token: tokenCommand,
   doctor: doctorCommand,
+  bench: benchCommand,
 };
 
 function version(): string {

@@ -176,25 +176,37 @@ describe('runLoad', () => {
       runLoad({ subscribe: { host: '127.0.0.1', port: server.port, path: '/sub' }, subscribers: 0 }),
       (error: unknown) => error instanceof HotlineTypeError && error.code === 'HOTLINE_BENCH_INVALID_OPTIONS',
     );
+    await assert.rejects(
+      runLoad({
+        subscribe: { host: '127.0.0.1', port: server.port, path: '/sub' },
+        subscribers: 1,
+        topics: 3,
+        publish: { shape: { kind: 'json', path: '/publish' }, count: 10 },
+      }),
+      (error: unknown) => error instanceof HotlineTypeError && error.field === 'publish.count',
+    );
   });
 });
 
 describe('better-sse peer', () => {
-  test('delivers every publish to every subscriber, measured in its own process', async () => {
+  test("delivers each topic's publishes to its subscribers (3 topics, round-robin), measured in its own process", async () => {
     const peer = await startBetterSse();
     try {
       const { port } = new URL(peer.url);
       const result = await runLoad({
-        subscribe: { host: '127.0.0.1', port: Number(port), path: '/sub' },
+        subscribe: { host: '127.0.0.1', port: Number(port), path: '/sub/t{topic}' },
         subscribers: 100,
         workers: 2,
-        publish: { shape: { kind: 'json', path: '/publish' }, count: 30, inFlight: 2 },
+        topics: 3,
+        publish: { shape: { kind: 'json', path: '/publish/t{topic}' }, count: 30, inFlight: 2 },
         serverPid: peer.pid,
       });
-      assert.equal(result.frames.received, 100 * 30);
+      assert.equal(result.frames.expectedPerSubscriber, 10);
+      assert.equal(result.frames.received, 100 * 10);
       assert.equal(result.frames.lost, 0);
+      assert.equal(result.frames.maxPerSubscriber, 10, "no subscriber got another topic's updates");
       // A stamp split across two reads is skipped, so a few samples may be missing.
-      assert.ok(result.latency.samples >= 0.9 * 100 * 30 && result.latency.samples <= 100 * 30);
+      assert.ok(result.latency.samples >= 0.9 * 100 * 10 && result.latency.samples <= 100 * 10);
       assert.ok(result.server && result.server.pid !== process.pid && result.server.cpuSeconds >= 0);
     } finally {
       await peer.stop();

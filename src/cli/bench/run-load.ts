@@ -239,6 +239,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       }),
     );
     progress.phase = 'done';
+    progress.framesReceived = reports.reduce((sum, r) => sum + r.perSubscriber.reduce((a, b) => a + b, 0), 0);
     options.onProgress?.({ ...progress });
     return summarize(options, {
       connected,

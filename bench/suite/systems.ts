@@ -1,0 +1,78 @@
+/**
+ * The systems under test, each reduced to what the load generator needs: how to start it, where
+ * subscribers connect and how a publish is sent. Every system gets the same {@link runLoad} options.
+ * @module
+ */
+import type { PublishShape, SubscribeTarget } from '../../src/cli/bench/index.js';
+import { startBetterSse } from '../peers/better-sse.js';
+import { startHotline } from '../peers/hotline.js';
+import { startNchan } from '../peers/nchan.js';
+
+/** A system started for one run. */
+export interface StartedSystem {
+  subscribe: SubscribeTarget;
+  shape: PublishShape;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export interface System {
+  /** Short name used in tables, charts and the results JSON. */
+  name: SystemName;
+  /** What it is, for the report. */
+  description: string;
+  start(): Promise<StartedSystem>;
+}
+
+export type SystemName = 'nchan' | 'better-sse' | 'hotline-memory' | 'hotline-sqlite';
+
+/** The reference every ratio is taken against. */
+export const REFERENCE: SystemName = 'nchan';
+
+function target(url: string, path: string): SubscribeTarget {
+  return { host: '127.0.0.1', port: Number(new URL(url).port), path };
+}
+
+export const SYSTEMS: readonly System[] = [
+  {
+    name: 'nchan',
+    description: 'nginx + nchan (C), one worker process, eventsource subscriber location',
+    async start() {
+      const peer = await startNchan();
+      return {
+        subscribe: target(peer.url, '/sub/t{topic}'),
+        shape: { kind: 'nchan', channel: 't{topic}' },
+        pid: peer.pid,
+        stop: peer.stop,
+      };
+    },
+  },
+  {
+    name: 'better-sse',
+    description: 'better-sse 0.16 channels in a node:http server (bench/peers/better-sse-server.ts)',
+    async start() {
+      const peer = await startBetterSse();
+      return {
+        subscribe: target(peer.url, '/sub/t{topic}'),
+        shape: { kind: 'json', path: '/publish/t{topic}' },
+        pid: peer.pid,
+        stop: peer.stop,
+      };
+    },
+  },
+  ...(['memory', 'sqlite'] as const).map(
+    (log): System => ({
+      name: `hotline-${log}`,
+      description: `\`hotline serve --log ${log === 'memory' ? 'memory' : 'sqlite:…'}\` (the compiled CLI, dist/cli/main.js)`,
+      async start() {
+        const peer = await startHotline(log);
+        return {
+          subscribe: target(peer.url, '/.well-known/mercure?topic=t{topic}'),
+          shape: { kind: 'mercure', topic: 't{topic}', jwt: peer.publisherJwt },
+          pid: peer.pid,
+          stop: peer.stop,
+        };
+      },
+    }),
+  ),
+];

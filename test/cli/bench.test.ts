@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, test } from 'node:test';
+import type { LoadResult } from '../../src/cli/bench/index.js';
+import { hubForSuite } from '../fixtures/hub.js';
+
+const SOURCE = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const COMPILED = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+
+/** Runs the CLI compiled (what users run; the workers fork as .js) or from the sources under tsx. */
+function hotline(
+  from: 'compiled' | 'source',
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const argv = from === 'compiled' ? [COMPILED, 'bench', ...args] : ['--import', 'tsx', SOURCE, 'bench', ...args];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, argv, { env: { ...process.env, HOTLINE_TOKEN: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c;
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('hotline bench', () => {
+  const suite = hubForSuite({ allowAnonymous: true, heartbeatMs: 0 });
+
+  test('100 subscribers in 2 workers get every one of 20 updates, reported as JSON with progress on stderr', async () => {
+    const { running, publisher } = suite;
+    const { code, stdout, stderr } = await hotline('compiled', [
+      running.endpoint,
+      '--subscribers',
+      '100',
+      '--workers',
+      '2',
+      '--count',
+      '20',
+      '--in-flight',
+      '2',
+      '--topic',
+      '/bench/cli',
+      '--token',
+      publisher,
+    ]);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout) as LoadResult;
+    assert.equal(result.subscribers.connected, 100);
+    assert.equal(result.publish?.sent, 20);
+    assert.equal(result.frames.received, 100 * 20);
+    assert.equal(result.frames.lost, 0);
+    assert.ok(result.latency.samples > 0);
+    assert.match(stderr, /\[#{30}\] 100% done/);
+    assert.match(stderr, /100\/100 subscribers connected, 2000\/2000 frames, 0 lost/);
+  });
+
+  test('from the sources too; publishing without a token is a usage error, --count 0 only connects', async () => {
+    const refused = await hotline('source', [suite.running.endpoint, '--count', '5']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--token/);
+    const idle = await hotline('source', [suite.running.endpoint, '-n', '10', '--count', '0']);
+    assert.equal(idle.code, 0, idle.stderr);
+    const result = JSON.parse(idle.stdout) as LoadResult;
+    assert.equal(result.subscribers.connected, 10);
+    assert.equal(result.publish, undefined);
+  });
+});
