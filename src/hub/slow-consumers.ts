@@ -79,13 +79,19 @@ export function createUpdateEncoder(
   maxBufferedBytes: number,
   matcher: TopicMatcher,
 ): (update: StoredUpdate) => Outgoing {
-  const rules: Rule[] = Object.entries(policies).map(([selector, p]) => {
+  const rules: Rule[] = Object.entries(policies).map(([selector, p], index) => {
     const spec = p.key ?? 'topic';
     return {
       selector,
       policy: { backpressure: p.policy, maxBufferedBytes: p.bufferLimit ?? maxBufferedBytes },
-      // Keys of different selectors never meet: a session conflates only within one policy.
-      keyOf: p.policy === 'conflate' ? (update, topic) => conflationKey(spec, update, topic) : () => undefined,
+      // A session conflates only within one policy; the selector's index keeps keys of two selectors apart.
+      keyOf:
+        p.policy === 'conflate'
+          ? (update, topic) => {
+              const key = conflationKey(spec, update, topic);
+              return key === undefined ? undefined : `${index}\u0000${key}`;
+            }
+          : () => undefined,
     };
   });
   if (rules.length === 0) return (update) => ({ frame: encodeUpdate(update) });
