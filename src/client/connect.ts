@@ -19,7 +19,10 @@ export interface ConnectOptions<E = ParsedEvent> extends LoopOptions {
   signal?: AbortSignal;
   /** Resume after this id on the first connection (later ones use the last id received). */
   lastEventId?: string;
-  /** Called for every event (as well as, or instead of, iterating). */
+  /**
+   * Called for every event (as well as, or instead of, iterating). With `onEvent`, the iterator yields the
+   * events from the moment iteration starts (nothing is kept for an iterator nobody starts).
+   */
   onEvent?: (event: E) => void;
   /** Where the last event id is kept between runs (see `memoryCursor`, `storageCursor`). */
   cursor?: CursorStore;

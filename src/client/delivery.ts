@@ -107,11 +107,18 @@ export class Delivery<E> {
   #ended = false;
   #failure: unknown;
   #wake: (() => void) | undefined;
+  /**
+   * With `onEvent` and nobody iterating, events are not queued: a page that only uses `onEvent` would
+   * otherwise keep every event it ever received. Iteration starts queueing (a `for await` right after
+   * `connect()` starts before the first event can arrive, so it misses none).
+   */
+  #queueing: boolean;
 
   /** `close` stops the source; it is called when iteration stops early (`break`). */
   constructor(options: DeliveryOptions<E>, close: () => void) {
     this.#options = options;
     this.#close = close;
+    this.#queueing = options.onEvent === undefined;
   }
 
   accept(event: ParsedEvent, previousId: string): void {
@@ -156,7 +163,12 @@ export class Delivery<E> {
     else void this.#chain.then(finish);
   }
 
-  async *iterate(): AsyncGenerator<E, void, undefined> {
+  iterate(): AsyncGenerator<E, void, undefined> {
+    this.#queueing = true;
+    return this.#iterate();
+  }
+
+  async *#iterate(): AsyncGenerator<E, void, undefined> {
     try {
       for (;;) {
         const event = this.#queue.shift();
@@ -181,6 +193,7 @@ export class Delivery<E> {
   #enqueue(event: E): void {
     if (this.#ended) return;
     this.#options.onEvent?.(event);
+    if (!this.#queueing) return;
     this.#queue.push(event);
     this.#wake?.();
   }

@@ -23,6 +23,46 @@ describe('connect()', () => {
     await server.close();
   });
 
+  test('with onEvent, events are queued for iteration only once it starts: an onEvent-only page keeps none', async () => {
+    const server = await startTestServer((_req, res) => {
+      streamHead(res);
+      let n = 0;
+      const timer = setInterval(() => res.write(`id: ${++n}\ndata: ${n}\n\n`), 2);
+      res.on('close', () => clearInterval(timer));
+    });
+    const handled: string[] = [];
+    const connection = connect(server.url, { onEvent: (event) => handled.push(event.data) });
+    await waitUntil(() => handled.length >= 50);
+    // Nothing was kept for an iterator nobody started: the first event it yields is a new one.
+    const iterated: string[] = [];
+    for await (const event of connection) {
+      iterated.push(event.data);
+      if (iterated.length === 3) break;
+    }
+    assert.ok(Number(iterated[0]) > 50, `iteration began at event ${iterated[0]}`);
+    // Both consumers see every event from the moment iteration starts, in the same order.
+    const start = handled.indexOf(iterated[0]!);
+    assert.deepEqual(handled.slice(start, start + 3), iterated);
+    await server.close();
+  });
+
+  test('onEvent and a for await started at once both see every event', async () => {
+    const server = await startTestServer((_req, res) => {
+      streamHead(res);
+      res.write('id: 1\ndata: a\n\nid: 2\ndata: b\n\n');
+    });
+    const handled: string[] = [];
+    const iterated: string[] = [];
+    const connection = connect(server.url, { onEvent: (event) => handled.push(event.data) });
+    for await (const event of connection) {
+      iterated.push(event.data);
+      if (iterated.length === 2) break;
+    }
+    assert.deepEqual(iterated, ['a', 'b']);
+    assert.deepEqual(handled, ['a', 'b']);
+    await server.close();
+  });
+
   test('headers are re-evaluated on every reconnect, and Last-Event-ID resumes', async () => {
     let token = 0;
     const server = await startTestServer((_req, res, attempt) => {
