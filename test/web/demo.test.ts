@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startDemoPublisher } from '../../src/hub/dashboard/index.js';
 import { createSqliteLog } from '../../src/hub/log/sqlite.js';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
+import { waitUntil } from '../fixtures/sse-test-server.js';
 import { startWebHub } from './web-hub.js';
 
 const skip = browserSkipReason();
@@ -127,6 +128,54 @@ describe('demo', { skip }, () => {
       await page.waitForSelector('#toasts .toast.personal');
     } finally {
       demo.stop();
+      await context.close();
+      await running.close();
+    }
+  });
+
+  test('8 tabs of the demo share one connection; closing the tab that holds it loses nothing', async (t) => {
+    const running = await startWebHub();
+    const context = await browser.newContext();
+    const streams: Page[] = [];
+    context.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/.well-known/mercure') streams.push(request.frame().page());
+    });
+    const ids: string[] = [];
+    const publishHeadlines = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const data = JSON.stringify({ headline: `headline ${ids.length + 1}` });
+        ids.push((await running.hub.publish({ topics: '/news', type: 'headline', data })).id);
+      }
+    };
+    const shown = (page: Page) =>
+      page.evaluate(() => [...document.querySelectorAll<HTMLElement>('#news-list li')].map((li) => li.dataset.id));
+    try {
+      const tabs: Page[] = [];
+      for (let i = 0; i < 8; i++) {
+        const page = await context.newPage();
+        await page.goto(`${running.origin}/demo`);
+        tabs.push(page);
+      }
+      await waitUntil(() => running.hub.subscriberCount === 1 && streams.length === 1, 10_000);
+      await publishHeadlines(5);
+      for (const tab of tabs) await tab.waitForFunction(() => document.querySelectorAll('#news-list li').length === 5);
+      assert.equal(streams.length, 1, 'one event-stream request for 8 tabs');
+
+      const leader = streams[0]!;
+      await leader.close();
+      // Published while no tab holds the connection: only resuming by id brings them to the others.
+      await publishHeadlines(5);
+      await waitUntil(() => running.hub.subscriberCount === 1 && streams.length === 2, 10_000);
+      await publishHeadlines(5);
+      const rest = tabs.filter((tab) => tab !== leader);
+      for (const tab of rest) {
+        await tab.waitForFunction(() => document.querySelectorAll('#news-list li').length === 15);
+        // Newest first on the page: each id once, in publish order, in every remaining tab.
+        assert.deepEqual((await shown(tab)).reverse(), ids);
+        assert.equal(await tab.evaluate(() => document.body.dataset.duplicates), '0');
+      }
+      t.diagnostic(`${streams.length} event-stream requests for 8 tabs across one takeover; 7 tabs × 15 headlines`);
+    } finally {
       await context.close();
       await running.close();
     }

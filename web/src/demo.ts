@@ -14,20 +14,16 @@ const MAX_HEADLINES = 30;
 const TOAST_MS = 6000;
 /** More would cover the panels on a small screen; the list in the panel keeps them all. */
 const MAX_TOASTS = 3;
-const states = new Map<string, FeedState>();
+const PANELS = ['stocks', 'news', 'sports', 'notifications'];
 
-function setState(panel: string, state: FeedState): void {
-  states.set(panel, state);
-  const all = [...states.values()];
-  const summary = all.every((s) => s === 'open')
-    ? 'open'
-    : all.some((s) => s === 'reconnecting')
-      ? 'reconnecting'
-      : 'connecting';
+/** What a panel does with one event of its type. */
+type Handler = (data: string, id: string) => void;
+
+function setState(state: FeedState): void {
   const status = byId('connection');
-  status.dataset.state = summary;
-  status.textContent = summary === 'open' ? 'Live' : summary === 'reconnecting' ? 'Reconnecting…' : 'Connecting…';
-  byId(`${panel}-panel`).dataset.state = state;
+  status.dataset.state = state;
+  status.textContent = state === 'open' ? 'Live' : state === 'reconnecting' ? 'Reconnecting…' : 'Connecting…';
+  for (const panel of PANELS) byId(`${panel}-panel`).dataset.state = state;
 }
 
 function count(panel: string): void {
@@ -35,105 +31,85 @@ function count(panel: string): void {
   section.dataset.count = String(Number(section.dataset.count ?? '0') + 1);
 }
 
-function stocks(selector: string): void {
+function stocks(): Handler {
   const rows = new Map<string, HTMLTableRowElement>();
-  openFeed({
-    topics: [selector],
-    types: ['price'],
-    onState: (state) => setState('stocks', state),
-    onEvent(_type, data) {
-      const quote = parseJson(data);
-      if (quote === undefined || typeof quote.symbol !== 'string' || typeof quote.price !== 'number') return;
-      const change = typeof quote.change === 'number' ? quote.change : 0;
-      let row = rows.get(quote.symbol);
-      if (row === undefined) {
-        row = el('tr', { 'data-symbol': quote.symbol }, el('th', { scope: 'row' }, quote.symbol), el('td'), el('td'));
-        rows.set(quote.symbol, row);
-        const body = byId('stocks-body');
-        // Keep rows in symbol order whatever order the first prices come in.
-        const after = [...body.children].find((other) => (other as HTMLElement).dataset.symbol! > quote.symbol!);
-        body.insertBefore(row, after ?? null);
-      }
-      const [, priceCell, changeCell] = row.cells;
-      priceCell!.textContent = quote.price.toFixed(2);
-      changeCell!.textContent = `${change >= 0 ? '▲ +' : '▼ '}${change.toFixed(2)}`;
-      const direction = change >= 0 ? 'up' : 'down';
-      row.classList.remove('up', 'down');
-      void row.offsetWidth; // restart the flash animation
-      row.classList.add(direction);
-      count('stocks');
-    },
-  });
+  return (data) => {
+    const quote = parseJson(data);
+    if (quote === undefined || typeof quote.symbol !== 'string' || typeof quote.price !== 'number') return;
+    const change = typeof quote.change === 'number' ? quote.change : 0;
+    let row = rows.get(quote.symbol);
+    if (row === undefined) {
+      row = el('tr', { 'data-symbol': quote.symbol }, el('th', { scope: 'row' }, quote.symbol), el('td'), el('td'));
+      rows.set(quote.symbol, row);
+      const body = byId('stocks-body');
+      // Keep rows in symbol order whatever order the first prices come in.
+      const after = [...body.children].find((other) => (other as HTMLElement).dataset.symbol! > quote.symbol!);
+      body.insertBefore(row, after ?? null);
+    }
+    const [, priceCell, changeCell] = row.cells;
+    priceCell!.textContent = quote.price.toFixed(2);
+    changeCell!.textContent = `${change >= 0 ? '▲ +' : '▼ '}${change.toFixed(2)}`;
+    const direction = change >= 0 ? 'up' : 'down';
+    row.classList.remove('up', 'down');
+    void row.offsetWidth; // restart the flash animation
+    row.classList.add(direction);
+    count('stocks');
+  };
 }
 
-function news(topic: string): void {
+function news(): Handler {
   const list = byId('news-list');
-  openFeed({
-    topics: [topic],
-    types: ['headline'],
-    onState: (state) => setState('news', state),
-    onEvent(_type, data, id) {
-      const item = parseJson(data);
-      const headline = typeof item?.headline === 'string' ? item.headline : data;
-      const at = typeof item?.at === 'number' ? new Date(item.at) : new Date();
-      const time = el('time', { datetime: at.toISOString() }, at.toLocaleTimeString());
-      list.prepend(el('li', { 'data-id': id }, time, ' ', headline));
-      while (list.children.length > MAX_HEADLINES) list.lastElementChild?.remove();
-      count('news');
-    },
-  });
+  return (data, id) => {
+    const item = parseJson(data);
+    const headline = typeof item?.headline === 'string' ? item.headline : data;
+    const at = typeof item?.at === 'number' ? new Date(item.at) : new Date();
+    const time = el('time', { datetime: at.toISOString() }, at.toLocaleTimeString());
+    list.prepend(el('li', { 'data-id': id }, time, ' ', headline));
+    while (list.children.length > MAX_HEADLINES) list.lastElementChild?.remove();
+    count('news');
+  };
 }
 
-function matches(selector: string): void {
+function matches(): Handler {
   const cards = new Map<string, HTMLElement>();
-  openFeed({
-    topics: [selector],
-    types: ['score'],
-    onState: (state) => setState('sports', state),
-    onEvent(_type, data) {
-      const match = parseJson(data);
-      if (match === undefined || typeof match.id !== 'string') return;
-      let card = cards.get(match.id);
-      if (card === undefined) {
-        card = el('li', { class: 'match', 'data-match': match.id });
-        cards.set(match.id, card);
-        byId('matches').append(card);
-      }
-      const score = `${String(match.home)} ${String(match.homeGoals)} – ${String(match.awayGoals)} ${String(match.away)}`;
-      const minute = el(
-        'span',
-        { class: 'minute', 'aria-label': `minute ${String(match.minute)}` },
-        `${String(match.minute)}′`,
-      );
-      const children: (Node | string)[] = [el('span', { class: 'score' }, score), minute];
-      if (typeof match.goal === 'string') {
-        children.push(el('strong', { class: 'goal' }, `GOAL! ${match.goal}`));
-        card.classList.remove('scored');
-        void card.offsetWidth;
-        card.classList.add('scored');
-      }
-      card.replaceChildren(...children);
-      count('sports');
-    },
-  });
+  return (data) => {
+    const match = parseJson(data);
+    if (match === undefined || typeof match.id !== 'string') return;
+    let card = cards.get(match.id);
+    if (card === undefined) {
+      card = el('li', { class: 'match', 'data-match': match.id });
+      cards.set(match.id, card);
+      byId('matches').append(card);
+    }
+    const score = `${String(match.home)} ${String(match.homeGoals)} – ${String(match.awayGoals)} ${String(match.away)}`;
+    const minute = el(
+      'span',
+      { class: 'minute', 'aria-label': `minute ${String(match.minute)}` },
+      `${String(match.minute)}′`,
+    );
+    const children: (Node | string)[] = [el('span', { class: 'score' }, score), minute];
+    if (typeof match.goal === 'string') {
+      children.push(el('strong', { class: 'goal' }, `GOAL! ${match.goal}`));
+      card.classList.remove('scored');
+      void card.offsetWidth;
+      card.classList.add('scored');
+    }
+    card.replaceChildren(...children);
+    count('sports');
+  };
 }
 
-function notifications(topics: string[]): void {
+function notifications(): Handler {
   const list = byId('notification-list');
-  openFeed({
-    topics,
-    types: ['notification'],
-    onState: (state) => setState('notifications', state),
-    onEvent(_type, data, id) {
-      const notice = parseJson(data);
-      const title = typeof notice?.title === 'string' ? notice.title : data;
-      const personal = typeof notice?.user === 'string';
-      list.prepend(el('li', { 'data-id': id, class: personal ? 'personal' : '' }, title));
-      while (list.children.length > 10) list.lastElementChild?.remove();
-      toast(title, id, personal);
-      count('notifications');
-    },
-  });
+  return (data, id) => {
+    const notice = parseJson(data);
+    const title = typeof notice?.title === 'string' ? notice.title : data;
+    const personal = typeof notice?.user === 'string';
+    list.prepend(el('li', { 'data-id': id, class: personal ? 'personal' : '' }, title));
+    while (list.children.length > 10) list.lastElementChild?.remove();
+    toast(title, id, personal);
+    count('notifications');
+  };
 }
 
 function toast(text: string, id: string, personal: boolean): void {
@@ -172,11 +148,25 @@ async function main(): Promise<void> {
       location.reload();
     });
   }
-  stocks(config.topics.stocks);
-  news(config.topics.news);
-  matches(config.topics.matches);
-  // Subscribing to a private topic without a token is allowed: the hub sends only the public updates.
-  notifications(config.topics.notifications);
+  // One subscription for the four panels, each event routed by its type; a plain `message` (a publish
+  // from the dashboard's form) shows as a headline.
+  const headlines = news();
+  const handlers: Record<string, Handler> = {
+    price: stocks(),
+    headline: headlines,
+    message: headlines,
+    score: matches(),
+    notification: notifications(),
+  };
+  const { stocks: stockTopics, news: newsTopic, matches: matchTopics, notifications: noticeTopics } = config.topics;
+  openFeed({
+    // Subscribing to a private topic without a token is allowed: the hub sends only the public updates.
+    topics: [stockTopics, newsTopic, matchTopics, ...noticeTopics],
+    // Tabs share one connection only with tabs that see the same stream: the same signed-in user.
+    shareName: `hotline-demo ${user ?? ''}`,
+    onState: setState,
+    onEvent: (type, data, id) => handlers[type]?.(data, id),
+  });
 }
 
 main().catch((error: unknown) => {

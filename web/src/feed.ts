@@ -1,19 +1,20 @@
 /**
- * One subscription to the hub through the browser's own `EventSource`, kept alive across hub restarts:
- * the browser resumes with `Last-Event-ID` by itself while it can; when it gives up (the hub answered an
- * error while restarting), the feed opens a new `EventSource` with Mercure's `lastEventID` query parameter
- * so it still catches up from the last event seen — no gap. Every event id is checked against the ids seen,
- * so a duplicate is counted on the page (`data-duplicates`) rather than hidden.
+ * The demo's one subscription to the hub, through `hotline/client`'s `connect()`: every panel reads the
+ * same stream, and the tabs of one browser share it (one tab holds the connection and relays each event
+ * to the others), so ten open tabs still use one HTTP connection of the six HTTP/1.1 allows per host.
+ * Reconnection resumes with `Last-Event-ID` (across a hub restart too). Every event id is checked against
+ * the ids seen, so a duplicate is counted on the page (`data-duplicates`) rather than hidden.
  * @module
  */
+import { connect } from '../../src/client/index.js';
 
 export type FeedState = 'connecting' | 'open' | 'reconnecting';
 
 export interface FeedOptions {
   /** Topic selectors to subscribe to. */
   topics: readonly string[];
-  /** Event types to listen to (`message` is always included). */
-  types: readonly string[];
+  /** Tabs that give the same name share one connection; name it after what decides the stream (the user). */
+  shareName: string;
   onEvent(type: string, data: string, id: string): void;
   onState(state: FeedState): void;
 }
@@ -38,48 +39,31 @@ function record(id: string): boolean {
 
 /** Opens the feed; returns the function that closes it. */
 export function openFeed(options: FeedOptions): () => void {
-  let source: EventSource | undefined;
-  let lastEventId = '';
-  let retryMs = 1000;
-  let timer: number | undefined;
-  let closed = false;
+  const url = new URL(HUB, location.href);
+  for (const topic of options.topics) url.searchParams.append('topic', topic);
   document.body.dataset.duplicates ??= '0';
-
-  function connect(): void {
-    const url = new URL(HUB, location.href);
-    for (const topic of options.topics) url.searchParams.append('topic', topic);
-    if (lastEventId !== '') url.searchParams.set('lastEventID', lastEventId);
-    const current = new EventSource(url);
-    source = current;
-    options.onState(lastEventId === '' ? 'connecting' : 'reconnecting');
-    current.onopen = () => {
-      retryMs = 1000;
-      options.onState('open');
-    };
-    current.onerror = () => {
-      if (current.readyState === EventSource.CLOSED) {
-        // The browser stopped for good (a non-200 answer): come back ourselves, a little later each time.
-        options.onState('reconnecting');
-        if (!closed) timer = window.setTimeout(connect, retryMs);
-        retryMs = Math.min(retryMs * 2, 10_000);
-      } else {
-        options.onState('reconnecting');
-      }
-    };
-    const listener = (event: MessageEvent<string>) => {
-      if (event.lastEventId !== '') lastEventId = event.lastEventId;
+  let state: FeedState = 'connecting';
+  const setState = (next: FeedState) => {
+    if (next === state) return;
+    state = next;
+    options.onState(next);
+  };
+  options.onState(state);
+  const controller = new AbortController();
+  const connection = connect(url, {
+    signal: controller.signal,
+    share: { name: `${options.shareName} ${url.search}` },
+    // Only the leading tab opens a connection; the others are live as soon as a relayed event arrives.
+    onOpen: () => setState('open'),
+    onRetry: () => setState('reconnecting'),
+    onEvent(event) {
+      setState('open');
       if (!record(event.lastEventId)) return;
       options.onEvent(event.type, event.data, event.lastEventId);
-    };
-    for (const type of new Set(['message', ...options.types])) current.addEventListener(type, listener);
-  }
-
-  connect();
-  return () => {
-    closed = true;
-    window.clearTimeout(timer);
-    source?.close();
-  };
+    },
+  });
+  connection.done.catch(() => setState('reconnecting'));
+  return () => controller.abort();
 }
 
 /** Parses JSON sent by the demo publisher; `undefined` for anything else (a publish from the dashboard form). */
