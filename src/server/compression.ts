@@ -6,9 +6,11 @@
  *
  * The compression runs synchronously on the calling thread. Node's zlib streams run each `write()` and
  * each `flush()` on the libuv thread pool (4 threads): with one compressor per subscriber that is two
- * pool round trips per subscriber per event, and at 200 subscribers × 50 events/s the queue alone put the
- * gzip p50 at 10 ms and brotli at 216 ms. Compressing ~100 bytes with a sync flush costs 2–3 µs for gzip,
- * so doing it inline is both cheaper and immediate (`npm run bench:compression`, numbers in the README).
+ * pool round trips per subscriber per event: at 200 subscribers × 50 events/s that queue put the gzip
+ * p50 at 9.5 ms (2.8 ms uncompressed) and cost 39 µs of hub CPU per delivery. Compressing an event with a
+ * sync flush costs 2–5 µs of gzip when the compressor is warm in the CPU caches, ~9 µs when it is cold (the
+ * next event, 20 ms later), so doing it inline is both cheaper and immediate: p50 5.2 ms, 20 µs per delivery
+ * (`npm run bench:compression`; the README explains the rest of the gap).
  * @module
  */
 import type { Transform } from 'node:stream';
