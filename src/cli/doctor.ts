@@ -14,7 +14,12 @@ import { helpText, integerOption, type OptionTable, parseOptions, stringOption, 
 
 const OPTIONS: OptionTable = {
   token: { type: 'string', description: 'Bearer token to send', env: 'HOTLINE_TOKEN', valueName: 'jwt' },
-  'watch-ms': { type: 'string', description: 'How long to watch the stream', default: '4000', valueName: 'ms' },
+  'watch-ms': {
+    type: 'string',
+    description: 'How long to wait for the headers, then to watch the stream',
+    default: '4000',
+    valueName: 'ms',
+  },
   json: { type: 'boolean', description: 'Print the findings as JSON' },
 };
 
