@@ -7,6 +7,7 @@ import type { PublishShape, SubscribeTarget } from '../../src/cli/bench/index.js
 import { startBetterSse } from '../peers/better-sse.js';
 import { startHotline } from '../peers/hotline.js';
 import { startNchan } from '../peers/nchan.js';
+import type { Peer } from '../peers/peer.js';
 
 /** A system started for one run. */
 export interface StartedSystem {
@@ -29,36 +30,26 @@ export type SystemName = 'nchan' | 'better-sse' | 'hotline-memory' | 'hotline-sq
 /** The reference every ratio is taken against. */
 export const REFERENCE: SystemName = 'nchan';
 
-function target(url: string, path: string): SubscribeTarget {
-  return { host: '127.0.0.1', port: Number(new URL(url).port), path };
+/** A started peer seen by the load generator: where subscribers connect (`path`) and how to publish. */
+function started(peer: Peer, path: string, shape: PublishShape): StartedSystem {
+  return {
+    subscribe: { host: '127.0.0.1', port: Number(new URL(peer.url).port), path },
+    shape,
+    pid: peer.pid,
+    stop: peer.stop,
+  };
 }
 
 export const SYSTEMS: readonly System[] = [
   {
     name: 'nchan',
     description: 'nginx + nchan (C), one worker process, eventsource subscriber location',
-    async start() {
-      const peer = await startNchan();
-      return {
-        subscribe: target(peer.url, '/sub/t{topic}'),
-        shape: { kind: 'nchan', channel: 't{topic}' },
-        pid: peer.pid,
-        stop: peer.stop,
-      };
-    },
+    start: async () => started(await startNchan(), '/sub/t{topic}', { kind: 'nchan', channel: 't{topic}' }),
   },
   {
     name: 'better-sse',
-    description: 'better-sse 0.16 channels in a node:http server (bench/peers/better-sse-server.ts)',
-    async start() {
-      const peer = await startBetterSse();
-      return {
-        subscribe: target(peer.url, '/sub/t{topic}'),
-        shape: { kind: 'json', path: '/publish/t{topic}' },
-        pid: peer.pid,
-        stop: peer.stop,
-      };
-    },
+    description: 'better-sse channels in a node:http server (bench/peers/better-sse-server.ts)',
+    start: async () => started(await startBetterSse(), '/sub/t{topic}', { kind: 'json', path: '/publish/t{topic}' }),
   },
   ...(['memory', 'sqlite'] as const).map(
     (log): System => ({
@@ -66,12 +57,11 @@ export const SYSTEMS: readonly System[] = [
       description: `\`hotline serve --log ${log === 'memory' ? 'memory' : 'sqlite:…'}\` (the compiled CLI, dist/cli/main.js)`,
       async start() {
         const peer = await startHotline(log);
-        return {
-          subscribe: target(peer.url, '/.well-known/mercure?topic=t{topic}'),
-          shape: { kind: 'mercure', topic: 't{topic}', jwt: peer.publisherJwt },
-          pid: peer.pid,
-          stop: peer.stop,
-        };
+        return started(peer, '/.well-known/mercure?topic=t{topic}', {
+          kind: 'mercure',
+          topic: 't{topic}',
+          jwt: peer.publisherJwt,
+        });
       },
     }),
   ),

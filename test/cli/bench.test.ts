@@ -1,30 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import type { LoadResult } from '../../src/cli/bench/index.js';
+import { type CliRun, runCli } from '../fixtures/cli-process.js';
 import { hubForSuite } from '../fixtures/hub.js';
 
-const SOURCE = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-const COMPILED = new URL('../../dist/cli/main.js', import.meta.url).pathname;
-
-/** Runs the CLI compiled (what users run; the workers fork as .js) or from the sources under tsx. */
-function hotline(
-  from: 'compiled' | 'source',
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const argv = from === 'compiled' ? [COMPILED, 'bench', ...args] : ['--import', 'tsx', SOURCE, 'bench', ...args];
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, argv, { env: { ...process.env, HOTLINE_TOKEN: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c;
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs `hotline bench`, compiled (what users run; the workers fork as .js) or from the sources under tsx. */
+function hotline(from: 'compiled' | 'source', args: string[]): Promise<CliRun> {
+  return runCli(['bench', ...args], { from, env: { HOTLINE_TOKEN: '' } });
 }
 
 describe('hotline bench', () => {
