@@ -154,11 +154,17 @@ describe('demo', { skip }, () => {
       for (let i = 0; i < 8; i++) {
         const page = await context.newPage();
         await page.goto(`${running.origin}/demo`);
+        // The feed starts after the page has fetched its config; a tab that joins later starts from then.
+        await page.waitForFunction(() => document.body.dataset.duplicates === '0', undefined, { polling: 50 });
         tabs.push(page);
       }
       await waitUntil(() => running.hub.subscriberCount === 1 && streams.length === 1, 10_000);
       await publishHeadlines(5);
-      for (const tab of tabs) await tab.waitForFunction(() => document.querySelectorAll('#news-list li').length === 5);
+      const headlinesShown = (tab: Page, n: number) =>
+        tab.waitForFunction((count) => document.querySelectorAll('#news-list li').length === count, n, {
+          polling: 50,
+        });
+      for (const tab of tabs) await headlinesShown(tab, 5);
       assert.equal(streams.length, 1, 'one event-stream request for 8 tabs');
 
       const leader = streams[0]!;
@@ -169,7 +175,7 @@ describe('demo', { skip }, () => {
       await publishHeadlines(5);
       const rest = tabs.filter((tab) => tab !== leader);
       for (const tab of rest) {
-        await tab.waitForFunction(() => document.querySelectorAll('#news-list li').length === 15);
+        await headlinesShown(tab, 15);
         // Newest first on the page: each id once, in publish order, in every remaining tab.
         assert.deepEqual((await shown(tab)).reverse(), ids);
         assert.equal(await tab.evaluate(() => document.body.dataset.duplicates), '0');
