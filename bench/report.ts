@@ -87,7 +87,7 @@ function machineSection(results: BenchResults): string {
     `| Node.js | ${m.node} |`,
     `| nginx / nchan | ${m.nginx} / ${m.nchan} (Debian packages) |`,
     `| better-sse | ${m.betterSse} |`,
-    `| Hotline | ${m.hotline}, git ${m.gitSha} |`,
+    `| Hotline | ${m.hotline}, git ${m.gitSha}${m.gitSha.endsWith('-dirty') ? ' (the tree had uncommitted changes; dist/ was built from it)' : ''} |`,
     `| date, duration | ${results.date}, ${Math.round(results.durationSeconds / 60)} min${results.quick ? ' (quick mode)' : ''} |`,
   ].join('\n');
 }
