@@ -4,15 +4,7 @@
  * (see docs/benchmarks-method.md).
  * @module
  */
-export { FrameCounter, type ResponseHead } from './frame-counter.js';
-export { Histogram, type LatencySummary } from './histogram.js';
+export type { LatencySummary } from './histogram.js';
 export type { SubscribeTarget } from './messages.js';
-export { type ProcSample, readProc } from './proc-stats.js';
-export { type PublishOptions, type PublishResult, type PublishShape, publish, stampedPayload } from './publisher.js';
-export {
-  type LoadOptions,
-  type LoadProgress,
-  type LoadResult,
-  MAX_CONNECTIONS_PER_WORKER,
-  runLoad,
-} from './run-load.js';
+export type { PublishShape } from './publisher.js';
+export { type LoadOptions, type LoadProgress, type LoadResult, runLoad } from './run-load.js';

@@ -14,7 +14,7 @@ import { ProcSampler, readProc } from './proc-stats.js';
 import { type PublishResult, type PublishShape, publish } from './publisher.js';
 
 /** Hard limit of open files per process on this machine is 20,000; stay well under it. */
-export const MAX_CONNECTIONS_PER_WORKER = 8000;
+const MAX_CONNECTIONS_PER_WORKER = 8000;
 
 /** Options of {@link runLoad}. */
 export interface LoadOptions {
