@@ -32,6 +32,14 @@ export class UsageError extends Error {
  * Flags first, then environment variables, then `fileValues` (a config file, keyed by long option name),
  * then defaults.
  */
+/** `--url`: the hub endpoint, shared by the commands that talk to a hub. */
+export const HUB_URL_OPTION: OptionSpec = {
+  type: 'string',
+  description: 'Hub URL',
+  env: 'HOTLINE_URL',
+  default: 'http://127.0.0.1:3000/.well-known/mercure',
+};
+
 export function parseOptions(
   args: string[],
   table: OptionTable,

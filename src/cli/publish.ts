@@ -2,15 +2,18 @@
  * `hotline publish` — publishes one update to a hub over HTTP, as any Mercure publisher would.
  * @module
  */
-import { helpText, listOption, type OptionTable, parseOptions, stringOption, UsageError } from './args.js';
+import {
+  HUB_URL_OPTION,
+  helpText,
+  listOption,
+  type OptionTable,
+  parseOptions,
+  stringOption,
+  UsageError,
+} from './args.js';
 
 const OPTIONS: OptionTable = {
-  url: {
-    type: 'string',
-    description: 'Hub URL',
-    env: 'HOTLINE_URL',
-    default: 'http://127.0.0.1:3000/.well-known/mercure',
-  },
+  url: HUB_URL_OPTION,
   topic: {
     type: 'string',
     short: 't',
