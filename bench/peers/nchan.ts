@@ -4,25 +4,20 @@
  * at `GET ${url}/sub/<channel>` (EventSource).
  * @module
  */
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort, type Peer, waitUntilAnswering } from './peer.js';
+import { INSTALL_NGINX, NGINX, startNginx, tempPaths } from './nginx.js';
+import type { Peer } from './peer.js';
 
-const INSTALL = fileURLToPath(new URL('../../scripts/install-nchan.sh', import.meta.url));
 /** Where Debian's libnginx-mod-nchan puts the module. */
 export const NCHAN_MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so';
-const NGINX = '/usr/sbin/nginx';
 
 /** Installs nginx + nchan if missing (idempotent; needs apt and root or sudo). */
 export async function ensureNchan(): Promise<void> {
-  await promisify(execFile)('bash', [INSTALL], { timeout: 300_000 });
+  await promisify(execFile)('bash', [INSTALL_NGINX], { timeout: 300_000 });
 }
 
 /** The generated configuration; exported so the docs and tests can show exactly what runs. */
@@ -36,11 +31,7 @@ events { worker_connections 20000; }
 worker_rlimit_nofile 20000;
 http {
   access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+  ${tempPaths(dir)}
   server {
     listen 127.0.0.1:${port};
     location ~ ^/pub/([^/]+)$ {
@@ -75,36 +66,12 @@ async function workerPid(masterPid: number): Promise<number> {
 /** Starts nginx + nchan (installing them first if needed); `pid` is the worker that serves the streams. */
 export async function startNchan(): Promise<Peer & { masterPid: number; dir: string }> {
   if (!existsSync(NGINX) || !existsSync(NCHAN_MODULE)) await ensureNchan();
-  const dir = await mkdtemp(join(tmpdir(), 'hotline-nchan-'));
-  const port = await freePort();
-  await writeFile(join(dir, 'nginx.conf'), nchanConfig(dir, port));
-  // -e: nginx ≥ 1.19.5 opens the default error log before reading the config; point it at the temp dir too.
-  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (t: string) => {
-    stderr += t;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      // SIGQUIT would wait for the open streams; SIGTERM is nginx's fast shutdown.
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
+  const nginx = await startNginx('nchan', nchanConfig);
   try {
-    await waitUntilAnswering(`${url}/`, 10_000, () => child.exitCode === null);
-    const pid = await workerPid(child.pid!);
-    return { url, pid, masterPid: child.pid!, dir, stop };
+    const pid = await workerPid(nginx.child.pid!);
+    return { url: nginx.url, pid, masterPid: nginx.child.pid!, dir: nginx.dir, stop: nginx.stop };
   } catch (error) {
-    await stop();
-    throw new Error(`nginx + nchan did not start: ${stderr.trim()}`, { cause: error });
+    await nginx.stop();
+    throw error;
   }
 }
