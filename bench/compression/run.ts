@@ -14,7 +14,8 @@ import { request } from 'node:http';
 import { constants, createBrotliDecompress, createGunzip } from 'node:zlib';
 import { createHub } from '../../src/hub/index.js';
 import { createParser } from '../../src/protocol/index.js';
-import { zlibWriteSync } from '../../src/server/compression.js';
+import { sharedGzipStats } from '../../src/server/shared-gzip.js';
+import { zlibWriteSync } from '../../src/server/zlib-sync.js';
 
 // A live ticker at a fixed rate: 200 subscribers, 50 events/s for 6 s. (Saturating the server instead
 // measures a queue, not the cost of compression.)
@@ -106,6 +107,7 @@ async function run(encoding: Encoding) {
   await new Promise<void>((resolve) => child.on('message', (m) => m === 'subscribed' && resolve()));
   while (hub.subscriberCount < SUBSCRIBERS) await new Promise((r) => setTimeout(r, 5));
   const rssBefore = process.memoryUsage().rss;
+  const gzipBefore = sharedGzipStats();
   const cpu = process.cpuUsage();
   let price = 100;
   for (let i = 0; i < EVENTS; i++) {
@@ -117,6 +119,7 @@ async function run(encoding: Encoding) {
   const clientReport = await report;
   const used = process.cpuUsage(cpu);
   const rss = process.memoryUsage().rss - rssBefore;
+  const gzipAfter = sharedGzipStats();
   child.kill();
   await hub.close();
   const deliveries = EVENTS * SUBSCRIBERS;
@@ -131,6 +134,9 @@ async function run(encoding: Encoding) {
     p50Ms: at(0.5),
     p99Ms: at(0.99),
     rssGrowthPerStreamKiB: Number((rss / SUBSCRIBERS / 1024).toFixed(1)),
+    // gzip only: compressions per published event and compressors alive at the end, over all 200 streams.
+    compressionsPerEvent: Number(((gzipAfter.compressed - gzipBefore.compressed) / EVENTS).toFixed(2)),
+    compressors: gzipAfter.chains,
   };
 }
 
@@ -151,6 +157,8 @@ function medianRow(rounds: Row[]): Row {
     p50Ms: median((r) => r.p50Ms),
     p99Ms: median((r) => r.p99Ms),
     rssGrowthPerStreamKiB: median((r) => r.rssGrowthPerStreamKiB),
+    compressionsPerEvent: median((r) => r.compressionsPerEvent),
+    compressors: median((r) => r.compressors),
   };
 }
 
@@ -176,12 +184,12 @@ if (process.argv[2] === '--clients') {
     `${SUBSCRIBERS} subscribers, ${EVENTS} events at ${1000 / INTERVAL_MS}/s, latency over every delivery, median of ${ROUNDS} rounds\n`,
   );
   console.log(
-    '| encoding | bytes/event on the wire | vs first | hub CPU µs/delivery | client CPU µs/delivery | p50 ms | p99 ms | RSS growth/stream KiB |',
+    '| encoding | bytes/event on the wire | vs first | hub CPU µs/delivery | client CPU µs/delivery | p50 ms | p99 ms | RSS growth/stream KiB | gzip compressions/event | gzip compressors |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.encoding} | ${r.bytesPerEvent} | ${((r.bytesPerEvent / base.bytesPerEvent) * 100).toFixed(0)}% | ${r.hubCpuUsPerDelivery} | ${r.clientCpuUsPerDelivery} | ${r.p50Ms} | ${r.p99Ms} | ${r.rssGrowthPerStreamKiB} |`,
+      `| ${r.encoding} | ${r.bytesPerEvent} | ${((r.bytesPerEvent / base.bytesPerEvent) * 100).toFixed(0)}% | ${r.hubCpuUsPerDelivery} | ${r.clientCpuUsPerDelivery} | ${r.p50Ms} | ${r.p99Ms} | ${r.rssGrowthPerStreamKiB} | ${r.compressionsPerEvent} | ${r.compressors} |`,
     );
   }
   for (const r of rows) {

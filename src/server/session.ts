@@ -73,8 +73,7 @@ export class SseSession implements Session {
     // The first bytes go out at once so that browsers fire `open` immediately; they announce the
     // heartbeat period so that clients can set a liveness watchdog.
     const hello = encodeComment(heartbeatMs > 0 ? `heartbeat ${heartbeatMs}` : 'ok');
-    const first = options.retryMs === undefined ? hello : concat([encodeEvent({ retry: options.retryMs }), hello]);
-    this.#sink.write(first);
+    this.#writeFrames(options.retryMs === undefined ? [hello] : [encodeEvent({ retry: options.retryMs }), hello]);
     this.#stopHeartbeat = startHeartbeat(heartbeatMs, this);
   }
 
@@ -172,9 +171,9 @@ export class SseSession implements Session {
   /** Called by the flush queue at the end of the turn. */
   flush(): void {
     if (this.closed || this.#waitingForDrain || this.#queue.length === 0) return;
-    const bytes = this.#queue.length === 1 ? this.#queue[0]!.frame : concat(this.#queue.map((q) => q.frame));
+    const frames = this.#queue.map((q) => q.frame);
     this.#clearQueue();
-    if (!this.#sink.write(bytes)) {
+    if (!this.#writeFrames(frames)) {
       this.#waitingForDrain = true;
       // A peer that stopped reading without closing (half-open) would pin this session forever.
       if (this.#writeTimeoutMs > 0)
@@ -193,6 +192,11 @@ export class SseSession implements Session {
   /** Called by the adapter when the client went away or the connection failed. */
   disconnected(reason: CloseReason = 'client'): void {
     this.#end(reason);
+  }
+
+  #writeFrames(frames: Uint8Array[]): boolean {
+    if (this.#sink.writeFrames !== undefined) return this.#sink.writeFrames(frames);
+    return this.#sink.write(frames.length === 1 ? frames[0]! : concat(frames));
   }
 
   #count(policy: FramePolicy, bytes: number): void {
@@ -258,7 +262,7 @@ export class SseSession implements Session {
     this.#stopHeartbeat();
     // A close by the server is graceful: what was queued (a last event, a retry hint) still goes out.
     // Anything else means nobody will read it.
-    if (reason === 'server' && this.#queue.length > 0) this.#sink.write(concat(this.#queue.map((q) => q.frame)));
+    if (reason === 'server' && this.#queue.length > 0) this.#writeFrames(this.#queue.map((q) => q.frame));
     this.#stopWatching?.();
     this.#clearQueue();
     this.#abort.abort();

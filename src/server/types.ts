@@ -118,6 +118,12 @@ export interface TypedSession<S extends EventSchemas> extends Omit<Session, 'sen
 export interface Sink {
   /** Writes bytes; `false` means "stop until `onDrain` fires" (the bytes are taken all the same). */
   write(bytes: Uint8Array): boolean;
+  /**
+   * Writes one turn's frames, in order, as `write()` would their concatenation. Optional: a sink that
+   * sees frame boundaries can do better than one blob (a compressing sink shares the work for a frame
+   * across every stream that sends it).
+   */
+  writeFrames?(frames: readonly Uint8Array[]): boolean;
   /** Bytes the runtime holds and has not sent yet. */
   readonly bufferedBytes: number;
   /** Ends the response after what was written (a graceful close). */

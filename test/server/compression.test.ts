@@ -6,8 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { constants, createBrotliDecompress, createGunzip, gunzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { iterateEvents } from '../../src/protocol/index.js';
-import { createStreamCompressor, zlibWriteSync } from '../../src/server/compression.js';
+import { createStreamCompressor } from '../../src/server/compression.js';
 import { compressedStreamCount, createSession, negotiateEncoding, type Session } from '../../src/server/index.js';
+import { zlibWriteSync } from '../../src/server/zlib-sync.js';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
 
 /** A server whose test drives each session by hand: send, wait until the client saw it, send again. */
@@ -64,7 +65,7 @@ describe('compressed streams deliver each event at once', () => {
       const sent: Uint8Array[] = [];
       for (let i = 0; i < 200; i++) {
         const frame = Buffer.from(`id: ${i}\ndata: {"symbol":"ACME","price":${100 + i / 7}}\n\n`);
-        const compressed: Uint8Array = compressor.compress(frame);
+        const compressed: Uint8Array = compressor.compress([frame]);
         sent.push(compressed);
         written.push(frame);
         // Decodable on its own, now: nothing is held back for a later write.
@@ -72,11 +73,11 @@ describe('compressed streams deliver each event at once', () => {
       }
       // A big write (several times the shared output buffer) comes out whole.
       const big = Buffer.from(JSON.stringify(Array.from({ length: 40_000 }, (_, i) => i * 7919)));
-      const compressedBig = compressor.compress(big);
+      const compressedBig = compressor.compress([big]);
       assert.deepEqual(zlibWriteSync(decoder, compressedBig, decoderFlush), big);
       sent.push(compressedBig);
       written.push(big);
-      sent.push(compressor.compress(Buffer.alloc(0)));
+      sent.push(compressor.compress([Buffer.alloc(0)]));
       sent.push(compressor.finish());
       decoder.close();
       if (encoding === 'gzip') assert.deepEqual(gunzipSync(Buffer.concat(sent)), Buffer.concat(written));

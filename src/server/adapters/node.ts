@@ -6,7 +6,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { EventSchemas } from '../../protocol/index.js';
-import { COMPRESSION_DEFAULTS, createStreamCompressor, negotiateEncoding } from '../compression.js';
+import {
+  COMPRESSION_DEFAULTS,
+  createStreamCompressor,
+  negotiateEncoding,
+  type StreamCompressor,
+} from '../compression.js';
 import { SESSION_DEFAULTS } from '../defaults.js';
 import { eventStreamHeaders } from '../headers.js';
 import { readLastEventId } from '../last-event-id.js';
@@ -44,19 +49,23 @@ export function createSession(req: NodeRequest, res: NodeResponse, options: Sess
   // Compression is synchronous (see compression.ts), so the response is the only buffer: its `drain` and
   // `writableLength` are the session's backpressure, compressed or not.
   let compressionFailure: unknown;
+  const writeCompressed = (frames: readonly Uint8Array[], compressor: StreamCompressor) => {
+    let compressed: Uint8Array;
+    try {
+      compressed = compressor.compress(frames);
+    } catch (error) {
+      // The stream cannot go on: the session ends with reason 'error' when the socket closes.
+      compressionFailure = error;
+      response.destroy();
+      return true;
+    }
+    return response.write(compressed);
+  };
   const sink: Sink = {
-    write: (bytes) => {
-      if (compressor === undefined) return response.write(bytes);
-      let compressed: Uint8Array;
-      try {
-        compressed = compressor.compress(bytes);
-      } catch (error) {
-        // The stream cannot go on: the session ends with reason 'error' when the socket closes.
-        compressionFailure = error;
-        response.destroy();
-        return true;
-      }
-      return response.write(compressed);
+    write: (bytes) => (compressor === undefined ? response.write(bytes) : writeCompressed([bytes], compressor)),
+    writeFrames(frames) {
+      if (compressor !== undefined) return writeCompressed(frames, compressor);
+      return response.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
     },
     get bufferedBytes() {
       return response.writableLength;
