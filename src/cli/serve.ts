@@ -110,6 +110,20 @@ const OPTIONS: OptionTable = {
     default: '1048576',
     valueName: 'bytes',
   },
+  'max-buffered-bytes': {
+    type: 'string',
+    description: 'Bytes a slow subscriber may have queued before its stream is closed (it resumes by id)',
+    env: 'HOTLINE_MAX_BUFFERED_BYTES',
+    default: '1048576',
+    valueName: 'bytes',
+  },
+  'write-timeout-ms': {
+    type: 'string',
+    description: 'Close a stream whose writes make no progress this long (half-open peer); 0 for never',
+    env: 'HOTLINE_WRITE_TIMEOUT_MS',
+    default: '30000',
+    valueName: 'ms',
+  },
   'heartbeat-ms': {
     type: 'string',
     description: 'Heartbeat comment period; 0 for none',
@@ -165,8 +179,13 @@ const OPTIONS: OptionTable = {
   'no-demo': { type: 'boolean', description: 'Do not run the demo publisher, even with --dev', env: 'HOTLINE_NO_DEMO' },
   compression: {
     type: 'boolean',
-    description: 'Compress streams (gzip/br, flushed per event) for clients that accept it',
+    description: 'Compress streams (gzip/br, flushed per event) for clients that accept it; on by default',
     env: 'HOTLINE_COMPRESSION',
+  },
+  'no-compression': {
+    type: 'boolean',
+    description: 'Send every stream uncompressed',
+    env: 'HOTLINE_NO_COMPRESSION',
   },
   'slow-consumers': {
     type: 'string',
@@ -237,13 +256,15 @@ export const serveCommand = {
       corsOrigins: config['cors-origin'],
       maxPublishBytes: config['max-publish-bytes'],
       heartbeatMs: config['heartbeat-ms'],
+      maxBufferedBytes: config['max-buffered-bytes'],
+      writeTimeoutMs: config['write-timeout-ms'],
       maxConnections: config['max-connections'],
       maxConnectionsPerIp: config['max-connections-per-ip'],
       drainWindowMs: config['drain-window-ms'],
       headersTimeoutMs: config['headers-timeout-ms'],
       requestTimeoutMs: config['request-timeout-ms'],
       subscriptionsApi: config['subscriptions-api'] === true,
-      compression: config.compression === true,
+      compression: config.compression !== false && config['no-compression'] !== true,
       slowConsumers: {
         ...Object.fromEntries(config.conflate.map((selector) => [selector, { policy: 'conflate' as const }])),
         ...config['slow-consumers'],

@@ -152,6 +152,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     maxReplay: config.maxReplay,
     heartbeatMs: config.heartbeatMs,
     maxBufferedBytes: config.maxBufferedBytes,
+    writeTimeoutMs: config.writeTimeoutMs,
     compression: config.compression,
     encode,
     onSubscribe(subscriber: Subscriber) {

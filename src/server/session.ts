@@ -10,6 +10,7 @@ import {
   encodeEvent,
   typedEventData,
 } from '../protocol/index.js';
+import { cursorSafeFrames } from './conflation-cursor.js';
 import { SESSION_DEFAULTS } from './defaults.js';
 import { scheduleFlush } from './flush-queue.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -22,6 +23,8 @@ import { watchStall } from './write-watchdog.js';
  */
 interface Queued {
   frame: Uint8Array;
+  /** Write order; a conflated replacement takes the newest (see conflation-cursor.ts). */
+  seq: number;
   readonly key: string | undefined;
   readonly policy: FramePolicy;
 }
@@ -51,6 +54,9 @@ export class SseSession implements Session {
   readonly #queuedByPolicy = new Map<FramePolicy, number>();
   /** For `'conflate'`: the queued entry of each key, so a newer value replaces it in place. */
   readonly #byKey = new Map<string, Queued>();
+  #written = 0;
+  /** A queued value was replaced where it stands: the queue is no longer in write order. */
+  #reordered = false;
   readonly #writeTimeoutMs: number;
   #stopWatching: (() => void) | undefined;
   /** The sink said "stop": wait for `drained()` before writing more. */
@@ -126,17 +132,19 @@ export class SseSession implements Session {
     // A reader that keeps up gets every value; one that lags (or a burst past the budget in one turn)
     // gets the latest: the queued value of this key is replaced where it stands, so the reader gets the
     // newest value of every key, in the order the keys first appeared, and the queue never grows past one
-    // entry per key.
+    // entry per key. A value that overtakes older ones leaves without its id (conflation-cursor.ts).
     if (conflating && (this.#waitingForDrain || (this.#queuedByPolicy.get(policy) ?? 0) > policy.maxBufferedBytes)) {
       const queued = this.#byKey.get(key);
       if (queued !== undefined && queued.policy === policy) {
         this.#count(policy, frame.byteLength - queued.frame.byteLength);
         queued.frame = frame;
+        queued.seq = this.#written++;
+        this.#reordered = true;
         this.#lost++;
         return true;
       }
     }
-    const entry: Queued = { frame, key, policy };
+    const entry: Queued = { frame, seq: this.#written++, key, policy };
     this.#queue.push(entry);
     if (conflating) this.#byKey.set(key, entry);
     this.#count(policy, frame.byteLength);
@@ -171,7 +179,7 @@ export class SseSession implements Session {
   /** Called by the flush queue at the end of the turn. */
   flush(): void {
     if (this.closed || this.#waitingForDrain || this.#queue.length === 0) return;
-    const frames = this.#queue.map((q) => q.frame);
+    const frames = this.#queuedFrames();
     this.#clearQueue();
     if (!this.#writeFrames(frames)) {
       this.#waitingForDrain = true;
@@ -194,6 +202,10 @@ export class SseSession implements Session {
     this.#end(reason);
   }
 
+  #queuedFrames(): Uint8Array[] {
+    return this.#reordered ? cursorSafeFrames(this.#queue) : this.#queue.map((q) => q.frame);
+  }
+
   #writeFrames(frames: Uint8Array[]): boolean {
     if (this.#sink.writeFrames !== undefined) return this.#sink.writeFrames(frames);
     return this.#sink.write(frames.length === 1 ? frames[0]! : concat(frames));
@@ -207,6 +219,7 @@ export class SseSession implements Session {
   #clearQueue(): void {
     this.#queue = [];
     this.#byKey.clear();
+    this.#reordered = false;
     this.#queuedBytes = 0;
     this.#queuedByPolicy.clear();
   }
@@ -262,7 +275,7 @@ export class SseSession implements Session {
     this.#stopHeartbeat();
     // A close by the server is graceful: what was queued (a last event, a retry hint) still goes out.
     // Anything else means nobody will read it.
-    if (reason === 'server' && this.#queue.length > 0) this.#writeFrames(this.#queue.map((q) => q.frame));
+    if (reason === 'server' && this.#queue.length > 0) this.#writeFrames(this.#queuedFrames());
     this.#stopWatching?.();
     this.#clearQueue();
     this.#abort.abort();

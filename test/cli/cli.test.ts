@@ -61,6 +61,8 @@ describe('the hotline CLI', () => {
     ['an unknown log backend', ['serve', '--log', 'bogus://x']],
     ['slow-consumer policies that are not JSON', ['serve', '--slow-consumers', 'conflate']],
     ['an unknown slow-consumer policy', ['serve', '--slow-consumers', '{"urn:t":{"policy":"latest"}}']],
+    ['a zero --max-buffered-bytes', ['serve', '--max-buffered-bytes', '0']],
+    ['a negative --write-timeout-ms', ['serve', '--write-timeout-ms', '-1']],
   ] as const) {
     test(`serve exits with code 2 on ${name}, before listening`, async () => {
       const { code, stderr } = await run([...args], { HOTLINE_DATA_DIR: dir });
@@ -127,10 +129,29 @@ describe('the hotline CLI', () => {
       await page.text();
       assert.equal((await fetch(`${origin}/demo`).then(async (r) => [r.status, await r.text()]))[0], 200);
       const stream = await fetch(`${origin}/.well-known/mercure?topic=${encodeURIComponent('/stocks/{symbol}')}`);
+      // Compression is on by default; fetch asked for gzip and decodes it as it arrives.
+      assert.equal(stream.headers.get('content-encoding'), 'gzip');
       const reader = stream.body!.getReader();
       let text = '';
       while (!text.includes('event: price')) text += new TextDecoder().decode((await reader.read()).value);
       await reader.cancel();
+    } finally {
+      server.kill('SIGINT');
+    }
+  });
+
+  test('serve --no-compression sends streams uncompressed to a client that accepts gzip', async () => {
+    const server = hotline(['serve', '--port', '0', '--log', 'memory', '--allow-anonymous', '--no-compression']);
+    try {
+      const [, origin] = await waitForLine(server, /listening on (http:\/\/[^/\s]+)\//);
+      const controller = new AbortController();
+      const stream = await fetch(`${origin}/.well-known/mercure?topic=t`, {
+        headers: { 'Accept-Encoding': 'gzip, br' },
+        signal: controller.signal,
+      });
+      assert.equal(stream.status, 200);
+      assert.equal(stream.headers.get('content-encoding'), null);
+      controller.abort();
     } finally {
       server.kill('SIGINT');
     }

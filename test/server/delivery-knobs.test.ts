@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { connect, EventSource } from '../../src/client/index.js';
 import { createParser } from '../../src/protocol/parse.js';
+import { cursorSafeFrames, withoutIdField } from '../../src/server/conflation-cursor.js';
 import {
   acceptResponse,
   acceptSession,
@@ -94,6 +95,92 @@ describe("conflation: the 'conflate' policy", () => {
       { numRuns: 60 },
     );
     assert.ok(conflated > 0, 'the runs did make the reader lag, so values were actually replaced');
+  });
+});
+
+describe('conflation keeps resume by id safe', () => {
+  test('for any interleaving, a connection broken after any event resumes (log replay after the last id) to the last value of every key', async () => {
+    let stripped = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.constantFrom('A', 'B', 'C', 'D'), fc.constantFrom(0, 0, 0, 0, 0, 0, 0, 1, 3)), {
+          minLength: 40,
+          maxLength: 300,
+        }),
+        async (steps) => {
+          let session!: Session;
+          const response = sseResponse(new Request('http://localhost/'), {
+            heartbeatMs: 0,
+            backpressure: 'conflate',
+            maxBufferedBytes: 4096,
+            onSession: (s) => {
+              session = s;
+            },
+          });
+          const reader = response.body!.getReader();
+          // What the client knows after each event it received: its cursor and the value of each key.
+          const states: { cursor: number; values: Map<string, number> }[] = [];
+          const values = new Map<string, number>();
+          const parser = createParser({
+            onEvent: (e) => {
+              const { k, v } = JSON.parse(e.data) as { k: string; v: number };
+              values.set(k, v);
+              if (e.lastEventId !== String(v)) stripped++;
+              states.push({ cursor: e.lastEventId === '' ? -1 : Number(e.lastEventId), values: new Map(values) });
+            },
+          });
+          const log: { k: string; v: number }[] = [];
+          const pad = 'x'.repeat(2000);
+          let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+          for (const [v, [k, reads]] of steps.entries()) {
+            session.send({ k, v, pad }, { key: k, id: String(v) });
+            log.push({ k, v });
+            await new Promise((r) => setImmediate(r));
+            for (let i = 0; i < reads; i++) {
+              pending ??= reader.read();
+              const chunk = await Promise.race([
+                pending,
+                new Promise<undefined>((r) => setImmediate(() => r(undefined))),
+              ]);
+              if (chunk === undefined) break;
+              pending = undefined;
+              if (chunk.value) parser.feed(chunk.value);
+            }
+          }
+          session.end();
+          for (;;) {
+            const { done, value } = await (pending ?? reader.read());
+            pending = undefined;
+            if (done) break;
+            parser.feed(value);
+          }
+          const last = new Map(log.map(({ k, v }) => [k, v]));
+          for (const { cursor, values: before } of states) {
+            // The hub's resume: everything published after the cursor, in publish order.
+            const resumed = new Map(before);
+            for (const { k, v } of log) if (v > cursor) resumed.set(k, v);
+            assert.deepEqual(new Map([...resumed].sort()), new Map([...last].sort()), `broken after cursor ${cursor}`);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+    assert.ok(stripped > 0, 'some conflated values overtook older ones and were sent without their id');
+  });
+
+  test('withoutIdField drops only id lines, whatever the line terminators', () => {
+    const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
+    assert.equal(text(withoutIdField(Buffer.from('event: p\nid: 7\ndata: id: 8\n\n'))), 'event: p\ndata: id: 8\n\n');
+    assert.equal(text(withoutIdField(Buffer.from('id\r\ndata: x\r\n\r\n'))), 'data: x\r\n\r\n');
+    assert.equal(text(withoutIdField(Buffer.from('idx: 1\rid:9\rdata: x\r\r'))), 'idx: 1\rdata: x\r\r');
+    assert.deepEqual(
+      cursorSafeFrames([
+        { frame: Buffer.from('id: 5\ndata: a\n\n'), seq: 5 },
+        { frame: Buffer.from('id: 2\ndata: b\n\n'), seq: 2 },
+        { frame: Buffer.from('id: 6\ndata: c\n\n'), seq: 6 },
+      ]).map(text),
+      ['data: a\n\n', 'id: 2\ndata: b\n\n', 'id: 6\ndata: c\n\n'],
+    );
   });
 });
 

@@ -44,6 +44,7 @@ export interface SubscribeRouteContext {
   readonly maxReplay: number;
   readonly heartbeatMs: number;
   readonly maxBufferedBytes: number;
+  readonly writeTimeoutMs: number;
   readonly compression: boolean | CompressionOptions;
   readonly encode: (update: StoredUpdate) => Outgoing;
   readonly onSubscribe?: (subscriber: Subscriber) => void;
@@ -74,6 +75,7 @@ export async function handleSubscribe(
   const session = createSession(req, res, {
     heartbeatMs: context.heartbeatMs,
     maxBufferedBytes: context.maxBufferedBytes,
+    writeTimeoutMs: context.writeTimeoutMs,
     backpressure: 'close',
     compression: context.compression,
     headers: { ...extraHeaders, 'Last-Event-ID': newest?.id ?? EARLIEST },
