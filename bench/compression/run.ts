@@ -20,10 +20,13 @@ import { zlibWriteSync } from '../../src/server/zlib-sync.js';
 // A live ticker at a fixed rate: 200 subscribers, 50 events/s for 6 s. (Saturating the server instead
 // measures a queue, not the cost of compression.)
 const EVENTS = 300;
-const SUBSCRIBERS = 200;
+/** `npm run bench:compression -- --subscribers 2000` measures a bigger fan-out (one client process reads them all). */
+const subscribersFlag = process.argv.indexOf('--subscribers');
+const SUBSCRIBERS = subscribersFlag === -1 ? 200 : Number(process.argv[subscribersFlag + 1]);
 const INTERVAL_MS = 20;
 const TOPIC = 'https://example.com/ticker';
-const ROUNDS = 3;
+const roundsFlag = process.argv.indexOf('--rounds');
+const ROUNDS = roundsFlag === -1 ? 3 : Number(process.argv[roundsFlag + 1]);
 const symbols = ['ACME', 'GLOBEX', 'INITECH', 'UMBRELLA', 'HOOLI', 'STARK'];
 type Encoding = 'identity' | 'gzip' | 'br';
 
@@ -95,9 +98,13 @@ async function run(encoding: Encoding) {
     compression: encoding === 'identity' ? false : { encodings: [encoding] },
   });
   const { port } = await hub.listen(0, '127.0.0.1');
-  const child = fork(new URL(import.meta.url), ['--clients', String(port), encoding], {
-    execArgv: ['--import', 'tsx'],
-  });
+  const child = fork(
+    new URL(import.meta.url),
+    ['--clients', String(port), encoding, '--subscribers', String(SUBSCRIBERS)],
+    {
+      execArgv: ['--import', 'tsx'],
+    },
+  );
   const report = new Promise<ClientReport>((resolve, reject) => {
     child.on('message', (m) => {
       if (m !== 'subscribed') resolve(m as ClientReport);
@@ -167,7 +174,7 @@ if (process.argv[2] === '--clients') {
   process.send?.(report);
 } else {
   // `npm run bench:compression -- gzip` runs only the encodings named (e.g. under --cpu-prof).
-  const chosen = process.argv.slice(2) as Encoding[];
+  const chosen = process.argv.slice(2).filter((a) => ['identity', 'gzip', 'br'].includes(a)) as Encoding[];
   const encodings = chosen.length > 0 ? chosen : (['identity', 'gzip', 'br'] as const);
   const byEncoding = new Map<Encoding, Row[]>();
   // Rounds interleave the encodings, so a disturbance on the machine hits them alike.
@@ -197,7 +204,7 @@ if (process.argv[2] === '--clients') {
       console.log(`${r.encoding}: only ${r.delivered} of ${EVENTS * SUBSCRIBERS} deliveries arrived`);
   }
   writeFileSync(
-    new URL('../results/compression.json', import.meta.url),
+    new URL(`../results/compression${SUBSCRIBERS === 200 ? '' : `-${SUBSCRIBERS}`}.json`, import.meta.url),
     `${JSON.stringify({ date: new Date().toISOString(), events: EVENTS, subscribers: SUBSCRIBERS, rounds: ROUNDS, rows }, null, 2)}\n`,
   );
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { compressedStreamCount, sharedGzipStats } from '../server/index.js';
 import type { EventLog } from './log/event-log.js';
 
 export interface HubMetrics {
@@ -78,6 +79,23 @@ export function createHubMetrics(log: EventLog): HubMetrics {
     registers: [registry],
     async collect() {
       this.set(await log.size().catch(() => Number.NaN));
+    },
+  });
+  // Process-wide, like the compressors themselves: streams share them across hubs in one process.
+  new Gauge({
+    name: 'hotline_compressed_streams',
+    help: 'Streams sent compressed (gzip or br), process-wide',
+    registers: [registry],
+    collect() {
+      this.set(compressedStreamCount());
+    },
+  });
+  new Gauge({
+    name: 'hotline_gzip_compressors',
+    help: 'gzip compressors in use, process-wide; streams sent the same updates share one',
+    registers: [registry],
+    collect() {
+      this.set(sharedGzipStats().chains);
     },
   });
   return metrics;

@@ -43,6 +43,31 @@ describe('hub in production', () => {
     }
   });
 
+  test('streams are gzip by default, and subscribers sent the same updates share one compressor', async () => {
+    const running = await startHub({ allowAnonymous: true });
+    try {
+      const publisher = await token({ publish: ['*'] });
+      // fetch asks for gzip; its decoder hands over each event as it arrives.
+      const readers = await Promise.all(Array.from({ length: 20 }, () => subscribe(running.endpoint, ['/shared'])));
+      assert.equal(readers[0]!.response.headers.get('content-encoding'), 'gzip');
+      for (let i = 0; i < 5; i++) {
+        await publishOk(running.endpoint, { topic: '/shared', data: `{"price":${100 + i}}` }, publisher);
+        for (const r of readers) assert.equal((await r.next()).data, `{"price":${100 + i}}`);
+      }
+      const text = await (await fetch(`${running.origin}/metrics`)).text();
+      assert.equal(metric(text, 'hotline_compressed_streams'), 20);
+      // The first stream in the fan-out keeps its own; the other 19 meet on one.
+      assert.ok(metric(text, 'hotline_gzip_compressors') <= 2, text.match(/hotline_gzip_compressors \d+/)?.[0]);
+      for (const r of readers) r.close();
+      await waitUntil(() => running.hub.subscriberCount === 0);
+      const after = await (await fetch(`${running.origin}/metrics`)).text();
+      assert.equal(metric(after, 'hotline_compressed_streams'), 0);
+      assert.equal(metric(after, 'hotline_gzip_compressors'), 0);
+    } finally {
+      await running.close();
+    }
+  });
+
   test('the total connection limit answers 503 and the per-IP limit 429, both with Retry-After', async () => {
     const total = await startHub({ allowAnonymous: true, maxConnections: 2 });
     const perIp = await startHub({ allowAnonymous: true, maxConnectionsPerIp: 1 });
