@@ -31,14 +31,36 @@ export interface DeflateSettings {
 
 /** How long chains may drift apart before they restart together. */
 const EPOCH_MS = 2000;
-/** Idle compressors kept for reuse (a reset costs far less than a new zlib object) per settings. */
+/**
+ * Idle compressors kept for reuse, per settings: a reset costs ~1 µs, while a new zlib object's first
+ * write costs 0.4–0.7 ms of event loop in a busy hub (zlib allocates its state then).
+ */
 const POOL_SIZE = 32;
+/**
+ * A stream that is on no chain yet sends its first few small frames as stored (uncompressed) blocks rather
+ * than start a compressor for them: a stream's first bytes (its heartbeat announcement) are its own, and
+ * a compressor per connecting subscriber would cost more than the bytes it saves. Its first shared frame
+ * then puts it on a chain with the others.
+ */
+const STORED_MAX = 64;
+const STORED_BUDGET = 256;
 
 /** ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=255 (unknown) — RFC 1952 §2.3. */
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 /** An empty final block with fixed codes (BFINAL=1, BTYPE=01, end-of-block): ends the deflate data. */
 const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 const EMPTY = Buffer.alloc(0);
+
+/** `frame` as stored deflate blocks (RFC 1951 §3.2.4): BFINAL=0, BTYPE=00, LEN, NLEN, the bytes. */
+function storedBlock(frame: Uint8Array): Buffer {
+  const parts: Uint8Array[] = [];
+  for (let offset = 0; offset < frame.byteLength; offset += 0xffff) {
+    const length = Math.min(0xffff, frame.byteLength - offset);
+    parts.push(Buffer.from([0, length & 0xff, length >> 8, ~length & 0xff, (~length >> 8) & 0xff]));
+    parts.push(frame.subarray(offset, offset + length));
+  }
+  return Buffer.concat(parts);
+}
 
 const epochNow = () => Math.floor(performance.now() / EPOCH_MS);
 
@@ -99,6 +121,7 @@ class ChainFamily {
   /** Frame object → the chain that compressed it last (joinable while that was a fresh step and its last). */
   readonly #byFrame = new WeakMap<Uint8Array, DeflateChain>();
   readonly #idle: DeflateRaw[] = [];
+  #supported: boolean | undefined;
 
   constructor(settings: DeflateSettings) {
     this.#settings = settings;
@@ -121,13 +144,29 @@ class ChainFamily {
     return chain.input.equals(frame) ? chain : undefined;
   }
 
-  /** A chain with a compressor that has no history, or `undefined` if this runtime cannot run zlib synchronously. */
-  open(): DeflateChain | undefined {
+  /** Whether this runtime can run zlib synchronously (checked once, on a compressor then kept idle). */
+  get supported(): boolean {
+    if (this.#supported === undefined) {
+      const zlib = this.#create();
+      this.#supported = zlib !== undefined;
+      if (zlib !== undefined) this.#idle.push(zlib);
+    }
+    return this.#supported;
+  }
+
+  /** A chain with a compressor that has no history. */
+  open(): DeflateChain {
     const pooled = this.#idle.pop();
     if (pooled !== undefined) {
       pooled.reset();
       return new DeflateChain(pooled, this);
     }
+    const zlib = this.#create();
+    if (zlib === undefined) throw new Error('this runtime cannot run zlib synchronously');
+    return new DeflateChain(zlib, this);
+  }
+
+  #create(): DeflateRaw | undefined {
     const zlib = createDeflateRaw({ chunkSize: UNUSED_CHUNK_SIZE, ...this.#settings });
     if (!usable(zlib)) {
       zlib.close();
@@ -135,7 +174,7 @@ class ChainFamily {
     }
     // A failure is thrown by zlibWriteSync() where it happens.
     zlib.on('error', () => {});
-    return new DeflateChain(zlib, this);
+    return zlib;
   }
 
   recycle(zlib: DeflateRaw): void {
@@ -159,25 +198,25 @@ function familyOf(settings: DeflateSettings): ChainFamily {
 /** One gzip stream: its own header, CRC and length; its deflate body from whichever chain it is on. */
 export class SharedGzipStream {
   readonly #family: ChainFamily;
-  #chain: DeflateChain;
+  /** None until the stream sends a frame worth compressing. */
+  #chain: DeflateChain | undefined;
   /** Steps of `#chain` this stream has sent. */
   #step = 0;
   #crc = 0;
+  /** Bytes sent as stored blocks before the stream was on a chain. */
+  #stored = 0;
   #size = 0;
   #started = false;
   #released = false;
 
-  private constructor(family: ChainFamily, chain: DeflateChain) {
+  private constructor(family: ChainFamily) {
     this.#family = family;
-    this.#chain = chain;
-    chain.members++;
   }
 
   /** A stream, or `undefined` if this runtime cannot run zlib synchronously. */
   static open(settings: DeflateSettings): SharedGzipStream | undefined {
     const family = familyOf(settings);
-    const chain = family.open();
-    return chain === undefined ? undefined : new SharedGzipStream(family, chain);
+    return family.supported ? new SharedGzipStream(family) : undefined;
   }
 
   /** Compresses `frames` in order, each flushed: the result decodes to exactly their bytes, now. */
@@ -215,13 +254,14 @@ export class SharedGzipStream {
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.#chain.leave();
+    this.#chain?.leave();
+    this.#chain = undefined;
   }
 
   #deflate(frame: Uint8Array): Buffer {
     const chain = this.#chain;
     // Another stream on this chain compressed this very frame a moment ago.
-    if (chain.step === this.#step + 1 && chain.input.equals(frame)) {
+    if (chain !== undefined && chain.step === this.#step + 1 && chain.input.equals(frame)) {
       this.#step++;
       stats.shared++;
       return chain.output;
@@ -231,6 +271,13 @@ export class SharedGzipStream {
       this.#switchTo(joinable);
       stats.shared++;
       return joinable.output;
+    }
+    // On no chain, the decoder's history is referred to by nobody: stored blocks may go in between.
+    if (chain === undefined) {
+      if (frame.byteLength > STORED_MAX || this.#stored + frame.byteLength > STORED_BUDGET)
+        return this.#startFresh(frame);
+      this.#stored += frame.byteLength;
+      return storedBlock(frame);
     }
     if (chain.step === this.#step) {
       // The first of the chain's streams to write this frame: compress it for the others. A stream alone
@@ -245,15 +292,18 @@ export class SharedGzipStream {
       this.#step = chain.step + 1;
       return chain.advance(frame, true);
     }
+    return this.#startFresh(frame);
+  }
+
+  #startFresh(frame: Uint8Array): Buffer {
     const fresh = this.#family.open();
-    if (fresh === undefined) throw new Error('zlib failed');
     this.#switchTo(fresh);
     this.#step++;
     return fresh.advance(frame, true);
   }
 
   #switchTo(chain: DeflateChain): void {
-    this.#chain.leave();
+    this.#chain?.leave();
     this.#chain = chain;
     chain.members++;
     this.#step = chain.step;
