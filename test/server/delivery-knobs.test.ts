@@ -29,6 +29,48 @@ async function stop(server: Server): Promise<void> {
   await new Promise((resolve) => server.close(resolve));
 }
 
+/** A conflating session (4 KB budget) and a slow reader of it that takes only the chunks it is told to. */
+function conflatingStream(onChunk: (chunk: Uint8Array) => void) {
+  let session!: Session;
+  const response = sseResponse(new Request('http://localhost/'), {
+    heartbeatMs: 0,
+    backpressure: 'conflate',
+    maxBufferedBytes: 4096,
+    onSession: (s) => {
+      session = s;
+    },
+  });
+  return { session, reader: slowReader(response.body!, onChunk) };
+}
+
+/** A reader that takes only as many chunks as it is told, each turn: a property test's slow consumer. */
+function slowReader(body: ReadableStream<Uint8Array>, onChunk: (chunk: Uint8Array) => void) {
+  const reader = body.getReader();
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  return {
+    /** Reads up to `count` chunks that are ready this turn (0: the reader lags). */
+    async take(count: number) {
+      for (let i = 0; i < count; i++) {
+        // A read that does not finish this turn stays pending and is awaited next time, never dropped.
+        pending ??= reader.read();
+        const chunk = await Promise.race([pending, new Promise<undefined>((r) => setImmediate(() => r(undefined)))]);
+        if (chunk === undefined) return;
+        pending = undefined;
+        if (chunk.value) onChunk(chunk.value);
+      }
+    },
+    /** Reads everything up to the end of the stream. */
+    async drain() {
+      for (;;) {
+        const { done, value } = await (pending ?? reader.read());
+        pending = undefined;
+        if (done) return;
+        onChunk(value);
+      }
+    },
+  };
+}
+
 describe("conflation: the 'conflate' policy", () => {
   test('for any interleaving and reader speed, a slow reader ends with the last value of every key', async () => {
     let conflated = 0;
@@ -43,16 +85,7 @@ describe("conflation: the 'conflate' policy", () => {
           { minLength: 40, maxLength: 300 },
         ),
         async (steps) => {
-          let session!: Session;
-          const response = sseResponse(new Request('http://localhost/'), {
-            heartbeatMs: 0,
-            backpressure: 'conflate',
-            maxBufferedBytes: 4096,
-            onSession: (s) => {
-              session = s;
-            },
-          });
-          const reader = response.body!.getReader();
+          const { session, reader } = conflatingStream((chunk) => parser.feed(chunk));
           const seen = new Map<string, number>();
           const parser = createParser({
             onEvent: (e) => {
@@ -61,32 +94,16 @@ describe("conflation: the 'conflate' policy", () => {
             },
           });
           const last = new Map<string, number>();
-          let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
           const pad = 'x'.repeat(2000);
           for (const [index, [key, reads]] of steps.entries()) {
             session.send({ k: key, v: index, pad }, { key });
             last.set(key, index);
             // Yield so queued frames are flushed, then let the reader take `reads` chunks (0: it lags).
             await new Promise((r) => setImmediate(r));
-            for (let i = 0; i < reads; i++) {
-              // A read that does not finish this turn stays pending and is awaited next time, never dropped.
-              pending ??= reader.read();
-              const chunk = await Promise.race([
-                pending,
-                new Promise<undefined>((r) => setImmediate(() => r(undefined))),
-              ]);
-              if (chunk === undefined) break;
-              pending = undefined;
-              if (chunk.value) parser.feed(chunk.value);
-            }
+            await reader.take(reads);
           }
           session.end();
-          for (;;) {
-            const { done, value } = await (pending ?? reader.read());
-            pending = undefined;
-            if (done) break;
-            parser.feed(value);
-          }
+          await reader.drain();
           assert.deepEqual(new Map([...seen].sort()), new Map([...last].sort()));
           assert.ok(!session.closed || session.closeReason === 'server', 'never disconnected for being slow');
           conflated += session.lost;
@@ -108,16 +125,7 @@ describe('conflation keeps resume by id safe', () => {
           maxLength: 300,
         }),
         async (steps) => {
-          let session!: Session;
-          const response = sseResponse(new Request('http://localhost/'), {
-            heartbeatMs: 0,
-            backpressure: 'conflate',
-            maxBufferedBytes: 4096,
-            onSession: (s) => {
-              session = s;
-            },
-          });
-          const reader = response.body!.getReader();
+          const { session, reader } = conflatingStream((chunk) => parser.feed(chunk));
           // What the client knows after each event it received: its cursor and the value of each key.
           const states: { cursor: number; values: Map<string, number> }[] = [];
           const values = new Map<string, number>();
@@ -131,29 +139,14 @@ describe('conflation keeps resume by id safe', () => {
           });
           const log: { k: string; v: number }[] = [];
           const pad = 'x'.repeat(2000);
-          let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
           for (const [v, [k, reads]] of steps.entries()) {
             session.send({ k, v, pad }, { key: k, id: String(v) });
             log.push({ k, v });
             await new Promise((r) => setImmediate(r));
-            for (let i = 0; i < reads; i++) {
-              pending ??= reader.read();
-              const chunk = await Promise.race([
-                pending,
-                new Promise<undefined>((r) => setImmediate(() => r(undefined))),
-              ]);
-              if (chunk === undefined) break;
-              pending = undefined;
-              if (chunk.value) parser.feed(chunk.value);
-            }
+            await reader.take(reads);
           }
           session.end();
-          for (;;) {
-            const { done, value } = await (pending ?? reader.read());
-            pending = undefined;
-            if (done) break;
-            parser.feed(value);
-          }
+          await reader.drain();
           const last = new Map(log.map(({ k, v }) => [k, v]));
           for (const { cursor, values: before } of states) {
             // The hub's resume: everything published after the cursor, in publish order.
