@@ -23,7 +23,10 @@ const EVENTS = 300;
 /** `npm run bench:compression -- --subscribers 2000` measures a bigger fan-out (one client process reads them all). */
 const subscribersFlag = process.argv.indexOf('--subscribers');
 const SUBSCRIBERS = subscribersFlag === -1 ? 200 : Number(process.argv[subscribersFlag + 1]);
-const INTERVAL_MS = 20;
+/** `--rate N` events/s: a bigger fan-out needs a lower rate, or hub and clients saturate the machine and the
+ * latency measures their queues. */
+const rateFlag = process.argv.indexOf('--rate');
+const INTERVAL_MS = rateFlag === -1 ? 20 : 1000 / Number(process.argv[rateFlag + 1]);
 const TOPIC = 'https://example.com/ticker';
 const roundsFlag = process.argv.indexOf('--rounds');
 const ROUNDS = roundsFlag === -1 ? 3 : Number(process.argv[roundsFlag + 1]);
