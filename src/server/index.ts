@@ -14,10 +14,10 @@ export type { Channel, ChannelOptions, SubscribeOptions, TypedChannel } from './
 export { createChannel } from './channel.js';
 export type { CompressionOptions, StreamEncoding } from './compression.js';
 export { COMPRESSION_DEFAULTS, compressedStreamCount, negotiateEncoding } from './compression.js';
-export { sharedGzipStats } from './shared-gzip.js';
 export { CHANNEL_DEFAULTS, SESSION_DEFAULTS } from './defaults.js';
 export { activeHeartbeatTimers } from './heartbeat.js';
 export { openSessionCount } from './session.js';
+export { sharedGzipStats } from './shared-gzip.js';
 export type {
   BackpressurePolicy,
   ChannelMessage,
