@@ -5,6 +5,8 @@
  * relays every event, with its id, over a `BroadcastChannel`; every tab tracks the last id relayed, so the
  * next leader resumes after it with `Last-Event-ID`. An event the new leader gets again (its resume point may
  * be a little behind what another tab saw) is recognised by its id and dropped: nothing lost, nothing twice.
+ * The leader also relays its connection's state, so every tab's `onOpen` and `onRetry` fire as if it had
+ * connected itself (a tab that joins later asks, and the leader answers if it is connected).
  * @module
  */
 import { HotlineError, type HotlineErrorCode } from '../errors.js';
@@ -22,13 +24,32 @@ export interface ShareOptions {
 }
 
 const DEFAULT_LEASE_MS = 1500;
+/** The response headers followers' `onOpen` sees (a response's headers cannot be listed through `get()`). */
+const RELAYED_HEADERS = ['content-type', 'content-encoding', 'cache-control', 'last-event-id'] as const;
 /** Ids remembered for de-duplication: far more than can be in flight around a takeover. */
 const RECENT_IDS = 4096;
+
+interface FlatError {
+  code?: HotlineErrorCode;
+  status?: number;
+  message: string;
+}
+
+/** What followers learn of the leader's response: enough for an `onOpen` hook, not the body. */
+interface RelayedOpen {
+  status: number;
+  url: string;
+  headers: [string, string][];
+}
 
 type Message =
   /** `key` is the event's id when its frame set one (a fresh id), so a repeat can be recognised. */
   | { kind: 'event'; event: ParsedEvent; key: string | undefined }
-  | { kind: 'end'; error?: { code?: HotlineErrorCode; status?: number; message: string } }
+  | { kind: 'end'; error?: FlatError }
+  | ({ kind: 'open' } & RelayedOpen)
+  | { kind: 'retry'; error: FlatError; delayMs: number; attempt: number }
+  /** A tab that just joined asks whether the leader is connected. */
+  | { kind: 'ask' }
   | { kind: 'lease' | 'claim' | 'resign'; tab: string };
 
 /** The part of `navigator.locks` the election needs. */
@@ -49,10 +70,18 @@ export class SharedConnection implements EventStreamConnection<unknown> {
   readonly #seen = new Set<string>();
   #lastEventId: string;
   #settle: ((error?: unknown) => void) | undefined;
+  readonly #onOpen: ConnectOptions<unknown>['onOpen'];
+  readonly #onRetry: ConnectOptions<unknown>['onRetry'];
+  /** Whether this tab has reported the shared connection open (through its own loop or the leader's). */
+  #open = false;
+  /** While this tab leads: its response, once connected, to answer the tabs that ask. */
+  #leaderOpen: RelayedOpen | undefined;
 
   constructor(url: string, options: ConnectOptions<unknown> & { schemas?: EventSchemas; share: ShareOptions }) {
     this.#delivery = new Delivery(options, () => this.close());
     this.#lastEventId = options.lastEventId ?? '';
+    this.#onOpen = options.onOpen;
+    this.#onRetry = options.onRetry;
     this.#channel = new BroadcastChannel(`hotline-share:${options.share.name}`);
     this.done = new Promise<void>((resolve, reject) => {
       this.#settle = (error) => {
@@ -68,6 +97,7 @@ export class SharedConnection implements EventStreamConnection<unknown> {
     if (options.signal?.aborted) this.close();
     else options.signal?.addEventListener('abort', () => this.close(), { once: true });
     this.#channel.onmessage = (message: MessageEvent<Message>) => this.#receive(message.data);
+    this.#channel.postMessage({ kind: 'ask' } satisfies Message);
     void Promise.resolve(startingId(options)).then(
       (id) => {
         if (this.#abort.signal.aborted) return;
@@ -93,6 +123,36 @@ export class SharedConnection implements EventStreamConnection<unknown> {
   #receive(message: Message): void {
     if (message.kind === 'event') this.#accept(message.event, message.key);
     else if (message.kind === 'end') this.#settle?.(message.error === undefined ? undefined : revive(message.error));
+    else if (message.kind === 'open') this.#relayedOpen(message);
+    else if (message.kind === 'retry') this.#relayedRetry(message);
+    else if (message.kind === 'ask' && this.#leaderOpen !== undefined)
+      this.#channel.postMessage({ kind: 'open', ...this.#leaderOpen } satisfies Message);
+  }
+
+  #relayedOpen(open: RelayedOpen): void {
+    if (this.#open) return;
+    this.#open = true;
+    const headers = new Map(open.headers);
+    const response = {
+      status: open.status,
+      url: open.url,
+      headers: { get: (name: string) => headers.get(name.toLowerCase()) ?? null },
+      body: null,
+    };
+    // As on a connection of its own, an onOpen that throws ends this tab's stream.
+    void Promise.resolve()
+      .then(() => this.#onOpen?.(response))
+      .catch((error: unknown) => this.#settle?.(error));
+  }
+
+  #relayedRetry(retry: Extract<Message, { kind: 'retry' }>): void {
+    this.#open = false;
+    const error = revive(retry.error);
+    this.#onRetry?.(
+      error instanceof HotlineError ? error : new HotlineError('HOTLINE_CLIENT_NETWORK_ERROR', error.message),
+      retry.delayMs,
+      retry.attempt,
+    );
   }
 
   #accept(event: ParsedEvent, key: string | undefined): void {
@@ -109,18 +169,44 @@ export class SharedConnection implements EventStreamConnection<unknown> {
   /** This tab leads: connect, resuming after the last id any tab relayed; returns how to step down. */
   #lead(url: string, options: ConnectOptions<unknown>): () => void {
     const leading = new AbortController();
-    const stop = () => leading.abort();
+    const stop = () => {
+      this.#leaderOpen = undefined;
+      leading.abort();
+    };
     this.#abort.signal.addEventListener('abort', stop, { once: true });
-    const loop = new StreamLoop(url, loopOptions(options), {
-      lastEventId: this.#lastEventId,
-      abort: leading,
-      emit: (event, previousId) => {
-        const key = event.lastEventId !== previousId && event.lastEventId !== '' ? event.lastEventId : undefined;
-        const plain: ParsedEvent = { type: event.type, data: event.data, lastEventId: event.lastEventId };
-        this.#channel.postMessage({ kind: 'event', event: plain, key } satisfies Message);
-        this.#accept(plain, key);
+    const loop = new StreamLoop(
+      url,
+      {
+        ...loopOptions(options),
+        onOpen: async (response) => {
+          await options.onOpen?.(response);
+          this.#open = true;
+          const headers: [string, string][] = [];
+          for (const name of RELAYED_HEADERS) {
+            const value = response.headers.get(name);
+            if (value !== null) headers.push([name, value]);
+          }
+          this.#leaderOpen = { status: response.status, url: response.url, headers };
+          this.#channel.postMessage({ kind: 'open', ...this.#leaderOpen } satisfies Message);
+        },
+        onRetry: (error, delayMs, attempt) => {
+          this.#open = false;
+          this.#leaderOpen = undefined;
+          this.#channel.postMessage({ kind: 'retry', error: flatten(error), delayMs, attempt } satisfies Message);
+          options.onRetry?.(error, delayMs, attempt);
+        },
       },
-    });
+      {
+        lastEventId: this.#lastEventId,
+        abort: leading,
+        emit: (event, previousId) => {
+          const key = event.lastEventId !== previousId && event.lastEventId !== '' ? event.lastEventId : undefined;
+          const plain: ParsedEvent = { type: event.type, data: event.data, lastEventId: event.lastEventId };
+          this.#channel.postMessage({ kind: 'event', event: plain, key } satisfies Message);
+          this.#accept(plain, key);
+        },
+      },
+    );
     const finish = (error?: unknown) => {
       this.#abort.signal.removeEventListener('abort', stop);
       // Stepping down or closing this tab is not the end of the stream for the others.
@@ -172,7 +258,9 @@ function elect(share: ShareOptions, channel: BroadcastChannel, signal: AbortSign
 /**
  * The fallback election over `BroadcastChannel`: the leader renews a lease every quarter of `leaseMs`; when
  * it lapses (or the leader resigns on `pagehide`), the tabs that noticed claim it and the smallest tab id
- * wins. Two leaders at once (a claim that crossed another) resolve the same way: the larger one steps down.
+ * wins. The winner announces its lease and leads one tick later unless a smaller tab announced one too (a
+ * claim that arrived late, on a busy machine), so that two tabs rarely both connect; should they anyway, the
+ * larger one steps down when it hears the other's lease.
  */
 function leaseElection(leaseMs: number, channel: BroadcastChannel, signal: AbortSignal, lead: () => () => void): void {
   const tab = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
@@ -180,6 +268,8 @@ function leaseElection(leaseMs: number, channel: BroadcastChannel, signal: Abort
   // Listen for a whole lease before claiming: a leader may already be there.
   let heardAt = Date.now();
   let claims: Set<string> | undefined;
+  /** This tab won a claim and announced its lease; it leads at the next tick if nobody smaller objects. */
+  let confirming = false;
   let stepDown: (() => void) | undefined;
   const claim = () => {
     claims = new Set([tab]);
@@ -187,12 +277,20 @@ function leaseElection(leaseMs: number, channel: BroadcastChannel, signal: Abort
   };
   const tick = () => {
     if (stepDown !== undefined) return post('lease');
+    if (confirming) {
+      confirming = false;
+      if (Date.now() - heardAt > leaseMs) {
+        post('lease');
+        stepDown = lead();
+      }
+      return;
+    }
     if (claims !== undefined) {
       const winner = [...claims].sort()[0];
       claims = undefined;
       if (winner === tab && Date.now() - heardAt > leaseMs) {
         post('lease');
-        stepDown = lead();
+        confirming = true;
       }
       return;
     }
@@ -206,13 +304,16 @@ function leaseElection(leaseMs: number, channel: BroadcastChannel, signal: Abort
       return claim();
     }
     if (data.kind === 'claim') {
-      if (stepDown !== undefined) return post('lease');
+      if (stepDown !== undefined || confirming) return post('lease');
       if (claims === undefined) claim();
       claims?.add(data.tab);
       return;
     }
+    // A larger tab's lease does not stop this one from leading (or confirming): it will back off.
+    if (data.tab > tab && (stepDown !== undefined || confirming)) return;
     heardAt = Date.now();
     claims = undefined;
+    confirming = false;
     if (stepDown !== undefined && data.tab < tab) {
       stepDown();
       stepDown = undefined;

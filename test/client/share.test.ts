@@ -58,4 +58,29 @@ describe('connect({ share })', () => {
       await running.close();
     }
   });
+
+  test('every connection sharing the stream gets onOpen, a late joiner too, before any event arrives', async () => {
+    const running = await startHub({ allowAnonymous: true });
+    const url = `${running.endpoint}?topic=/state`;
+    const opened: { status: number; type: string | null }[][] = [[], [], []];
+    const open = (i: number) =>
+      connect(url, {
+        share: { name: 'node-state', leaseMs: 200 },
+        onOpen: (response) => {
+          opened[i]!.push({ status: response.status, type: response.headers.get('Content-Type') });
+        },
+      });
+    const connections = [open(0), open(1)];
+    try {
+      await waitUntil(() => opened[0]!.length === 1 && opened[1]!.length === 1, 10_000);
+      // Joins once the leader is connected: it asks, and the leader answers.
+      connections.push(open(2));
+      await waitUntil(() => opened[2]!.length === 1, 10_000);
+      for (const calls of opened) assert.deepEqual(calls, [{ status: 200, type: 'text/event-stream; charset=utf-8' }]);
+      assert.equal(running.hub.subscriberCount, 1, 'still one stream');
+    } finally {
+      for (const connection of connections) connection.close();
+      await running.close();
+    }
+  });
 });

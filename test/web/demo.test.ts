@@ -159,6 +159,11 @@ describe('demo', { skip }, () => {
         tabs.push(page);
       }
       await waitUntil(() => running.hub.subscriberCount === 1 && streams.length === 1, 10_000);
+      // Before any event: the tab that holds the stream relays that it is open, so every tab says Live.
+      for (const tab of tabs)
+        await tab.waitForFunction(() => document.getElementById('connection')?.dataset.state === 'open', undefined, {
+          polling: 50,
+        });
       await publishHeadlines(5);
       const headlinesShown = (tab: Page, n: number) =>
         tab.waitForFunction((count) => document.querySelectorAll('#news-list li').length === count, n, {

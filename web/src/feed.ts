@@ -53,7 +53,7 @@ export function openFeed(options: FeedOptions): () => void {
   const connection = connect(url, {
     signal: controller.signal,
     share: { name: `${options.shareName} ${url.search}` },
-    // Only the leading tab opens a connection; the others are live as soon as a relayed event arrives.
+    // Only the leading tab opens a connection; it relays its open and retry to the others.
     onOpen: () => setState('open'),
     onRetry: () => setState('reconnecting'),
     onEvent(event) {
