@@ -68,6 +68,7 @@ export const serveConfigSchema = z
     'subscriptions-api': flag.optional(),
     compression: flag.optional(),
     'no-compression': flag.optional(),
+    'compression-max-streams': nonNegativeInteger,
     'slow-consumers': slowConsumers.optional(),
     conflate: z.array(z.string().min(1)).default([]),
     'no-dashboard': flag.optional(),

@@ -187,6 +187,13 @@ const OPTIONS: OptionTable = {
     description: 'Send every stream uncompressed',
     env: 'HOTLINE_NO_COMPRESSION',
   },
+  'compression-max-streams': {
+    type: 'string',
+    description: 'Most streams compressed at once; later ones go out uncompressed',
+    env: 'HOTLINE_COMPRESSION_MAX_STREAMS',
+    default: '10000',
+    valueName: 'n',
+  },
   'slow-consumers': {
     type: 'string',
     description:
@@ -264,7 +271,10 @@ export const serveCommand = {
       headersTimeoutMs: config['headers-timeout-ms'],
       requestTimeoutMs: config['request-timeout-ms'],
       subscriptionsApi: config['subscriptions-api'] === true,
-      compression: config.compression !== false && config['no-compression'] !== true,
+      compression:
+        config.compression !== false && config['no-compression'] !== true
+          ? { maxStreams: config['compression-max-streams'] }
+          : false,
       slowConsumers: {
         ...Object.fromEntries(config.conflate.map((selector) => [selector, { policy: 'conflate' as const }])),
         ...config['slow-consumers'],

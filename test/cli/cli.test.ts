@@ -157,6 +157,34 @@ describe('the hotline CLI', () => {
     }
   });
 
+  test('serve --compression-max-streams caps the streams compressed at once; later ones go out plain', async () => {
+    const server = hotline([
+      'serve',
+      '--port',
+      '0',
+      '--log',
+      'memory',
+      '--allow-anonymous',
+      '--compression-max-streams',
+      '1',
+    ]);
+    const controller = new AbortController();
+    try {
+      const [, origin] = await waitForLine(server, /listening on (http:\/\/[^/\s]+)\//);
+      const open = () =>
+        fetch(`${origin}/.well-known/mercure?topic=t`, {
+          headers: { 'Accept-Encoding': 'gzip' },
+          signal: controller.signal,
+        });
+      const first = await open();
+      const second = await open();
+      assert.deepEqual([first.headers.get('content-encoding'), second.headers.get('content-encoding')], ['gzip', null]);
+    } finally {
+      controller.abort();
+      server.kill('SIGINT');
+    }
+  });
+
   test('token mints a JWT the hub accepts', async () => {
     const { code, stdout } = await run([
       'token',
