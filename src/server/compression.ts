@@ -152,6 +152,24 @@ export function createStreamCompressor(
   };
 }
 
+/**
+ * What an adapter needs for one response: the compressor for the client's `Accept-Encoding` (none when
+ * compression is off, not accepted, or capped) and the headers that say what was chosen.
+ */
+export function negotiateCompression(
+  acceptEncoding: string | null | undefined,
+  option: boolean | CompressionOptions | undefined,
+): { compressor: StreamCompressor | undefined; headers: Record<string, string> } {
+  const options = option === true ? {} : option || undefined;
+  if (options === undefined) return { compressor: undefined, headers: {} };
+  const encoding = negotiateEncoding(acceptEncoding ?? undefined, options.encodings ?? COMPRESSION_DEFAULTS.encodings);
+  const compressor = encoding === undefined ? undefined : createStreamCompressor(encoding, options);
+  // Vary either way: a cache must not hand this response to a client that accepts another encoding.
+  const headers: Record<string, string> = { Vary: 'Accept-Encoding' };
+  if (compressor !== undefined) headers['Content-Encoding'] = compressor.encoding;
+  return { compressor, headers };
+}
+
 /** Compressed streams open now, process-wide. */
 export function compressedStreamCount(): number {
   return compressedStreams;

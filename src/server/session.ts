@@ -10,6 +10,7 @@ import {
   encodeEvent,
   typedEventData,
 } from '../protocol/index.js';
+import { concatBytes } from './bytes.js';
 import { cursorSafeFrames } from './conflation-cursor.js';
 import { SESSION_DEFAULTS } from './defaults.js';
 import { scheduleFlush } from './flush-queue.js';
@@ -208,7 +209,7 @@ export class SseSession implements Session {
 
   #writeFrames(frames: Uint8Array[]): boolean {
     if (this.#sink.writeFrames !== undefined) return this.#sink.writeFrames(frames);
-    return this.#sink.write(frames.length === 1 ? frames[0]! : concat(frames));
+    return this.#sink.write(frames.length === 1 ? frames[0]! : concatBytes(frames));
   }
 
   #count(policy: FramePolicy, bytes: number): void {
@@ -286,16 +287,4 @@ export class SseSession implements Session {
     this.#closeListeners.clear();
     for (const listener of listeners) listener();
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const chunk of chunks) length += chunk.byteLength;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

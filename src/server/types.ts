@@ -45,7 +45,8 @@ export interface SessionOptions {
   writeTimeoutMs?: number;
   /**
    * Compress the stream (br or gzip, as the client accepts) and flush after every coalesced write, so
-   * each event still arrives at once. Node adapter only. @defaultValue false
+   * each event still arrives at once. Every adapter; on a runtime whose `node:zlib` cannot run synchronously
+   * (see zlib-sync.ts) streams go out uncompressed. @defaultValue false
    */
   compression?: boolean | CompressionOptions;
   /** Extra response headers (CORS, `Last-Event-ID`, …). */

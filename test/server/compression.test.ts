@@ -4,28 +4,51 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { constants, createBrotliDecompress, createGunzip, gunzipSync } from 'node:zlib';
+import { serve as honoServe } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { iterateEvents } from '../../src/protocol/index.js';
 import { createStreamCompressor } from '../../src/server/compression.js';
-import { compressedStreamCount, createSession, negotiateEncoding, type Session } from '../../src/server/index.js';
+import {
+  compressedStreamCount,
+  createSession,
+  negotiateEncoding,
+  type Session,
+  sseResponse,
+} from '../../src/server/index.js';
 import { zlibWriteSync } from '../../src/server/zlib-sync.js';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
 
-/** A server whose test drives each session by hand: send, wait until the client saw it, send again. */
-async function serve(options: Parameters<typeof createSession>[2]) {
+type Adapter = 'node' | 'web';
+
+/**
+ * A server whose test drives each session by hand: send, wait until the client saw it, send again. `web`
+ * serves `sseResponse()` through @hono/node-server, as a Hono app on Node would.
+ */
+async function serve(options: Parameters<typeof createSession>[2], adapter: Adapter = 'node') {
   const sessions: Session[] = [];
-  const server: Server = createServer((req, res) => {
-    if (req.url === '/favicon.ico') {
-      res.writeHead(404).end();
-      return;
-    }
-    if (req.url === '/page') {
-      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>t</title>');
-      return;
-    }
-    sessions.push(createSession(req, res, options));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let server: Server;
+  if (adapter === 'node') {
+    server = createServer((req, res) => {
+      if (req.url === '/favicon.ico') {
+        res.writeHead(404).end();
+        return;
+      }
+      if (req.url === '/page') {
+        res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>t</title>');
+        return;
+      }
+      sessions.push(createSession(req, res, options));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  } else {
+    const fetchHandler = (request: Request) =>
+      sseResponse(request, { ...options, onSession: (session) => sessions.push(session) });
+    server = await new Promise<Server>((resolve) => {
+      const started = honoServe({ fetch: fetchHandler, port: 0, hostname: '127.0.0.1' }, () =>
+        resolve(started as Server),
+      );
+    });
+  }
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // Sessions are handed out in arrival order, so a client that connects before the test asks is not missed.
   let handedOut = 0;
@@ -41,6 +64,17 @@ async function serve(options: Parameters<typeof createSession>[2]) {
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** The data of every event in an event-stream text. */
+function* iterateText(text: string): Generator<string> {
+  for (const block of text.split('\n\n')) {
+    const data = block
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => line.slice(6));
+    if (data.length > 0) yield data.join('\n');
+  }
 }
 
 describe('compressed streams deliver each event at once', () => {
@@ -88,9 +122,14 @@ describe('compressed streams deliver each event at once', () => {
     assert.equal(compressedStreamCount(), before, 'finish() gives the slot back');
   });
 
-  for (const encoding of ['br', 'gzip'] as const) {
-    test(`fetch with ${encoding}: every event arrives before the next is sent`, async () => {
-      const target = await serve({ heartbeatMs: 0, compression: { encodings: [encoding] } });
+  for (const [encoding, adapter] of [
+    ['br', 'node'],
+    ['gzip', 'node'],
+    ['br', 'web'],
+    ['gzip', 'web'],
+  ] as const) {
+    test(`fetch with ${encoding}, ${adapter} adapter: every event arrives before the next is sent`, async () => {
+      const target = await serve({ heartbeatMs: 0, compression: { encodings: [encoding] } }, adapter);
       try {
         const controller = new AbortController();
         const responsePromise = fetch(target.url, {
@@ -118,6 +157,30 @@ describe('compressed streams deliver each event at once', () => {
       assert.equal(compressedStreamCount(), 0);
     });
   }
+
+  for (const adapter of ['node', 'web'] as const)
+    test(`${adapter} adapter: a stream ended by the server is complete gzip (CRC and length)`, async () => {
+      const target = await serve({ heartbeatMs: 0, compression: true }, adapter);
+      try {
+        const chunks: Buffer[] = [];
+        const ended = new Promise<void>((resolve, reject) => {
+          const req = request(target.url, { headers: { 'Accept-Encoding': 'gzip' } }, (res) => {
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', resolve);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+        const session = await target.nextSession();
+        for (let i = 0; i < 10; i++) session.send({ i });
+        session.end({ data: 'bye' });
+        await ended;
+        const events = [...iterateText(gunzipSync(Buffer.concat(chunks)).toString())];
+        assert.deepEqual(events, [...Array.from({ length: 10 }, (_, i) => `{"i":${i}}`), 'bye']);
+      } finally {
+        await target.close();
+      }
+    });
 
   test('the bytes on the wire are gzip, and a client that accepts no encoding gets plain text', async () => {
     const target = await serve({ heartbeatMs: 0, compression: true });

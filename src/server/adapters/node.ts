@@ -6,12 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { EventSchemas } from '../../protocol/index.js';
-import {
-  COMPRESSION_DEFAULTS,
-  createStreamCompressor,
-  negotiateEncoding,
-  type StreamCompressor,
-} from '../compression.js';
+import { negotiateCompression, type StreamCompressor } from '../compression.js';
 import { SESSION_DEFAULTS } from '../defaults.js';
 import { eventStreamHeaders } from '../headers.js';
 import { readLastEventId } from '../last-event-id.js';
@@ -31,18 +26,11 @@ export function createSession(req: NodeRequest, res: NodeResponse, options?: Ses
 export function createSession(req: NodeRequest, res: NodeResponse, options: SessionOptions = {}): Session {
   const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const response = res as ServerResponse; // both response kinds share the members used below
-  const compressionOptions = options.compression === true ? {} : options.compression || undefined;
-  const encoding =
-    compressionOptions === undefined
-      ? undefined
-      : negotiateEncoding(
-          req.headers['accept-encoding'],
-          compressionOptions.encodings ?? COMPRESSION_DEFAULTS.encodings,
-        );
-  const compressor = encoding === undefined ? undefined : createStreamCompressor(encoding, compressionOptions);
-  const headers = eventStreamHeaders(req.httpVersionMajor, options.headers);
-  if (compressionOptions !== undefined) headers.Vary = 'Accept-Encoding';
-  if (compressor !== undefined) headers['Content-Encoding'] = compressor.encoding;
+  const { compressor, headers: encodingHeaders } = negotiateCompression(
+    req.headers['accept-encoding'],
+    options.compression,
+  );
+  const headers = { ...eventStreamHeaders(req.httpVersionMajor, options.headers), ...encodingHeaders };
   response.writeHead(options.status ?? SESSION_DEFAULTS.status, headers);
   // Nagle would hold small event frames back for up to 40 ms; every frame here is a complete message.
   req.socket?.setNoDelay?.(true);

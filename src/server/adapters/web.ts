@@ -6,6 +6,8 @@
  */
 
 import type { EventSchemas } from '../../protocol/index.js';
+import { concatBytes } from '../bytes.js';
+import { negotiateCompression } from '../compression.js';
 import { SESSION_DEFAULTS } from '../defaults.js';
 import { eventStreamHeaders } from '../headers.js';
 import { readLastEventId } from '../last-event-id.js';
@@ -45,26 +47,48 @@ export function sseResponse(request: Request, options: SseResponseOptions): Resp
       },
       cancel() {
         ended = true;
+        compressor?.release();
         session?.disconnected('client');
       },
     },
     new ByteLengthQueuingStrategy({ highWaterMark: STREAM_HIGH_WATER_MARK }),
   );
+  const { compressor, headers: encodingHeaders } = negotiateCompression(
+    request.headers.get('accept-encoding'),
+    options.compression,
+  );
+  const enqueue = (frames: readonly Uint8Array[]) => {
+    if (ended) return true;
+    if (compressor === undefined) {
+      controller.enqueue(frames.length === 1 ? frames[0]! : concatBytes(frames));
+    } else {
+      try {
+        controller.enqueue(compressor.compress(frames));
+      } catch (error) {
+        // The stream cannot go on; the session ends with reason 'error' once this write returns.
+        ended = true;
+        compressor.release();
+        controller.error(error);
+        queueMicrotask(() => session?.disconnected('error'));
+        return true;
+      }
+    }
+    return (controller.desiredSize ?? 0) > 0;
+  };
   const sink: Sink = {
-    write(bytes) {
-      if (ended) return true;
-      controller.enqueue(bytes);
-      return (controller.desiredSize ?? 0) > 0;
-    },
+    write: (bytes) => enqueue([bytes]),
+    writeFrames: enqueue,
     get bufferedBytes() {
       return ended ? 0 : Math.max(0, STREAM_HIGH_WATER_MARK - (controller.desiredSize ?? 0));
     },
     end() {
       if (ended) return;
       ended = true;
+      if (compressor !== undefined) controller.enqueue(compressor.finish());
       controller.close();
     },
     abort() {
+      compressor?.release();
       if (ended) return;
       ended = true;
       controller.error(new Error('the reader was too slow; the stream was dropped'));
@@ -80,6 +104,6 @@ export function sseResponse(request: Request, options: SseResponseOptions): Resp
   options.onSession(opened);
   return new Response(body, {
     status: options.status ?? SESSION_DEFAULTS.status,
-    headers: eventStreamHeaders(options.httpVersionMajor ?? 1, options.headers),
+    headers: { ...eventStreamHeaders(options.httpVersionMajor ?? 1, options.headers), ...encodingHeaders },
   });
 }
