@@ -6,15 +6,21 @@
  * @module
  */
 
-interface Flushable {
+export interface Flushable {
   flush(): void;
+  /** Set while the target waits in the queue, so that scheduling it again costs a property read. */
+  flushScheduled: boolean;
 }
 
-let pending = new Set<Flushable>();
+// Two arrays, swapped each turn: a Set of 10,000 sessions rebuilt every turn cost more than the flushes.
+let pending: Flushable[] = [];
+let spare: Flushable[] = [];
 let scheduled = false;
 
 export function scheduleFlush(target: Flushable): void {
-  pending.add(target);
+  if (target.flushScheduled) return;
+  target.flushScheduled = true;
+  pending.push(target);
   if (scheduled) return;
   scheduled = true;
   setImmediate(flushAll);
@@ -22,7 +28,13 @@ export function scheduleFlush(target: Flushable): void {
 
 function flushAll(): void {
   const batch = pending;
-  pending = new Set();
+  pending = spare;
   scheduled = false;
-  for (const target of batch) target.flush();
+  for (let i = 0; i < batch.length; i++) {
+    const target = batch[i]!;
+    target.flushScheduled = false;
+    target.flush();
+  }
+  batch.length = 0;
+  spare = batch;
 }

@@ -49,10 +49,12 @@ export class SseSession implements Session {
   readonly #closeListeners = new Set<() => void>();
   readonly #stopHeartbeat: () => void;
   /** Frames not yet handed to the sink, oldest first. */
-  #queue: Queued[] = [];
+  readonly #queue: Queued[] = [];
   #queuedBytes = 0;
   /** Queued bytes per policy: each policy applies when its own frames pass its own budget. */
   readonly #queuedByPolicy = new Map<FramePolicy, number>();
+  /** Bytes queued under the session's own policy: kept apart from the map, which most sessions never need. */
+  #ownQueued = 0;
   /** For `'conflate'`: the queued entry of each key, so a newer value replaces it in place. */
   readonly #byKey = new Map<string, Queued>();
   #written = 0;
@@ -64,6 +66,8 @@ export class SseSession implements Session {
   #waitingForDrain = false;
   #closeReason: CloseReason | undefined;
   #lost = 0;
+  /** For the flush queue (flush-queue.ts): this session waits for the end of the turn. */
+  flushScheduled = false;
   readonly #schemas: EventSchemas | undefined;
 
   constructor(sink: Sink, lastEventId: string | undefined, options: SessionOptions = {}) {
@@ -134,7 +138,7 @@ export class SseSession implements Session {
     // gets the latest: the queued value of this key is replaced where it stands, so the reader gets the
     // newest value of every key, in the order the keys first appeared, and the queue never grows past one
     // entry per key. A value that overtakes older ones leaves without its id (conflation-cursor.ts).
-    if (conflating && (this.#waitingForDrain || (this.#queuedByPolicy.get(policy) ?? 0) > policy.maxBufferedBytes)) {
+    if (conflating && (this.#waitingForDrain || this.#queuedUnder(policy) > policy.maxBufferedBytes)) {
       const queued = this.#byKey.get(key);
       if (queued !== undefined && queued.policy === policy) {
         this.#count(policy, frame.byteLength - queued.frame.byteLength);
@@ -214,15 +218,21 @@ export class SseSession implements Session {
 
   #count(policy: FramePolicy, bytes: number): void {
     this.#queuedBytes += bytes;
-    this.#queuedByPolicy.set(policy, (this.#queuedByPolicy.get(policy) ?? 0) + bytes);
+    if (policy === this.#policy) this.#ownQueued += bytes;
+    else this.#queuedByPolicy.set(policy, (this.#queuedByPolicy.get(policy) ?? 0) + bytes);
+  }
+
+  #queuedUnder(policy: FramePolicy): number {
+    return policy === this.#policy ? this.#ownQueued : (this.#queuedByPolicy.get(policy) ?? 0);
   }
 
   #clearQueue(): void {
-    this.#queue = [];
-    this.#byKey.clear();
+    this.#queue.length = 0;
+    if (this.#byKey.size > 0) this.#byKey.clear();
     this.#reordered = false;
     this.#queuedBytes = 0;
-    this.#queuedByPolicy.clear();
+    this.#ownQueued = 0;
+    if (this.#queuedByPolicy.size > 0) this.#queuedByPolicy.clear();
   }
 
   /**
@@ -232,7 +242,7 @@ export class SseSession implements Session {
    * The session's own budget also counts what the runtime holds; another policy's counts only its frames.
    */
   #overLimit(policy: FramePolicy): boolean {
-    const queued = this.#queuedByPolicy.get(policy) ?? 0;
+    const queued = this.#queuedUnder(policy);
     const buffered = policy === this.#policy ? queued + this.#sink.bufferedBytes : queued;
     if (buffered <= policy.maxBufferedBytes) return false;
     return this.#waitingForDrain || queued > policy.maxBufferedBytes * BURST_FACTOR;
@@ -259,10 +269,7 @@ export class SseSession implements Session {
     }
     // One value per key is the floor of conflation; so many keys that even that passes the hard cap
     // would grow without bound, so the stream is closed (the client resumes by id).
-    if (
-      policy.backpressure === 'conflate' &&
-      (this.#queuedByPolicy.get(policy) ?? 0) > policy.maxBufferedBytes * BURST_FACTOR
-    ) {
+    if (policy.backpressure === 'conflate' && this.#queuedUnder(policy) > policy.maxBufferedBytes * BURST_FACTOR) {
       this.#end('slow-consumer');
       return false;
     }
