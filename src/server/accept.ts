@@ -7,9 +7,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { HotlineError } from '../errors.js';
+import type { EventSchemas } from '../protocol/index.js';
 import { createSession } from './adapters/node.js';
-import { type SseResponseOptions, sseResponse } from './adapters/web.js';
-import type { Session, SessionOptions } from './types.js';
+import { type SseResponseOptions, sseResponse, type TypedSseResponseOptions } from './adapters/web.js';
+import type { Session, SessionOptions, TypedSession } from './types.js';
 
 /** Thrown by an `authorize` hook to refuse a stream with `status`. */
 export class StreamRejection extends HotlineError {
@@ -26,14 +27,29 @@ function rejectionBody(error: StreamRejection): string {
   return JSON.stringify({ error: { code: error.code, message: error.message } });
 }
 
+type NodeRequest = IncomingMessage | Http2ServerRequest;
+type NodeResponse = ServerResponse | Http2ServerResponse;
+type Authorize<Req> = { authorize: (req: Req) => void | Promise<void> };
+
 /**
  * Runs `authorize(req)`, then opens the session; resolves `undefined` after answering a
  * {@link StreamRejection}. Any other error from the hook is answered `500` and rethrown.
+ * With `schemas`, the session is typed by them, as from `createSession`.
  */
-export async function acceptSession<Req extends IncomingMessage | Http2ServerRequest>(
+export function acceptSession<Req extends NodeRequest, S extends EventSchemas>(
   req: Req,
-  res: ServerResponse | Http2ServerResponse,
-  options: SessionOptions & { authorize: (req: Req) => void | Promise<void> },
+  res: NodeResponse,
+  options: SessionOptions & { schemas: S } & Authorize<Req>,
+): Promise<TypedSession<S> | undefined>;
+export function acceptSession<Req extends NodeRequest>(
+  req: Req,
+  res: NodeResponse,
+  options: SessionOptions & Authorize<Req>,
+): Promise<Session | undefined>;
+export async function acceptSession<Req extends NodeRequest>(
+  req: Req,
+  res: NodeResponse,
+  options: SessionOptions & Authorize<Req>,
 ): Promise<Session | undefined> {
   const { authorize, ...sessionOptions } = options;
   try {
@@ -52,10 +68,18 @@ export async function acceptSession<Req extends IncomingMessage | Http2ServerReq
   return createSession(req, res, sessionOptions);
 }
 
-/** The Web counterpart of {@link acceptSession}: a rejection becomes a JSON `Response` with its status. */
+/**
+ * The Web counterpart of {@link acceptSession}: a rejection becomes a JSON `Response` with its status.
+ * Any other error from the hook is rethrown, for the framework's error handler to answer.
+ */
+export function acceptResponse<S extends EventSchemas>(
+  request: Request,
+  options: TypedSseResponseOptions<S> & Authorize<Request>,
+): Promise<Response>;
+export function acceptResponse(request: Request, options: SseResponseOptions & Authorize<Request>): Promise<Response>;
 export async function acceptResponse(
   request: Request,
-  options: SseResponseOptions & { authorize: (request: Request) => void | Promise<void> },
+  options: SseResponseOptions & Authorize<Request>,
 ): Promise<Response> {
   const { authorize, ...responseOptions } = options;
   try {

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SchemaError } from '../../src/protocol/index.js';
-import { createChannel, createSession, type TypedSession } from '../../src/server/index.js';
+import {
+  acceptResponse,
+  acceptSession,
+  createChannel,
+  createSession,
+  type TypedSession,
+} from '../../src/server/index.js';
 import { LIBRARIES } from '../fixtures/schemas.js';
 import { openStream } from '../fixtures/sse-reader.js';
 import { startTestServer, waitUntil } from '../fixtures/sse-test-server.js';
@@ -73,6 +79,36 @@ for (const { name, schemas, text, asyncString } of LIBRARIES) {
         stream.close();
         await server.close();
       }
+    });
+
+    test('acceptSession and acceptResponse hand out the same typed session as createSession and sseResponse', async () => {
+      let session: TypedSession<typeof schemas> | undefined;
+      const server = await startTestServer(async (req, res) => {
+        session = await acceptSession(req, res, { schemas, heartbeatMs: 0, authorize: () => {} });
+      });
+      const stream = await openStream(server.url);
+      try {
+        await waitUntil(() => session !== undefined);
+        // @ts-expect-error the minute of a goal must be a number
+        assert.throws(() => session!.send({ team: 'home', minute: 'late' }, { event: 'goal' }), SchemaError);
+        session!.send({ team: 'home', minute: 7 }, { event: 'goal', id: 'g1' });
+        await stream.until(() => stream.events.length === 1);
+        assert.equal(stream.events[0]?.data, '{"team":"home","minute":7}');
+      } finally {
+        stream.close();
+        await server.close();
+      }
+      const response = await acceptResponse(new Request('http://localhost/feed'), {
+        schemas,
+        heartbeatMs: 0,
+        authorize: () => {},
+        onSession: (web) => {
+          // @ts-expect-error a price event has no team
+          assert.throws(() => web.send({ team: 'home' }, { event: 'price' }), SchemaError);
+          web.end({ data: { symbol: 'ACME', price: 2 }, event: 'price' });
+        },
+      });
+      assert.equal(await response.text(), ': ok\nevent: price\ndata: {"symbol":"ACME","price":2}\n\n');
     });
 
     test('broadcast validates once, before any subscriber sees anything', async () => {
