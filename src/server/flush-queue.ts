@@ -30,11 +30,20 @@ function flushAll(): void {
   const batch = pending;
   pending = spare;
   scheduled = false;
-  for (let i = 0; i < batch.length; i++) {
-    const target = batch[i]!;
-    target.flushScheduled = false;
-    target.flush();
+  let i = 0;
+  try {
+    for (; i < batch.length; i++) {
+      const target = batch[i]!;
+      target.flushScheduled = false;
+      target.flush();
+    }
+  } finally {
+    // A flush that threw must not leave the rest marked as scheduled, which would strand them for good.
+    for (let rest = i + 1; rest < batch.length; rest++) {
+      batch[rest]!.flushScheduled = false;
+      scheduleFlush(batch[rest]!);
+    }
+    batch.length = 0;
+    spare = batch;
   }
-  batch.length = 0;
-  spare = batch;
 }
