@@ -33,8 +33,8 @@ export function hotlineServeArgs(log: HotlineLog, dir: string, secret: string): 
     '--log',
     log === 'memory' ? 'memory' : `sqlite:${join(dir, 'hotline.db')}`,
     '--allow-anonymous',
-    '--publisher-jwt-secret',
-    secret,
+    // With `=`: a random base64url secret may start with '-', which would read as an option.
+    `--publisher-jwt-secret=${secret}`,
     // 15,000 subscribers in S1 plus churn: above the default cap of 15,000.
     '--max-connections',
     '20000',
