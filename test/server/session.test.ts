@@ -148,6 +148,32 @@ describe('createSession (node:http)', () => {
     assert.equal(activeHeartbeatTimers(), 0);
   });
 
+  test("subscribers flushing the same turn's frames share one join; others get exactly their own frames", async () => {
+    const channel = createChannel<{ symbol: string }>();
+    // A, B, A, A: the join of one subscriber's frames is reused by the next only when the frames are the same.
+    const symbols = ['A', 'B', 'A', 'A'];
+    const url = await sessionServer({ heartbeatMs: 0 }, (session, req) => {
+      const symbol = new URL(req.url ?? '/', 'http://x').searchParams.get('s');
+      channel.subscribe(session, { filter: (m) => m.meta?.symbol === symbol || m.meta?.symbol === '*' });
+    });
+    const streams = [];
+    for (const symbol of symbols) streams.push(await openStream(`${url}?s=${symbol}`));
+    while (channel.size < symbols.length) await new Promise((r) => setTimeout(r, 5));
+    channel.broadcast('all-1', { meta: { symbol: '*' } });
+    channel.broadcast('a', { meta: { symbol: 'A' } });
+    channel.broadcast('b', { meta: { symbol: 'B' } });
+    channel.broadcast('all-2', { meta: { symbol: '*' } });
+    for (const stream of streams) await stream.until(() => stream.events.length === 3);
+    const a = ': ok\ndata: all-1\n\ndata: a\n\ndata: all-2\n\n';
+    const b = ': ok\ndata: all-1\n\ndata: b\n\ndata: all-2\n\n';
+    assert.deepEqual(
+      streams.map((stream) => stream.text()),
+      [a, b, a, a],
+    );
+    for (const stream of streams) stream.close();
+    channel.close();
+  });
+
   test('a paused reader is closed by the slow-consumer policy while others keep receiving', async () => {
     const channel = createChannel();
     const sessions: Session[] = [];
