@@ -4,11 +4,10 @@
  * EventSource treats as final — instead of opening a stream that then closes and reconnects forever.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { ServerResponse } from 'node:http';
 import { HotlineError } from '../errors.js';
 import type { EventSchemas } from '../protocol/index.js';
-import { createSession } from './adapters/node.js';
+import { createSession, type NodeRequest, type NodeResponse } from './adapters/node.js';
 import { type SseResponseOptions, sseResponse, type TypedSseResponseOptions } from './adapters/web.js';
 import type { Session, SessionOptions, TypedSession } from './types.js';
 
@@ -27,8 +26,6 @@ function rejectionBody(error: StreamRejection): string {
   return JSON.stringify({ error: { code: error.code, message: error.message } });
 }
 
-type NodeRequest = IncomingMessage | Http2ServerRequest;
-type NodeResponse = ServerResponse | Http2ServerResponse;
 type Authorize<Req> = { authorize: (req: Req) => void | Promise<void> };
 
 /**

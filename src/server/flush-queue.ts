@@ -6,7 +6,7 @@
  * @module
  */
 
-export interface Flushable {
+interface Flushable {
   flush(): void;
   /** Set while the target waits in the queue, so that scheduling it again costs a property read. */
   flushScheduled: boolean;

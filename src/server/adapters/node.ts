@@ -13,8 +13,8 @@ import { readLastEventId } from '../last-event-id.js';
 import { SseSession } from '../session.js';
 import type { Session, SessionOptions, Sink, TypedSession } from '../types.js';
 
-type NodeRequest = IncomingMessage | Http2ServerRequest;
-type NodeResponse = ServerResponse | Http2ServerResponse;
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
+export type NodeResponse = ServerResponse | Http2ServerResponse;
 
 let lastFrames: readonly Uint8Array[] = [];
 let lastJoined: Uint8Array = new Uint8Array(0);
