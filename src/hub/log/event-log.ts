@@ -14,6 +14,28 @@ export interface RetentionOptions {
   maxAgeMs?: number;
 }
 
+/** Where a follower's failure happened, for a {@link FollowerErrorHandler}. */
+export interface FollowerErrorContext {
+  /** The backend's {@link EventLog.kind}. */
+  readonly log: string;
+  /** The position of the update the failure is about; it is stored either way. */
+  readonly position: number;
+  /** `listener`: the listener threw or its promise rejected. `entry`: a stored entry could not be decoded. */
+  readonly source: 'listener' | 'entry';
+}
+
+/** Told about every failure a follower isolated; see {@link EventLog.follow}. */
+export type FollowerErrorHandler = (error: unknown, context: FollowerErrorContext) => void;
+
+/** What every backend's options share. */
+export interface LogOptions extends RetentionOptions {
+  /**
+   * Told when a follower's listener throws (or rejects), or a stored entry cannot be decoded; the
+   * follower goes on either way. @defaultValue a `HotlineWarning` through `process.emitWarning`
+   */
+  onFollowerError?: FollowerErrorHandler;
+}
+
 /** A live view of the log, from {@link EventLog.follow}. */
 export interface LogFollower {
   /** Stops delivering updates; idempotent. */
@@ -61,6 +83,11 @@ export interface EventLog {
    * Calls `listener` with every update appended after position `after`, by this node or by any other
    * sharing the log, in log order, exactly once each, until the follower is closed. After a loss of
    * connection the backend catches up from the last delivered position, so nothing is skipped.
+   *
+   * A listener that throws, or returns a promise that rejects, is isolated: the append that stored the
+   * update still resolves, the other followers still get the update, the error goes to the log's
+   * `onFollowerError`, and this follower keeps getting the updates after it (the failed one is not
+   * handed over again).
    */
   follow(after: number, listener: (update: StoredUpdate) => void): LogFollower;
 

@@ -5,17 +5,18 @@
 import type { NewUpdate, StoredUpdate } from '../update.js';
 import {
   type EventLog,
+  type FollowerErrorHandler,
   type LogFollower,
   type LogHealth,
+  type LogOptions,
   type Retention,
-  type RetentionOptions,
   resolveRetention,
 } from './event-log.js';
 import { LocalFollowers } from './local-followers.js';
 
 /** Creates an in-memory {@link EventLog}. */
-export function createMemoryLog(options: RetentionOptions = {}): EventLog {
-  return new MemoryLog(resolveRetention(options));
+export function createMemoryLog(options: LogOptions = {}): EventLog {
+  return new MemoryLog(resolveRetention(options), options.onFollowerError);
 }
 
 class MemoryLog implements EventLog {
@@ -30,9 +31,13 @@ class MemoryLog implements EventLog {
   readonly #followers: LocalFollowers;
   #closed = false;
 
-  constructor(retention: Retention) {
+  constructor(retention: Retention, onFollowerError: FollowerErrorHandler | undefined) {
     this.#retention = retention;
-    this.#followers = new LocalFollowers((after) => Promise.resolve(this.#after(after, Number.POSITIVE_INFINITY)));
+    this.#followers = new LocalFollowers(
+      this.kind,
+      (after) => Promise.resolve(this.#after(after, Number.POSITIVE_INFINITY)),
+      onFollowerError,
+    );
   }
 
   async append(update: NewUpdate): Promise<StoredUpdate> {

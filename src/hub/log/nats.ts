@@ -15,17 +15,19 @@ import { HotlineError } from '../../errors.js';
 import type { NewUpdate, StoredUpdate } from '../update.js';
 import {
   type EventLog,
+  type FollowerErrorHandler,
   type LogFollower,
   type LogHealth,
+  type LogOptions,
   type Retention,
-  type RetentionOptions,
   resolveRetention,
 } from './event-log.js';
+import { FollowerCursor } from './follower-cursor.js';
 import { OpenWork } from './open-work.js';
 import { decodeUpdate, encodeUpdate } from './redis-codec.js';
 
 /** Options of {@link createNatsLog}. */
-export interface NatsLogOptions extends RetentionOptions {
+export interface NatsLogOptions extends LogOptions {
   /** The JetStream stream, one per hub cluster; its subjects are `<stream>.>`. @defaultValue 'hotline' */
   stream?: string;
   /** Stream replicas in a NATS cluster (1 on a single server). @defaultValue 1 */
@@ -82,7 +84,7 @@ export async function createNatsLog(url: string, options: NatsLogOptions = {}): 
         retention: js.RetentionPolicy.Limits,
         discard: js.DiscardPolicy.Old,
       });
-    return new NatsLog(nc, js, jsm, js.jetstream(nc, { timeout }), stream, retention);
+    return new NatsLog(nc, js, jsm, js.jetstream(nc, { timeout }), stream, retention, options.onFollowerError);
   } catch (cause) {
     await nc.close();
     throw unavailable('cannot open the JetStream stream', cause);
@@ -97,6 +99,7 @@ class NatsLog implements EventLog {
   readonly #js: JetStreamClient;
   readonly #stream: string;
   readonly #retention: Retention;
+  readonly #onFollowerError: FollowerErrorHandler | undefined;
   readonly #work = new OpenWork<NatsFollower>();
   #connected = true;
   #closed = false;
@@ -108,6 +111,7 @@ class NatsLog implements EventLog {
     js: JetStreamClient,
     stream: string,
     retention: Retention,
+    onFollowerError: FollowerErrorHandler | undefined,
   ) {
     this.#nc = nc;
     this.#module = module;
@@ -115,6 +119,7 @@ class NatsLog implements EventLog {
     this.#js = js;
     this.#stream = stream;
     this.#retention = retention;
+    this.#onFollowerError = onFollowerError;
     void this.#watchStatus();
   }
 
@@ -185,7 +190,8 @@ class NatsLog implements EventLog {
 
   follow(after: number, listener: (update: StoredUpdate) => void): LogFollower {
     if (this.#closed) throw unavailable('the NATS log is closed');
-    return this.#work.follower(new NatsFollower(this.#js, this.#module, this.#stream, after, listener));
+    const cursor = new FollowerCursor(this.kind, after, listener, this.#onFollowerError);
+    return this.#work.follower(new NatsFollower(this.#js, this.#module, this.#stream, cursor));
   }
 
   async health(): Promise<LogHealth> {
@@ -255,29 +261,21 @@ class NatsLog implements EventLog {
   }
 }
 
-/** One follower: an ordered consumer from the last delivered sequence, recreated after any failure. */
+/** One follower: an ordered consumer from the cursor's sequence, recreated after any failure. */
 class NatsFollower implements LogFollower {
   readonly done: Promise<void>;
   readonly #js: JetStreamClient;
   readonly #module: JetStreamModule;
   readonly #stream: string;
-  readonly #listener: (update: StoredUpdate) => void;
-  #delivered: number;
+  readonly #cursor: FollowerCursor;
   #messages: ConsumerMessages | undefined;
   #closed = false;
 
-  constructor(
-    js: JetStreamClient,
-    module: JetStreamModule,
-    stream: string,
-    after: number,
-    listener: (update: StoredUpdate) => void,
-  ) {
+  constructor(js: JetStreamClient, module: JetStreamModule, stream: string, cursor: FollowerCursor) {
     this.#js = js;
     this.#module = module;
     this.#stream = stream;
-    this.#delivered = after;
-    this.#listener = listener;
+    this.#cursor = cursor;
     this.done = this.#run();
   }
 
@@ -297,25 +295,17 @@ class NatsFollower implements LogFollower {
       try {
         const consumer = await this.#js.consumers.get(this.#stream, {
           deliver_policy: this.#module.DeliverPolicy.StartSequence,
-          opt_start_seq: this.#delivered + 1,
+          opt_start_seq: this.#cursor.delivered + 1,
         });
         // Short heartbeats so a consumer lost with its server is noticed within seconds.
         this.#messages = await consumer.consume({ max_messages: 256, expires: 5000, idle_heartbeat: 1000 });
         if (this.#closed) this.#messages.stop();
         for await (const message of this.#messages) {
           if (this.#closed) break;
-          if (message.seq <= this.#delivered) continue;
-          this.#delivered = message.seq;
-          // Neither a malformed message (written by someone else) nor a throwing listener may stop
-          // delivery to the hub: both are reported and the follower moves on.
-          try {
-            this.#listener(decodeUpdate(message.string(), message.seq));
-          } catch (error) {
-            process.emitWarning(`NATS log follower at sequence ${message.seq}: ${String(error)}`, 'HotlineWarning');
-          }
+          this.#cursor.deliverEntry(message.seq, () => decodeUpdate(message.string(), message.seq));
         }
       } catch {
-        // Not connected, or the consumer could not be created: try again from #delivered.
+        // Not connected, or the consumer could not be created: try again from the cursor.
       }
       if (!this.#closed) await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }

@@ -6,25 +6,25 @@
  * @module
  */
 import { HotlineError } from '../../errors.js';
-import type { EventLog, RetentionOptions } from './event-log.js';
+import type { EventLog, LogOptions } from './event-log.js';
 import { createMemoryLog } from './memory.js';
 import { createSqliteLog } from './sqlite.js';
 
-export async function openLog(spec: string, retention: RetentionOptions = {}): Promise<EventLog> {
-  if (spec === 'memory') return createMemoryLog(retention);
-  if (spec.startsWith('sqlite:')) return createSqliteLog(spec.slice('sqlite:'.length), retention);
-  if (/\.(db|sqlite|sqlite3)$/.test(spec)) return createSqliteLog(spec, retention);
+export async function openLog(spec: string, options: LogOptions = {}): Promise<EventLog> {
+  if (spec === 'memory') return createMemoryLog(options);
+  if (spec.startsWith('sqlite:')) return createSqliteLog(spec.slice('sqlite:'.length), options);
+  if (/\.(db|sqlite|sqlite3)$/.test(spec)) return createSqliteLog(spec, options);
   // Loaded on demand: a hub on memory or SQLite never loads a Redis or NATS client.
   // `?name=` picks the log on a shared engine (a Redis key prefix, a JetStream stream): one per cluster.
   if (spec.startsWith('redis://') || spec.startsWith('rediss://')) {
     const { url, name } = splitName(spec);
     const { createRedisLog } = await import('./redis.js');
-    return createRedisLog(url, { ...retention, ...(name === undefined ? {} : { prefix: name }) });
+    return createRedisLog(url, { ...options, ...(name === undefined ? {} : { prefix: name }) });
   }
   if (spec.startsWith('nats://') || spec.startsWith('tls://')) {
     const { url, name } = splitName(spec);
     const { createNatsLog } = await import('./nats.js');
-    return createNatsLog(url, { ...retention, ...(name === undefined ? {} : { stream: name }) });
+    return createNatsLog(url, { ...options, ...(name === undefined ? {} : { stream: name }) });
   }
   throw new HotlineError(
     'HOTLINE_HUB_INVALID_OPTIONS',

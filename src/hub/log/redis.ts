@@ -12,18 +12,20 @@ import { HotlineError } from '../../errors.js';
 import type { NewUpdate, StoredUpdate } from '../update.js';
 import {
   type EventLog,
+  type FollowerErrorHandler,
   type LogFollower,
   type LogHealth,
+  type LogOptions,
   type Retention,
-  type RetentionOptions,
   resolveRetention,
 } from './event-log.js';
+import { FollowerCursor } from './follower-cursor.js';
 import { OpenWork } from './open-work.js';
 import { decodeUpdate, encodeUpdate } from './redis-codec.js';
 import { APPEND_SCRIPT, TRIM_SCRIPT } from './redis-scripts.js';
 
 /** Options of {@link createRedisLog}. */
-export interface RedisLogOptions extends RetentionOptions {
+export interface RedisLogOptions extends LogOptions {
   /** Prefix of every key, one log per prefix (one per hub cluster). @defaultValue 'hotline' */
   prefix?: string;
   /**
@@ -92,7 +94,10 @@ export async function createRedisLog(url: string, options: RedisLogOptions = {})
       autoResendUnfulfilledCommands: true,
       commandTimeout: undefined,
     });
-  return new RedisLog(redis, openFollowerConnection, prefix, retention, options.blockMs ?? DEFAULTS.blockMs);
+  return new RedisLog(redis, openFollowerConnection, prefix, retention, {
+    blockMs: options.blockMs ?? DEFAULTS.blockMs,
+    onFollowerError: options.onFollowerError,
+  });
 }
 
 class RedisLog implements EventLog {
@@ -101,7 +106,7 @@ class RedisLog implements EventLog {
   readonly #openFollowerConnection: () => Redis;
   readonly #keys: [stream: string, seq: string, ids: string];
   readonly #retention: Retention;
-  readonly #blockMs: number;
+  readonly #following: FollowingOptions;
   readonly #work = new OpenWork<RedisFollower>();
   #closed = false;
 
@@ -110,13 +115,13 @@ class RedisLog implements EventLog {
     openFollowerConnection: () => Redis,
     prefix: string,
     retention: Retention,
-    blockMs: number,
+    following: FollowingOptions,
   ) {
     this.#redis = redis;
     this.#openFollowerConnection = openFollowerConnection;
     this.#keys = [`{${prefix}}:stream`, `{${prefix}}:seq`, `{${prefix}}:ids`];
     this.#retention = retention;
-    this.#blockMs = blockMs;
+    this.#following = following;
   }
 
   append(update: NewUpdate): Promise<StoredUpdate> {
@@ -169,8 +174,9 @@ class RedisLog implements EventLog {
 
   follow(after: number, listener: (update: StoredUpdate) => void): LogFollower {
     if (this.#closed) throw unavailable('the Redis log is closed');
+    const cursor = new FollowerCursor(this.kind, after, listener, this.#following.onFollowerError);
     return this.#work.follower(
-      new RedisFollower(this.#openFollowerConnection(), this.#keys[0], after, listener, this.#blockMs),
+      new RedisFollower(this.#openFollowerConnection(), this.#keys[0], cursor, this.#following.blockMs),
     );
   }
 
@@ -213,34 +219,31 @@ class RedisLog implements EventLog {
   }
 }
 
+interface FollowingOptions {
+  readonly blockMs: number;
+  readonly onFollowerError: FollowerErrorHandler | undefined;
+}
+
 /**
  * One follower: `XREAD BLOCK` on its own connection from the last delivered position. After any error
- * or reconnect the next read starts from `#delivered` again, so the stream itself is the catch-up.
+ * or reconnect the next read starts from the cursor again, so the stream itself is the catch-up.
  */
 class RedisFollower implements LogFollower {
   readonly done: Promise<void>;
   readonly #connection: Redis;
   readonly #stream: string;
-  readonly #listener: (update: StoredUpdate) => void;
+  readonly #cursor: FollowerCursor;
   readonly #blockMs: number;
-  #delivered: number;
   #closed = false;
   #stopped: () => void = () => {};
 
-  constructor(
-    connection: Redis,
-    stream: string,
-    after: number,
-    listener: (update: StoredUpdate) => void,
-    blockMs: number,
-  ) {
+  constructor(connection: Redis, stream: string, cursor: FollowerCursor, blockMs: number) {
     this.#connection = connection;
     this.#connection.on('error', () => {
       // Reconnects are retried by ioredis; the read loop below waits for them.
     });
     this.#stream = stream;
-    this.#delivered = after;
-    this.#listener = listener;
+    this.#cursor = cursor;
     this.#blockMs = blockMs;
     // Closing settles `done` at once, whatever the read in flight does with its disconnected connection.
     this.done = Promise.race([this.#run(), new Promise<void>((resolve) => (this.#stopped = resolve))]);
@@ -265,7 +268,7 @@ class RedisFollower implements LogFollower {
           this.#blockMs,
           'STREAMS',
           this.#stream,
-          `0-${this.#delivered}`,
+          `0-${this.#cursor.delivered}`,
         )) as [string, Entry[]][] | null;
       } catch {
         if (this.#closed) return;
@@ -274,16 +277,7 @@ class RedisFollower implements LogFollower {
       }
       for (const entry of reply?.[0]?.[1] ?? []) {
         if (this.#closed) return;
-        const position = Number(entry[0].slice(2));
-        if (position <= this.#delivered) continue;
-        this.#delivered = position;
-        // Neither a malformed entry (written by someone else) nor a throwing listener may stop delivery
-        // to the hub: both are reported and the follower moves on.
-        try {
-          this.#listener(toUpdate(entry));
-        } catch (error) {
-          process.emitWarning(`Redis log follower at position ${position}: ${String(error)}`, 'HotlineWarning');
-        }
+        this.#cursor.deliverEntry(Number(entry[0].slice(2)), () => toUpdate(entry));
       }
     }
   }

@@ -14,16 +14,17 @@ import Database from 'better-sqlite3';
 import type { NewUpdate, StoredUpdate } from '../update.js';
 import {
   type EventLog,
+  type FollowerErrorHandler,
   type LogFollower,
   type LogHealth,
+  type LogOptions,
   type Retention,
-  type RetentionOptions,
   resolveRetention,
 } from './event-log.js';
 import { LocalFollowers } from './local-followers.js';
 
 /** Options of {@link createSqliteLog}. */
-export interface SqliteLogOptions extends RetentionOptions {
+export interface SqliteLogOptions extends LogOptions {
   /** `'normal'` survives process crashes; `'full'` also power loss, at an fsync per publish. @defaultValue 'normal' */
   synchronous?: 'normal' | 'full';
 }
@@ -65,7 +66,7 @@ export function createSqliteLog(path: string, options: SqliteLogOptions = {}): E
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.exec(SCHEMA);
-  return new SqliteLog(db, resolveRetention(options));
+  return new SqliteLog(db, resolveRetention(options), options.onFollowerError);
 }
 
 class SqliteLog implements EventLog {
@@ -76,7 +77,7 @@ class SqliteLog implements EventLog {
   readonly #statements;
   #closed = false;
 
-  constructor(db: BetterSqlite3.Database, retention: Retention) {
+  constructor(db: BetterSqlite3.Database, retention: Retention, onFollowerError: FollowerErrorHandler | undefined) {
     this.#db = db;
     this.#retention = retention;
     this.#statements = {
@@ -93,7 +94,7 @@ class SqliteLog implements EventLog {
       trimCount: db.prepare<[number]>('DELETE FROM updates WHERE position <= ?'),
       trimAge: db.prepare<[number]>('DELETE FROM updates WHERE published_at < ?'),
     };
-    this.#followers = new LocalFollowers(async (after) => this.#readAfter(after, -1));
+    this.#followers = new LocalFollowers(this.kind, async (after) => this.#readAfter(after, -1), onFollowerError);
   }
 
   async append(update: NewUpdate): Promise<StoredUpdate> {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import type { EventLog, RetentionOptions } from '../../../src/hub/log/event-log.js';
+import type { EventLog, FollowerErrorContext, LogOptions } from '../../../src/hub/log/event-log.js';
 import type { NewUpdate, StoredUpdate } from '../../../src/hub/update.js';
 
 export interface LogHarness {
@@ -12,7 +12,7 @@ export interface LogHarness {
    * Opens a log on storage identified by `name` (the same name reaches the same data: a file, a key, a
    * stream); each test uses a fresh name.
    */
-  open(name: string, retention?: RetentionOptions): Promise<EventLog>;
+  open(name: string, options?: LogOptions): Promise<EventLog>;
   /** Deletes the storage behind `name`. */
   destroy?(name: string): Promise<void>;
 }
@@ -65,15 +65,15 @@ export function eventLogContract(name: string, harness: LogHarness, options: Con
     const opened: EventLog[] = [];
     const names: string[] = [];
     let seq = 0;
-    const fresh = async (retention?: RetentionOptions) => {
+    const fresh = async (logOptions?: LogOptions) => {
       const storage = `contract-${process.pid}-${Date.now()}-${seq++}`;
       names.push(storage);
-      const log = await harness.open(storage, retention);
+      const log = await harness.open(storage, logOptions);
       opened.push(log);
       return { log, storage };
     };
-    const reopen = async (storage: string, retention?: RetentionOptions) => {
-      const log = await harness.open(storage, retention);
+    const reopen = async (storage: string, logOptions?: LogOptions) => {
+      const log = await harness.open(storage, logOptions);
       opened.push(log);
       return log;
     };
@@ -229,6 +229,107 @@ export function eventLogContract(name: string, harness: LogHarness, options: Con
         seen.map((u) => u.position),
         [...backlog.slice(2), ...live].map((u) => u.position).sort((a, b) => a - b),
       );
+    });
+
+    test('a follower that throws is isolated: the append resolves, the others get the update, it keeps following', async () => {
+      const reports: { message: string; context: FollowerErrorContext }[] = [];
+      const { log } = await fresh({
+        onFollowerError: (error, context) => reports.push({ message: (error as Error).message, context }),
+      });
+      const head = await log.head();
+      const first: StoredUpdate[] = [];
+      const throwing: StoredUpdate[] = [];
+      const rejecting: StoredUpdate[] = [];
+      const last: StoredUpdate[] = [];
+      // The failing followers sit between the healthy ones, so an update that stopped at them would show.
+      const followers = [
+        log.follow(head, (u) => first.push(u)),
+        log.follow(head, (u) => {
+          throwing.push(u);
+          throw new Error(`sync ${u.position}`);
+        }),
+        log.follow(head, async (u) => {
+          rejecting.push(u);
+          throw new Error(`async ${u.position}`);
+        }),
+        log.follow(head, (u) => last.push(u)),
+      ];
+      try {
+        // The first update may reach a local follower through its catch-up; the next ones reach it live,
+        // from inside append, where a throw used to reject the append of an update already stored.
+        const appended: StoredUpdate[] = [];
+        for (let i = 0; i < 3; i++) {
+          const input = update();
+          const stored = await log.append(input);
+          assert.deepEqual(strip(stored), input);
+          assert.ok(stored.position > (appended.at(-1)?.position ?? head));
+          appended.push(stored);
+          await waitFor(
+            () => (first.length === appended.length && last.length === appended.length ? true : undefined),
+            `append ${i} at both healthy followers`,
+          );
+        }
+        await waitFor(() => (reports.length >= 6 ? true : undefined), 'six reported failures');
+        assert.deepEqual(first, appended);
+        assert.deepEqual(last, appended);
+        assert.deepEqual(throwing, appended);
+        assert.deepEqual(rejecting, appended);
+        const expected = appended.flatMap(({ position }) =>
+          ['sync', 'async'].map((kind) => ({
+            message: `${kind} ${position}`,
+            context: { log: log.kind, position, source: 'listener' },
+          })),
+        );
+        const byMessage = (a: { message: string }, b: { message: string }) => a.message.localeCompare(b.message);
+        assert.deepEqual([...reports].sort(byMessage), expected.sort(byMessage));
+      } finally {
+        for (const follower of followers) follower.close();
+      }
+    });
+
+    test('without onFollowerError a throwing follower is reported as a HotlineWarning', async () => {
+      const { log } = await fresh();
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      const follower = log.follow(await log.head(), () => {
+        throw new Error('listener bug');
+      });
+      try {
+        const stored = await log.append(update());
+        await waitFor(() => warnings.find((w) => w.message.includes('listener bug')), 'the warning');
+        const warning = warnings.find((w) => w.message.includes('listener bug'))!;
+        assert.equal(warning.name, 'HotlineWarning');
+        assert.match(warning.message, new RegExp(`^${log.kind} log, position ${stored.position}: a follower threw`));
+      } finally {
+        follower.close();
+        process.off('warning', onWarning);
+      }
+    });
+
+    test('an update appended by a listener comes after the one it was handed, for every follower', async () => {
+      const { log } = await fresh();
+      const warm = await log.append(update());
+      let inner: Promise<StoredUpdate> | undefined;
+      const seenByEach = [[], []] as StoredUpdate[][];
+      const followers = [
+        log.follow(warm.position - 1, (u) => {
+          seenByEach[0]!.push(u);
+          if (u.data === 'outer') inner = log.append(update({ data: 'inner' }));
+        }),
+        log.follow(warm.position - 1, (u) => seenByEach[1]!.push(u)),
+      ];
+      try {
+        // Both followers are live once they have the warm-up update; the next append reaches them from
+        // inside append, and the first one appends again from there.
+        await waitFor(() => (seenByEach.every((seen) => seen.length === 1) ? true : undefined), 'the warm-up');
+        const outer = await log.append(update({ data: 'outer' }));
+        const appendedInside = await waitFor(() => inner, 'the inner append');
+        await waitFor(() => (seenByEach.every((seen) => seen.length === 3) ? true : undefined), 'both updates');
+        for (const seen of seenByEach) assert.deepEqual(seen, [warm, outer, appendedInside]);
+      } finally {
+        for (const follower of followers) follower.close();
+      }
     });
 
     if (options.durable) {
