@@ -4,13 +4,24 @@
  */
 import { HotlineError } from '../errors.js';
 
+/** What a server said about a refusal, read from its error body (see `readErrorBody`). */
+export interface ServerReason {
+  /** The server's own message: `{"error":{"message"}}`, `{"error":"…"}` or `{"message":"…"}` of a JSON body. */
+  readonly message: string;
+  /** The server's error code, when the body has one (`{"error":{"code"}}` or `{"code":"…"}`). */
+  readonly code?: string;
+}
+
 /** The server answered with a status the client cannot use. */
 export class HttpError extends HotlineError {
   readonly status: number;
-  constructor(status: number, message = `the server answered ${status}`) {
+  /** What the server said, when its answer had a JSON error body; `undefined` otherwise. */
+  readonly reason: ServerReason | undefined;
+  constructor(status: number, message = `the server answered ${status}`, reason?: ServerReason) {
     super('HOTLINE_CLIENT_HTTP_ERROR', message);
     this.name = 'HttpError';
     this.status = status;
+    this.reason = reason;
   }
 }
 

@@ -13,8 +13,8 @@ import { HotlineError, type HotlineErrorCode } from '../errors.js';
 import type { EventSchemas, ParsedEvent } from '../protocol/index.js';
 import type { ConnectOptions, EventStreamConnection } from './connect.js';
 import { Delivery } from './delivery.js';
-import { HttpError } from './errors.js';
-import { loopOptions, StreamLoop, startingId } from './stream-loop.js';
+import { HttpError, type ServerReason } from './errors.js';
+import { checkResponse, loopOptions, StreamLoop, startingId } from './stream-loop.js';
 
 export interface ShareOptions {
   /** Tabs of one origin that use the same name share one connection (name it after the URL it reads). */
@@ -32,6 +32,7 @@ const RECENT_IDS = 4096;
 interface FlatError {
   code?: HotlineErrorCode;
   status?: number;
+  reason?: ServerReason | undefined;
   message: string;
 }
 
@@ -179,7 +180,8 @@ export class SharedConnection implements EventStreamConnection<unknown> {
       {
         ...loopOptions(options),
         onOpen: async (response) => {
-          await options.onOpen?.(response);
+          // Replacing onOpen replaces the loop's own status check, so it runs here when the caller has none.
+          await (options.onOpen ?? checkResponse)(response);
           this.#open = true;
           const headers: [string, string][] = [];
           for (const name of RELAYED_HEADERS) {
@@ -223,13 +225,14 @@ export class SharedConnection implements EventStreamConnection<unknown> {
 }
 
 function flatten(error: unknown): NonNullable<Extract<Message, { kind: 'end' }>['error']> {
-  if (error instanceof HttpError) return { code: error.code, status: error.status, message: error.message };
+  if (error instanceof HttpError)
+    return { code: error.code, status: error.status, reason: error.reason, message: error.message };
   if (error instanceof HotlineError) return { code: error.code, message: error.message };
   return { message: error instanceof Error ? error.message : String(error) };
 }
 
 function revive(error: NonNullable<Extract<Message, { kind: 'end' }>['error']>): Error {
-  if (error.status !== undefined) return new HttpError(error.status, error.message);
+  if (error.status !== undefined) return new HttpError(error.status, error.message, error.reason);
   if (error.code !== undefined) return new HotlineError(error.code, error.message);
   return new Error(error.message);
 }

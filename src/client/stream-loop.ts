@@ -10,6 +10,7 @@ import { createParser, type ParsedEvent } from '../protocol/index.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { ConnectOptions } from './connect.js';
 import { tokenExpiry } from './cursor.js';
+import { httpErrorOf } from './error-body.js';
 import { AbortError, HttpError, NetworkError, StallError } from './errors.js';
 import { DEFAULT_MAX_EVENT_BYTES, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
 import type { FetchLike, RequestInitLike, ResponseLike } from './types.js';
@@ -63,6 +64,17 @@ export function startingId(options: ConnectOptions<unknown>): string | Promise<s
 export function loopOptions(options: ConnectOptions<unknown> & { schemas?: unknown }): LoopOptions {
   const { signal, lastEventId, onEvent, cursor, onReset, share, whenHidden, hiddenGraceMs, schemas, ...loop } = options;
   return loop;
+}
+
+/**
+ * What a connection accepts when the caller gives no `onOpen`: 200 and `text/event-stream`. The server's
+ * reason (a JSON error body) travels with a refused status, so a caller can show it.
+ */
+export async function checkResponse(response: ResponseLike): Promise<void> {
+  if (response.status !== 200) throw await httpErrorOf(response);
+  if (!isEventStream(response.headers.get('content-type'))) {
+    throw new NetworkError('the response is not text/event-stream', { code: 'HOTLINE_CLIENT_BAD_CONTENT_TYPE' });
+  }
 }
 
 /** Statuses worth trying again: timeouts, rate limits and server-side failures. */
@@ -248,13 +260,7 @@ export class StreamLoop {
       return 'no-content';
     }
     try {
-      if (this.#options.onOpen !== undefined) await this.#options.onOpen(response);
-      else {
-        if (response.status !== 200) throw new HttpError(response.status);
-        if (!isEventStream(response.headers.get('content-type'))) {
-          throw new NetworkError('the response is not text/event-stream', { code: 'HOTLINE_CLIENT_BAD_CONTENT_TYPE' });
-        }
-      }
+      await (this.#options.onOpen ?? checkResponse)(response);
       if (response.body === null) throw new NetworkError('the response has no body');
     } catch (error) {
       await response.body?.cancel().catch(() => {});
