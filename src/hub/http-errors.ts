@@ -3,7 +3,8 @@
  * written as `{ "error": { "code", "message" } }` to clients that accept JSON, as plain text otherwise.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { HotlineError, type HotlineErrorCode } from '../errors.js';
 
 /** An error that becomes an HTTP response; `message` must never hold internal details or secrets. */
@@ -46,4 +47,66 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: Http
 function acceptsJson(accept: string | undefined): boolean {
   if (accept === undefined || accept === '') return true;
   return /application\/json|\*\/\*|application\/\*/.test(accept);
+}
+
+/**
+ * How long a connection refused by {@link answerClientError} may linger after its response, so the client
+ * reads the response before the socket closes (closing with unread input resets the connection).
+ */
+const CLIENT_ERROR_LINGER_MS = 1000;
+
+/**
+ * Answers a request node:http could not parse (a server's `clientError`) the way every other error is
+ * answered: a status and a JSON body. Returns the error sent, or `undefined` when nothing could be sent
+ * (the peer is gone, or a response is already under way on the connection, which raw bytes would corrupt).
+ * Never reads `error.rawPacket`: it holds the request's bytes, credentials included.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): HttpError | undefined {
+  // After a parse error node:http reports every later chunk of the same connection again: answered once.
+  if (socket.writableEnded) return undefined;
+  if (error.code === 'ECONNRESET' || !socket.writable || responseStarted(socket)) {
+    socket.destroy();
+    return undefined;
+  }
+  const httpError = fromParseError(error.code);
+  const body = JSON.stringify({ error: { code: httpError.code, message: httpError.message } });
+  socket.end(
+    `HTTP/1.1 ${httpError.status} ${STATUS_CODES[httpError.status]}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Cache-Control: no-store\r\nConnection: close\r\n\r\n' +
+      body,
+  );
+  const linger = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
+  return httpError;
+}
+
+/** The statuses node:http itself would send (431, 413, 408, else 400), with a catalogue code. */
+function fromParseError(code: string | undefined): HttpError {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      // maxHeaderSize is node:http's limit (--max-http-header-size, 16 KiB by default).
+      return new HttpError(
+        431,
+        'HOTLINE_HUB_HEADERS_TOO_LARGE',
+        `the request headers are larger than ${maxHeaderSize} bytes`,
+      );
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return new HttpError(413, 'HOTLINE_HUB_PAYLOAD_TOO_LARGE', 'the chunk extensions are too large');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new HttpError(408, 'HOTLINE_HUB_REQUEST_TIMEOUT', 'the request did not arrive in time');
+    default:
+      return new HttpError(400, 'HOTLINE_HUB_BAD_REQUEST', 'the request is not valid HTTP/1.1');
+  }
+}
+
+/**
+ * node:http's own default answer checks the response in flight on the socket the same way (`_httpMessage`
+ * is the `ServerResponse` of the current request; not public API, hence the narrow structural read).
+ */
+function responseStarted(socket: Duplex): boolean {
+  const current = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  return current?.headersSent === true;
 }

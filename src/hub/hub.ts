@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { HotlineError } from '../errors.js';
 import { encodeEvent } from '../protocol/index.js';
@@ -15,12 +16,14 @@ import { createTokenVerifier, findToken } from './auth.js';
 import { ConnectionLimits } from './connection-limits.js';
 import { createCors } from './cors.js';
 import { sendHomePage } from './home-page.js';
-import { HttpError, sendError } from './http-errors.js';
+import { answerClientError, HttpError, sendError } from './http-errors.js';
 import type { EventLog, LogFollower } from './log/event-log.js';
 import { createMemoryLog } from './log/memory.js';
+import { LOG_REDACTION, redactUrl, scrubText } from './log-redaction.js';
 import { createHubMetrics } from './metrics.js';
 import { type HubOptions, resolveHubOptions } from './options.js';
 import { type PublishInput, toNewUpdate } from './publish-input.js';
+import { requestUrl } from './request-url.js';
 import { handleHealth, handleMetrics, handleReady } from './routes/health.js';
 import { handlePublish } from './routes/publish.js';
 import { handleSubscribe } from './routes/subscribe.js';
@@ -81,7 +84,8 @@ export interface Hub {
 
 export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const config = resolveHubOptions(options);
-  const logger = options.logger ?? pino({ level: 'silent' });
+  // Whatever logger the user passes, what the hub logs through it goes through the redaction rules.
+  const logger = (options.logger ?? pino({ level: 'silent' })).child({}, LOG_REDACTION);
   const ownsLog = options.log === undefined;
   const log = options.log ?? createMemoryLog();
   const publisherVerifier =
@@ -200,7 +204,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://hub.invalid');
+    const url = requestUrl(req);
     if (url.pathname === HUB_PATH) {
       const corsHeaders = cors.headersFor(req);
       switch (req.method) {
@@ -249,22 +253,38 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
   function handler(req: IncomingMessage, res: ServerResponse): void {
     route(req, res).catch((error: unknown) => {
+      const url = redactUrl(req.url ?? '');
       if (error instanceof HttpError) {
-        metrics.rejectedRequests.inc({ status: String(error.status) });
-        if (error.status !== 404)
-          logger.warn(
-            { status: error.status, code: error.code, reason: error.message, method: req.method },
-            'request rejected',
-          );
+        rejected(error, { method: req.method, url });
         sendError(req, res, error);
         if (error.status === 413) req.resume();
         return;
       }
+      if (req.socket.destroyed) {
+        // The client went away mid-request (a publish body cut off): no one to answer, nothing broken.
+        logger.debug({ err: error, method: req.method, url }, 'request aborted by the client');
+        return;
+      }
       // Never show an internal message to a client; the details go to the operator's log.
-      logger.error({ err: error, method: req.method, path: req.url?.split('?')[0] }, 'internal error');
+      logger.error({ err: error, method: req.method, url }, 'internal error');
       metrics.rejectedRequests.inc({ status: '500' });
       sendError(req, res, new HttpError(500, 'HOTLINE_HUB_INTERNAL', 'internal error'));
     });
+  }
+
+  function rejected(error: HttpError, context: Record<string, string | undefined>): void {
+    metrics.rejectedRequests.inc({ status: String(error.status) });
+    if (error.status === 404) return;
+    logger.warn(
+      { status: error.status, code: error.code, reason: scrubText(error.message), ...context },
+      'request rejected',
+    );
+  }
+
+  /** A request node:http could not parse: answered with a JSON error like any other (never its raw bytes). */
+  function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+    const answered = answerClientError(error, socket);
+    if (answered !== undefined) rejected(answered, { parseError: error.code });
   }
 
   let server: Server | undefined;
@@ -350,6 +370,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         },
         handler,
       );
+      created.on('clientError', onClientError);
       server = created;
       await new Promise<void>((resolve, reject) => {
         created.once('error', reject);

@@ -51,6 +51,7 @@ export function toNewUpdate(input: PublishInput, limits: PublishLimits, now = Da
   if (input.retry !== undefined && (!Number.isSafeInteger(input.retry) || input.retry < 0)) {
     throw badRequest('retry must be a non-negative integer');
   }
+  refuseLoneSurrogates({ topic: topics.join('\n'), data: input.data, id, type: input.type });
   return {
     id,
     topics,
@@ -76,6 +77,21 @@ export function fieldsToInput(fields: Map<string, string[]>): PublishInput {
   if (type !== undefined) input.type = type;
   if (retry !== undefined) input.retry = Number.parseInt(retry, 10);
   return input;
+}
+
+/** With the `u` flag a surrogate class matches only unpaired surrogates: a pair is one code point. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A string with a lone surrogate cannot be written as UTF-8: the stream would carry U+FFFD instead, the
+ * update silently altered. HTTP bodies are checked as they are decoded; this covers `hub.publish()`.
+ */
+function refuseLoneSurrogates(fields: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined && LONE_SURROGATE.test(value)) {
+      throw new HttpError(400, 'HOTLINE_HUB_INVALID_UTF8', `${name} holds a lone UTF-16 surrogate`);
+    }
+  }
 }
 
 function isReserved(topic: string): boolean {

@@ -81,10 +81,12 @@ function decodeFormComponent(raw: string): string {
  * "type", "retry" }`. Non-string `data` is stored as its JSON text.
  */
 function parseJson(text: string): PublishFields {
+  checkJsonDepth(text);
   let body: unknown;
   try {
-    body = JSON.parse(text);
-  } catch {
+    body = JSON.parse(text, refuseLoneSurrogates);
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
     throw badRequest('the body is not valid JSON');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
@@ -110,6 +112,60 @@ function parseJson(text: string): PublishFields {
     }
   }
   return fields;
+}
+
+/**
+ * How deep a JSON publish body may nest arrays and objects (the body object is level 1). Non-string `data`
+ * is stored as `JSON.stringify` of it, which recurses: at a few thousand levels it overflows the stack.
+ * 128 is serde_json's default and far beyond any real payload.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** Refuses nesting past {@link MAX_JSON_DEPTH} in one linear pass, before anything recursive sees the text. */
+function checkJsonDepth(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (++depth > MAX_JSON_DEPTH) {
+        throw new HttpError(
+          400,
+          'HOTLINE_HUB_JSON_TOO_DEEP',
+          `the JSON body nests deeper than ${MAX_JSON_DEPTH} arrays/objects`,
+        );
+      }
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/** With the `u` flag a surrogate class matches only unpaired surrogates: a pair is one code point. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A `JSON.parse` reviver: a `\ud800` escape without its pair parses to a string no UTF-8 can carry, which
+ * would go out to subscribers as U+FFFD — the update altered. Keys count too (they end up in stored data).
+ */
+function refuseLoneSurrogates(key: string, value: unknown): unknown {
+  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) {
+    throw new HttpError(
+      400,
+      'HOTLINE_HUB_INVALID_UTF8',
+      'the JSON body holds a lone UTF-16 surrogate (\\uD800-\\uDFFF)',
+    );
+  }
+  return value;
 }
 
 function badRequest(message: string): HttpError {

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { findToken, type TokenVerifier } from '../auth.js';
 import { HttpError } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
+import { decodePathSegment } from '../request-url.js';
 import { EARLIEST } from '../resume.js';
 import type { Subscriber } from '../subscriber.js';
 import type { SubscriberIndex } from '../subscriber-index.js';
@@ -71,7 +72,7 @@ export async function handleSubscriptions(
     .slice(SUBSCRIPTIONS_PATH.length + 1)
     .split('/')
     .filter((part) => part !== '')
-    .map((part) => decodeURIComponent(part));
+    .map(decodePathSegment);
   const visible: SubscriptionResource[] = [];
   for (const subscriber of context.index.subscribers()) {
     if (subscriberId !== undefined && subscriber.id !== subscriberId) continue;
