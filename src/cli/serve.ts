@@ -13,6 +13,7 @@ import { createDashboard, DEMO_DEFAULTS, notificationTopic, startDemoPublisher }
 import type { DashboardHost } from '../hub/extension.js';
 import { createHub } from '../hub/hub.js';
 import { openLog } from '../hub/log/open-log.js';
+import { LOG_REDACTION } from '../hub/log-redaction.js';
 import type { HubOptions } from '../hub/options.js';
 import { helpText, type OptionTable, parseOptions, UsageError } from './args.js';
 import { readConfigFile, type ServeConfig, validateServeConfig } from './serve-config.js';
@@ -240,7 +241,8 @@ export const serveCommand = {
     const dataDir = config['data-dir'];
     const dev = config.dev === true;
     const keys = await readKeys(config, dev ? devSecret(dataDir) : undefined);
-    const logger = pino({ level: config['log-level'] }, pino.destination(2));
+    // Redacting at the source: whatever is logged, by the hub or by this command, leaves tokens out.
+    const logger = pino({ level: config['log-level'], ...LOG_REDACTION }, pino.destination(2));
     const log = await openLog(config.log ?? `sqlite:${join(dataDir, 'hotline.db')}`, {
       maxEvents: config['history-max-events'],
       maxAgeMs: config['history-max-age-seconds'] * 1000,
