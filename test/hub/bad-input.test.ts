@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { MAX_JSON_DEPTH } from '../../src/hub/routes/publish-body.js';
 import { publish, type RunningHub, startHub, subscribe, token } from '../fixtures/hub.js';
 
 interface RawResponse {
@@ -29,6 +30,11 @@ function raw(
   });
 }
 
+/** A JSON publish whose `data` nests `levels` arrays deep (the body object adds one more level). */
+function deepJson(levels: number): string {
+  return `{"topic":"/deep","data":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+}
+
 describe('hub: bad input gets a clear 4xx, never a crash or a partial update', () => {
   let running: RunningHub;
   let auth: Record<string, string>;
@@ -39,6 +45,7 @@ describe('hub: bad input gets a clear 4xx, never a crash or a partial update', (
   after(() => running.close());
 
   const form = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' };
+  const json = { 'Content-Type': 'application/json', Accept: 'application/json' };
 
   const cases: [string, Record<string, string>, string | Uint8Array, number, string][] = [
     ['missing topic', form, 'data=x', 400, 'HOTLINE_HUB_BAD_REQUEST'],
@@ -79,6 +86,26 @@ describe('hub: bad input gets a clear 4xx, never a crash or a partial update', (
       400,
       'HOTLINE_HUB_BAD_REQUEST',
     ],
+    ['a percent-encoded UTF-8 surrogate', form, 'topic=/a&data=%ED%A0%80', 400, 'HOTLINE_HUB_INVALID_UTF8'],
+    ['JSON data with a lone high surrogate', json, '{"topic":"/a","data":"\\ud800"}', 400, 'HOTLINE_HUB_INVALID_UTF8'],
+    ['JSON data with a lone low surrogate', json, '{"topic":"/a","data":"x\\udc00y"}', 400, 'HOTLINE_HUB_INVALID_UTF8'],
+    ['a lone surrogate in a JSON topic', json, '{"topic":"/a\\ud800","data":"x"}', 400, 'HOTLINE_HUB_INVALID_UTF8'],
+    ['a lone surrogate in a JSON id', json, '{"topic":"/a","id":"\\udbff"}', 400, 'HOTLINE_HUB_INVALID_UTF8'],
+    [
+      'a lone surrogate deep in non-string JSON data',
+      json,
+      '{"topic":"/a","data":{"list":[1,{"s":"\\ud800"}]}}',
+      400,
+      'HOTLINE_HUB_INVALID_UTF8',
+    ],
+    [
+      'a lone surrogate in a JSON key of data',
+      json,
+      '{"topic":"/a","data":{"\\ud800":1}}',
+      400,
+      'HOTLINE_HUB_INVALID_UTF8',
+    ],
+    ['JSON data one level past the limit', json, deepJson(MAX_JSON_DEPTH), 400, 'HOTLINE_HUB_JSON_TOO_DEEP'],
   ];
 
   for (const [name, headers, body, status, code] of cases) {
@@ -91,6 +118,59 @@ describe('hub: bad input gets a clear 4xx, never a crash or a partial update', (
       assert.equal(await running.hub.log.size(), before, 'nothing was stored');
     });
   }
+
+  test(`JSON data nested to the limit (${MAX_JSON_DEPTH} with the body object) is stored as sent`, async () => {
+    const body = deepJson(MAX_JSON_DEPTH - 1);
+    const response = await raw(running.endpoint, 'POST', { ...json, ...auth }, body);
+    assert.equal(response.status, 200, response.body);
+    assert.equal((await running.hub.log.last())?.data, JSON.stringify(JSON.parse(body).data));
+  });
+
+  test('JSON data nested 200,000 deep (400 KB, under maxPublishBytes) gets 400 HOTLINE_HUB_JSON_TOO_DEEP', async () => {
+    const roomy = await startHub({ allowAnonymous: true });
+    try {
+      const response = await raw(roomy.endpoint, 'POST', { ...json, ...auth }, deepJson(200_000));
+      assert.equal(response.status, 400);
+      assert.equal((JSON.parse(response.body) as { error: { code: string } }).error.code, 'HOTLINE_HUB_JSON_TOO_DEEP');
+      assert.match(response.body, /deeper than 128/);
+      assert.equal(await roomy.hub.log.size(), 0);
+    } finally {
+      await roomy.close();
+    }
+  });
+
+  test('a depth check is not fooled by brackets inside strings', async () => {
+    const data = `${'['.repeat(300)}\\"${'{'.repeat(300)}`;
+    const response = await raw(running.endpoint, 'POST', { ...json, ...auth }, JSON.stringify({ topic: '/a', data }));
+    assert.equal(response.status, 200, response.body);
+    assert.equal((await running.hub.log.last())?.data, data);
+  });
+
+  test('a surrogate pair (an emoji) in JSON is stored and delivered intact', async () => {
+    const reader = await subscribe(running.endpoint, ['/emoji']);
+    const response = await raw(
+      running.endpoint,
+      'POST',
+      { ...json, ...auth },
+      '{"topic":"/emoji","data":"\\ud83d\\ude00"}',
+    );
+    assert.equal(response.status, 200, response.body);
+    assert.equal((await reader.next()).data, '\u{1F600}');
+    reader.close();
+  });
+
+  test('hub.publish() refuses a lone surrogate in any string field with HOTLINE_HUB_INVALID_UTF8', async () => {
+    for (const input of [
+      { topics: '/a', data: 'x\uD800' },
+      { topics: ['/a', '\uDC00'] },
+      { topics: '/a', id: '\uD800' },
+      { topics: '/a', type: 'x\uDFFF' },
+    ]) {
+      await assert.rejects(running.hub.publish(input), { status: 400, code: 'HOTLINE_HUB_INVALID_UTF8' });
+    }
+    // Two topics, one ending with a high and the next starting with a low surrogate, are still two lone ones.
+    await assert.rejects(running.hub.publish({ topics: ['/a\uD83D', '\uDE00'] }), { code: 'HOTLINE_HUB_INVALID_UTF8' });
+  });
 
   test('limits: too many topics in a publish or a subscription, and an id past maxIdLength, get 400', async () => {
     const limited = await startHub({ allowAnonymous: true, maxTopics: 3, maxIdLength: 16 });
