@@ -10,7 +10,11 @@ import type { StoredUpdate } from './update.js';
 /** What a hub gives an extension. */
 export interface DashboardHost {
   publish(input: PublishInput): Promise<StoredUpdate>;
-  /** Every update stored from now on; returns the function that stops following. */
+  /**
+   * Every update stored from now on; returns the function that stops following. A listener that throws
+   * (or rejects) is logged by the hub and keeps getting the next updates; the publish and the other
+   * followers never see its failure.
+   */
   follow(listener: (update: StoredUpdate) => void): () => void;
   stats(): {
     subscribers: number;

@@ -18,6 +18,7 @@ import { createCors } from './cors.js';
 import { sendHomePage } from './home-page.js';
 import { answerClientError, HttpError, sendError } from './http-errors.js';
 import type { EventLog, LogFollower } from './log/event-log.js';
+import { invokeListener } from './log/follower-cursor.js';
 import { createMemoryLog } from './log/memory.js';
 import { LOG_REDACTION, redactUrl, scrubText } from './log-redaction.js';
 import { createHubMetrics } from './metrics.js';
@@ -87,7 +88,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   // Whatever logger the user passes, what the hub logs through it goes through the redaction rules.
   const logger = (options.logger ?? pino({ level: 'silent' })).child({}, LOG_REDACTION);
   const ownsLog = options.log === undefined;
-  const log = options.log ?? createMemoryLog();
+  const log =
+    options.log ??
+    createMemoryLog({ onFollowerError: (err, context) => logger.error({ err, ...context }, 'log follower failed') });
   const publisherVerifier =
     config.publisherKey === undefined ? undefined : await createTokenVerifier(config.publisherKey);
   const subscriberVerifier =
@@ -112,10 +115,20 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     // Serialize (and classify for slow consumers) once: every recipient gets the same bytes.
     const outgoing = encode(update);
     let recipients = 0;
+    const broken: Subscriber[] = [];
     index.forEachRecipient(update, (subscriber) => {
-      subscriber.deliver(update.position, outgoing);
-      recipients++;
+      // A write can run a closing stream's listeners, and one that throws must not cost the subscribers
+      // after it this update. Its stream is closed once the loop is done (not while the index is being
+      // walked); the client reconnects with Last-Event-ID and gets the update then.
+      try {
+        subscriber.deliver(update.position, outgoing);
+        recipients++;
+      } catch (err) {
+        logger.error({ err, subscriber: subscriber.id, position: update.position }, 'delivery failed');
+        broken.push(subscriber);
+      }
     });
+    for (const subscriber of broken) subscriber.stream.close();
     if (recipients === 0) return;
     metrics.deliveries.inc(recipients);
     deliveries += recipients;
@@ -310,8 +323,13 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     follow(listener) {
       let follower: LogFollower | undefined;
       let stopped = false;
+      // The log's rule (isolate, report, keep delivering), reported in the hub's own log.
+      const guarded = (update: StoredUpdate) =>
+        invokeListener(listener, update, (err) =>
+          logger.error({ err, position: update.position }, 'extension follower failed'),
+        );
       void log.head().then((head) => {
-        if (!stopped) follower = log.follow(head, listener);
+        if (!stopped) follower = log.follow(head, guarded);
       });
       return () => {
         stopped = true;

@@ -21,7 +21,15 @@ export type { DashboardHost, HubExtension, HubExtensionFactory } from './extensi
 export { HttpError } from './http-errors.js';
 export type { DrainOptions, Hub, HubStats } from './hub.js';
 export { createHub, HUB_PATH } from './hub.js';
-export type { EventLog, LogFollower, LogHealth, RetentionOptions } from './log/event-log.js';
+export type {
+  EventLog,
+  FollowerErrorContext,
+  FollowerErrorHandler,
+  LogFollower,
+  LogHealth,
+  LogOptions,
+  RetentionOptions,
+} from './log/event-log.js';
 export { createMemoryLog } from './log/memory.js';
 export { openLog } from './log/open-log.js';
 export type { SqliteLogOptions } from './log/sqlite.js';

@@ -13,7 +13,7 @@ import type { FollowerErrorContext, FollowerErrorHandler } from './event-log.js'
 type Listener = (update: StoredUpdate) => void;
 
 /** The default {@link FollowerErrorHandler}: a process warning, printed on stderr unless the app listens for them. */
-export function warnFollowerError(error: unknown, context: FollowerErrorContext): void {
+function warnFollowerError(error: unknown, context: FollowerErrorContext): void {
   const what = context.source === 'listener' ? 'a follower threw' : 'an unreadable entry was skipped';
   process.emitWarning(`${context.log} log, position ${context.position}: ${what}: ${String(error)}`, 'HotlineWarning');
 }
