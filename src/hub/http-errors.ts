@@ -69,9 +69,29 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     return undefined;
   }
   const httpError = fromParseError(error.code);
-  const body = JSON.stringify({ error: { code: httpError.code, message: httpError.message } });
+  writeRawError(socket, httpError);
+  return httpError;
+}
+
+/**
+ * Answers a `CONNECT` (a server's `connect` event), which node:http would otherwise drop without a word:
+ * the hub is no proxy.
+ */
+export function refuseConnect(socket: Duplex): HttpError {
+  const httpError = new HttpError(
+    405,
+    'HOTLINE_HUB_METHOD_NOT_ALLOWED',
+    'CONNECT is not allowed: the hub is not a proxy',
+  );
+  writeRawError(socket, httpError);
+  return httpError;
+}
+
+/** Writes `error` as a whole HTTP/1.1 response on a socket no `ServerResponse` owns, then closes it. */
+function writeRawError(socket: Duplex, error: HttpError): void {
+  const body = JSON.stringify({ error: { code: error.code, message: error.message } });
   socket.end(
-    `HTTP/1.1 ${httpError.status} ${STATUS_CODES[httpError.status]}\r\n` +
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       'Cache-Control: no-store\r\nConnection: close\r\n\r\n' +
@@ -80,7 +100,6 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   const linger = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
   linger.unref();
   socket.once('close', () => clearTimeout(linger));
-  return httpError;
 }
 
 /** The statuses node:http itself would send (431, 413, 408, else 400), with a catalogue code. */

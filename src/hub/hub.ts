@@ -16,7 +16,7 @@ import { createTokenVerifier, findToken } from './auth.js';
 import { ConnectionLimits } from './connection-limits.js';
 import { createCors } from './cors.js';
 import { sendHomePage } from './home-page.js';
-import { answerClientError, HttpError, sendError } from './http-errors.js';
+import { answerClientError, HttpError, refuseConnect, sendError } from './http-errors.js';
 import type { EventLog, LogFollower } from './log/event-log.js';
 import { invokeListener } from './log/follower-cursor.js';
 import { createMemoryLog } from './log/memory.js';
@@ -389,6 +389,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         handler,
       );
       created.on('clientError', onClientError);
+      created.on('connect', (req: IncomingMessage, socket: Duplex) =>
+        rejected(refuseConnect(socket), { method: req.method, url: redactUrl(req.url ?? '') }),
+      );
       server = created;
       await new Promise<void>((resolve, reject) => {
         created.once('error', reject);

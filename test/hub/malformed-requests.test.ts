@@ -89,6 +89,23 @@ describe('hub: malformed requests get a 4xx JSON error', () => {
     });
   }
 
+  test('CONNECT (the hub is no proxy) gets 405 with a JSON body instead of a dropped connection', async () => {
+    const response = await rawExchange(
+      running.origin,
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    );
+    assert.equal(response.status, 405);
+    assert.equal(errorCode(response), 'HOTLINE_HUB_METHOD_NOT_ALLOWED');
+  });
+
+  test('a request with Expect: 100-continue gets its final status after the interim 100', async () => {
+    const response = await rawExchange(
+      running.origin,
+      'POST /.well-known/mercure HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+    );
+    assert.equal(response.status, 401);
+  });
+
   test('headers that do not arrive in time get 408 HOTLINE_HUB_REQUEST_TIMEOUT with a JSON body', async () => {
     const slow = await startHub({ allowAnonymous: true, headersTimeoutMs: 200 });
     try {
@@ -113,10 +130,15 @@ describe('hub: malformed requests get a 4xx JSON error', () => {
       rawGet('/.well-known/mercure?topic=/stream', { Accept: 'text/event-stream' }).replace('close', 'keep-alive'),
     );
     while (!received.includes('\r\n\r\n')) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(!received.includes('\r\n0\r\n\r\n'), `the stream is still open: ${JSON.stringify(received)}`);
     socket.write('GARBAGE\r\n\r\n');
     await closed;
     assert.match(received, /^HTTP\/1\.1 200/);
-    assert.equal(received.indexOf('HTTP/1.1', 1), -1, 'a second status line was written into the stream');
+    assert.equal(
+      received.indexOf('HTTP/1.1', 1),
+      -1,
+      `a second status line was written into the stream: ${JSON.stringify(received)}`,
+    );
   });
 
   test('the hub still serves after all of the above', async () => {

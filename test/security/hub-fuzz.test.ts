@@ -1,14 +1,17 @@
 /**
  * Generated hostile input against a running hub: publish requests (headers, encodings, bodies, topics,
- * ids) and JWTs (wrong alg, none, wrong key, expired, not yet valid, malformed, huge). The hub must never
- * answer 5xx, never crash, and never accept an unauthorized publish.
+ * ids), JWTs (wrong alg, none, wrong key, expired, not yet valid, malformed, huge), and raw requests to
+ * every route (any method, target, header and body). The hub must never answer 5xx, never crash, and
+ * never accept an unauthorized publish.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { SignJWT, UnsecuredJWT } from 'jose';
+import { createDashboard } from '../../src/hub/dashboard/index.js';
 import { type RunningHub, SECRET, startHub, subscribe, token } from '../fixtures/hub.js';
+import { rawExchange } from '../fixtures/raw-http.js';
 
 function send(
   url: string,
@@ -173,5 +176,127 @@ describe('fuzzing the hub', () => {
       assert.notEqual(event.id, 'forged');
       assert.ok(event.data === 'ok' || event.data.startsWith('x'), `unexpected frame ${JSON.stringify(event)}`);
     }
+  });
+});
+
+/** Characters that break URL parsers: escapes, brackets, userinfo, ports, separators, and plain ones. */
+const targetChar = fc.constantFrom(..."%zZ09afAF[]@:/?&=#.+;,!$'()*~-_ ".split(''), '%ED%A0%80', '%FF', '%', 'é');
+
+const rawTarget = fc
+  .tuple(
+    fc.constantFrom(
+      '/',
+      '/.well-known/mercure',
+      '/.well-known/mercure?topic=',
+      '/.well-known/mercure/subscriptions/',
+      '/dashboard/stream?authorization=',
+      '/demo/session',
+      '/demo/config',
+      '/assets/',
+      '/healthz',
+      '/metrics',
+      '*',
+      'http://',
+      'https://hub.test:99999',
+      'http://[::1',
+      '//',
+    ),
+    fc.array(targetChar, { maxLength: 30 }),
+  )
+  .map(([prefix, chars]) => prefix + chars.join(''));
+
+const rawHeader = fc.tuple(
+  fc.constantFrom(
+    'Accept',
+    'Authorization',
+    'Cookie',
+    'Last-Event-ID',
+    'Origin',
+    'Referer',
+    'Content-Type',
+    'Accept-Encoding',
+    'X-Forwarded-For',
+    'Access-Control-Request-Method',
+    'Access-Control-Request-Headers',
+    'Range',
+    'Expect',
+  ),
+  fc.oneof(
+    fc.string({ maxLength: 60 }).map((v) => v.replace(/[\r\n]/g, '')),
+    fc.constantFrom(
+      'Bearer ',
+      'Bearer a.b.c',
+      'Basic Zm9vOmJhcg==',
+      'mercureAuthorization=%zz',
+      'mercureAuthorization="',
+      'text/event-stream',
+      'application/json',
+      'application/x-www-form-urlencoded',
+      'gzip, br',
+      'null',
+      'http://[::1',
+      '100-continue',
+      'bytes=0-1',
+      'earliest',
+    ),
+  ),
+);
+
+const rawBody = fc.oneof(
+  fc.constant(new Uint8Array()),
+  fc.uint8Array({ maxLength: 200 }),
+  fc.string({ unit: 'binary', maxLength: 80 }).map((text) => new TextEncoder().encode(text)),
+  fc.nat({ max: 3000 }).map((depth) => new TextEncoder().encode(`{"topic":"/a","data":${'['.repeat(depth)}`)),
+  fc
+    .constantFrom('topic=/a&data=%ED%A0%80', '{"topic":"/a","data":"\\ud800"}', 'topic=%zz&data=%')
+    .map((text) => new TextEncoder().encode(text)),
+);
+
+describe('fuzzing every route of the hub with raw requests', () => {
+  let running: RunningHub;
+  before(async () => {
+    running = await startHub({
+      allowAnonymous: true,
+      subscriptionsApi: true,
+      maxPublishBytes: 4096,
+      extension: (host) => createDashboard(host),
+    });
+  });
+  after(() => running.close());
+
+  test('any method, target, headers and body get a status below 500 (4xx with a body), and the hub stays up', async () => {
+    const all = await token({ publish: ['*'], subscribe: ['*'] });
+    const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'BREW', 'CONNECT');
+    const credential = fc.constantFrom('none', 'header', 'cookie', 'query');
+    await fc.assert(
+      fc.asyncProperty(
+        method,
+        rawTarget,
+        fc.array(rawHeader, { maxLength: 5 }),
+        rawBody,
+        credential,
+        async (verb, target, headers, body, via) => {
+          let path = target;
+          const lines = ['Host: hub.test', 'Connection: close', `Content-Length: ${body.length}`];
+          if (via === 'header') lines.push(`Authorization: Bearer ${all}`);
+          if (via === 'cookie') lines.push(`Cookie: mercureAuthorization=${all}`);
+          if (via === 'query') path += `${path.includes('?') ? '&' : '?'}authorization=${all}`;
+          for (const [name, value] of headers) lines.push(`${name}: ${value}`);
+          const head = Buffer.from(`${verb} ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+          const response = await rawExchange(running.origin, Buffer.concat([head, body]));
+          const what = `${verb} ${JSON.stringify(target)} ${JSON.stringify(headers)} → ${JSON.stringify(response.raw.slice(0, 300))}`;
+          assert.ok(response.status >= 100 && response.status < 500, what);
+          if (response.status >= 400 && verb !== 'HEAD') {
+            assert.ok(response.body.length > 0, `an error without a body: ${what}`);
+            if (/json/.test(response.headers['content-type'] ?? ''))
+              assert.doesNotThrow(() => JSON.parse(response.body), what);
+          }
+        },
+      ),
+      { numRuns: 600 },
+    );
+    assert.equal((await fetch(`${running.origin}/healthz`)).status, 200);
+    const metrics = await (await fetch(`${running.origin}/metrics`)).text();
+    assert.doesNotMatch(metrics, /hotline_rejected_requests_total\{status="5\d\d"\}/);
   });
 });
