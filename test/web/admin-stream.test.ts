@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SignJWT } from 'jose';
 import type { StatsSnapshot, UpdateSummary } from '../../src/hub/dashboard/index.js';
 import { demoTopics, startDemoPublisher } from '../../src/hub/dashboard/index.js';
 import { createTopicMatcher } from '../../src/hub/topics.js';
 import type { StoredUpdate } from '../../src/hub/update.js';
-import { type EventReader, subscribe } from '../fixtures/hub.js';
+import { type EventReader, SECRET, subscribe, token } from '../fixtures/hub.js';
 import { adminToken, startWebHub } from './web-hub.js';
 
 async function nextOf(reader: EventReader, type: string): Promise<string> {
@@ -148,4 +149,35 @@ test('a failing publish goes to onError and the demo keeps ticking', async () =>
   }
   assert.ok(errors.length >= 7);
   assert.ok(errors.every((error) => error instanceof Error && error.message === 'log unavailable'));
+});
+
+test('a refused dashboard stream says why in its JSON error: no token, not a JWT, expired, too narrow, wrong key', async () => {
+  const running = await startWebHub();
+  const expired = await new SignJWT({ mercure: { publish: ['*'] } })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+    .sign(new TextEncoder().encode(SECRET));
+  const cases: [Record<string, string>, string][] = [
+    [{}, 'the dashboard stream needs a publisher JWT for "*" (Authorization: Bearer)'],
+    [{ Authorization: 'Basic YWRtaW4=' }, 'the Authorization header is not "Bearer <token>"'],
+    [{ Authorization: 'Bearer not-a-jwt' }, 'the token is not a JWT'],
+    [{ Authorization: `Bearer ${expired}` }, 'the token has expired'],
+    [
+      { Authorization: `Bearer ${await token({ publish: ['/news'], subscribe: ['*'] })}` },
+      'the token may not publish to every topic: the dashboard needs "mercure": {"publish": ["*"]}',
+    ],
+    [
+      { Authorization: `Bearer ${await token({ publish: ['*'] }, 'another-secret-that-is-long-enough-for-hs256')}` },
+      'the hub did not accept the token: it is not signed with the hub’s publisher key (or the hub has none), or not with an algorithm the hub accepts',
+    ],
+  ];
+  try {
+    for (const [headers, message] of cases) {
+      const response = await fetch(`${running.origin}/dashboard/stream`, { headers });
+      assert.equal(response.status, 401, message);
+      assert.deepEqual(await response.json(), { error: { code: 'HOTLINE_HUB_UNAUTHORIZED', message } });
+    }
+  } finally {
+    await running.close();
+  }
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { DEFAULT_ASSETS_DIR, startDemoPublisher } from '../../src/hub/dashboard/index.js';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
 import { subscribe, token } from '../fixtures/hub.js';
@@ -33,20 +33,110 @@ describe('dashboard', { skip }, () => {
     return page;
   }
 
-  test('without a token the page asks for one and the stream answers 401', async () => {
+  test('without a token the page asks for one; a token that is not a JWT is refused with the hub’s reason', async () => {
     const page = await browser.newPage();
     try {
       await page.goto(`${running.origin}/`);
       assert.equal(await page.locator('#connection').getAttribute('data-state'), 'signed-out');
       assert.equal(await page.locator('#app').isHidden(), true);
+      assert.equal(await page.locator('#stream-problem').isHidden(), true);
       await page.fill('#token', 'not-a-jwt');
       await page.click('#token-form button[type=submit]');
       await page.waitForSelector('#connection[data-state=refused]');
-      const response = await fetch(`${running.origin}/dashboard/stream?authorization=not-a-jwt`);
-      assert.equal(response.status, 401);
-      assert.match(await response.text(), /HOTLINE_HUB_UNAUTHORIZED/);
+      assert.equal(
+        await page.locator('#stream-problem').textContent(),
+        'The hub refused the token: the token is not a JWT. Paste a valid token and press Connect.',
+      );
     } finally {
       await page.close();
+    }
+  });
+
+  test('the token never appears in a URL: the stream and the publish form send it in an Authorization header', async () => {
+    const page = await browser.newPage();
+    const requests: Request[] = [];
+    page.on('request', (request) => requests.push(request));
+    const jwt = await adminToken();
+    try {
+      await page.goto(`${running.origin}/`);
+      await page.fill('#token', jwt);
+      await page.click('#token-form button[type=submit]');
+      await page.waitForSelector('#connection[data-state=open]');
+      await page.fill('#p-topic', '/header/topic');
+      await page.click('#publish-form button[type=submit]');
+      await page.waitForFunction(() => document.getElementById('publish-result')?.textContent?.startsWith('Published'));
+      // A reload reconnects with the token kept in the tab.
+      await page.reload();
+      await page.waitForSelector('#connection[data-state=open]');
+      const signature = jwt.split('.')[2]!;
+      for (const request of requests) {
+        assert.ok(!request.url().includes(signature), `the token is in ${request.url()}`);
+        assert.ok(!/authorization=/i.test(request.url()), `an authorization parameter is in ${request.url()}`);
+      }
+      const streams = requests.filter((r) => new URL(r.url()).pathname === '/dashboard/stream');
+      const publishes = requests.filter((r) => r.method() === 'POST' && r.url().endsWith('/.well-known/mercure'));
+      assert.equal(streams.length, 2, 'one stream per page load');
+      assert.equal(publishes.length, 1);
+      for (const request of [...streams, ...publishes]) {
+        assert.equal((await request.allHeaders()).authorization, `Bearer ${jwt}`, request.url());
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('a refused token shows the hub’s reason and is not retried until the operator connects with another', async () => {
+    const page = await browser.newPage();
+    const streamRequests: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/dashboard/stream') streamRequests.push(request.url());
+    });
+    try {
+      await page.goto(`${running.origin}/`);
+      await page.fill('#token', await token({ publish: ['/news'] }));
+      await page.click('#token-form button[type=submit]');
+      await page.waitForSelector('#connection[data-state=refused]');
+      assert.equal(await page.locator('#connection').textContent(), 'Token refused');
+      assert.equal(
+        await page.locator('#stream-problem').textContent(),
+        'The hub refused the token: the token may not publish to every topic: the dashboard needs ' +
+          '"mercure": {"publish": ["*"]}. Paste a valid token and press Connect.',
+      );
+      // The old page retried a refused token every 3 s; the stream's retry hint is 1 s.
+      await page.waitForTimeout(4000);
+      assert.equal(streamRequests.length, 1, 'no stream request after the refusal');
+      assert.equal(await page.locator('#connection').getAttribute('data-state'), 'refused');
+      await page.fill('#token', await adminToken());
+      await page.click('#token-form button[type=submit]');
+      await page.waitForSelector('#connection[data-state=open]');
+      assert.equal(await page.locator('#stream-problem').isHidden(), true);
+      assert.equal(streamRequests.length, 2);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('a hub that goes away is retried, and the page is live again once it is back', async () => {
+    const first = await startWebHub();
+    let second: WebHub | undefined;
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${first.origin}/`);
+      await page.fill('#token', await adminToken());
+      await page.click('#token-form button[type=submit]');
+      await page.waitForSelector('#connection[data-state=open]');
+      await first.close();
+      await page.waitForSelector('#connection[data-state=reconnecting]');
+      assert.match(
+        (await page.locator('#stream-problem').textContent()) ?? '',
+        /^Connection lost: the stream ended\. Retrying in \d+ s\.$/,
+      );
+      second = await startWebHub({ port: first.port });
+      await page.waitForSelector('#connection[data-state=open]', { timeout: 60_000 });
+      assert.equal(await page.locator('#stream-problem').isHidden(), true);
+    } finally {
+      await page.close();
+      await second?.close();
     }
   });
 
@@ -157,7 +247,7 @@ describe('dashboard assets', () => {
     await health.arrayBuffer();
   });
 
-  test('the dashboard stream takes only a verified token that may publish to every topic', async () => {
+  test('the dashboard stream takes only a verified token that may publish to every topic, in a header or the query', async () => {
     const cases: [string, number][] = [
       [await token({ subscribe: ['/users/alice/notifications'] }), 401],
       [await token({ publish: ['/news'] }), 401],
@@ -165,13 +255,17 @@ describe('dashboard assets', () => {
       [await adminToken(), 200],
     ];
     for (const [jwt, status] of cases) {
-      const controller = new AbortController();
-      const response = await fetch(`${running.origin}/dashboard/stream?authorization=${jwt}`, {
-        signal: controller.signal,
-      });
-      assert.equal(response.status, status);
-      if (status === 200) assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
-      controller.abort();
+      // The dashboard sends a header; other clients may still use the Mercure query parameter.
+      for (const [path, headers] of [
+        ['/dashboard/stream', { Authorization: `Bearer ${jwt}` }],
+        [`/dashboard/stream?authorization=${jwt}`, {}],
+      ] as const) {
+        const controller = new AbortController();
+        const response = await fetch(`${running.origin}${path}`, { headers, signal: controller.signal });
+        assert.equal(response.status, status, path);
+        if (status === 200) assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+        controller.abort();
+      }
     }
   });
 

@@ -1,10 +1,13 @@
 /**
- * The dashboard page: live numbers of the hub from its admin stream (SSE, authorized by the publisher JWT
- * the operator pastes), a uPlot chart of events/s and deliveries/s, the recent updates, and a publish form.
+ * The dashboard page: live numbers of the hub from its admin stream (SSE through `hotline/client`'s
+ * `connect()`, authorized by the publisher JWT the operator pastes, sent as a header), a uPlot chart of
+ * events/s and deliveries/s, the recent updates, and a publish form.
  * @module
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { readErrorBody } from '../../src/client/error-body.js';
+import { connect, type EventStreamConnection, HttpError } from '../../src/client/index.js';
 import { byId, el } from './feed.js';
 
 /** Mirrors `StatsSnapshot` and `UpdateSummary` of src/hub/dashboard/admin-stream.ts. */
@@ -31,7 +34,7 @@ const TOKEN_KEY = 'hotline-publisher-token';
 const CHART_POINTS = 120;
 const MAX_RECENT = 50;
 
-let source: EventSource | undefined;
+let stream: EventStreamConnection | undefined;
 let chart: uPlot | undefined;
 const series: [number[], number[], number[]] = [[], [], []];
 
@@ -39,14 +42,37 @@ function token(): string {
   return sessionStorage.getItem(TOKEN_KEY) ?? '';
 }
 
-function setStatus(state: 'signed-out' | 'connecting' | 'open' | 'refused' | 'reconnecting', text: string): void {
+type State = 'signed-out' | 'connecting' | 'open' | 'refused' | 'reconnecting' | 'failed';
+
+function setStatus(state: State, text: string): void {
   const status = byId('connection');
+  if (status.dataset.state === state && status.textContent === text) return;
   status.dataset.state = state;
   status.textContent = text;
 }
 
-function connect(): void {
-  source?.close();
+/** What went wrong with the stream, next to the token field (where the operator acts); `''` hides it. */
+function setProblem(text: string): void {
+  const problem = byId('stream-problem');
+  problem.textContent = text;
+  problem.hidden = text === '';
+}
+
+/** The hub's own words for a refusal where it gave them, else what the client saw ("the stream ended"). */
+function describe(error: unknown): string {
+  if (error instanceof HttpError) return error.reason?.message ?? `the hub answered ${error.status}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * (Re)opens the admin stream with the token in an `Authorization` header — never in the URL, which
+ * proxies and access logs record. Network errors and 5xx are retried with backoff by `connect()`; a
+ * refused token (401/403) or any other final answer stops the stream until the operator connects again.
+ */
+function connectStream(): void {
+  stream?.close();
+  stream = undefined;
+  setProblem('');
   const current = token();
   byId('app').hidden = current === '';
   if (current === '') {
@@ -54,24 +80,36 @@ function connect(): void {
     return;
   }
   setStatus('connecting', 'Connecting…');
-  const url = new URL('/dashboard/stream', location.href);
-  url.searchParams.set('authorization', current);
-  const stream = new EventSource(url);
-  source = stream;
-  stream.onopen = () => setStatus('open', 'Live');
-  stream.onerror = () => {
-    if (stream.readyState === EventSource.CLOSED) {
-      // A refused token (401) or a hub that is down: try again in a while, the token may still be good.
-      setStatus('refused', 'Disconnected: the token was refused or the hub is down; retrying…');
-      window.setTimeout(() => {
-        if (source === stream) connect();
-      }, 3000);
-    } else {
+  const connection = connect(new URL('/dashboard/stream', location.href), {
+    // JSON after the event stream, so a refusal comes with the hub's reason as a JSON body.
+    headers: { Authorization: `Bearer ${current}`, Accept: 'text/event-stream, application/json;q=0.5' },
+    // The stream sends `stats` as soon as it opens, so the first event is the moment it is live.
+    onEvent(event) {
+      setStatus('open', 'Live');
+      setProblem('');
+      if (event.type === 'stats') showStats(JSON.parse(event.data) as Stats);
+      else if (event.type === 'updates') showUpdates(JSON.parse(event.data) as UpdateSummary[]);
+    },
+    onRetry(error, delayMs) {
       setStatus('reconnecting', 'Reconnecting…');
-    }
-  };
-  stream.addEventListener('stats', (event) => showStats(JSON.parse(event.data) as Stats));
-  stream.addEventListener('updates', (event) => showUpdates(JSON.parse(event.data) as UpdateSummary[]));
+      setProblem(`Connection lost: ${describe(error)}. Retrying in ${Math.ceil(delayMs / 1000)} s.`);
+    },
+  });
+  stream = connection;
+  connection.done.then(
+    () => {
+      if (stream !== connection) return;
+      setStatus('failed', 'Stopped');
+      setProblem('The hub ended the stream. Press Connect to open it again.');
+    },
+    (error: unknown) => {
+      if (stream !== connection) return;
+      const refused = error instanceof HttpError && (error.status === 401 || error.status === 403);
+      setStatus(refused ? 'refused' : 'failed', refused ? 'Token refused' : 'Stopped');
+      const action = refused ? 'Paste a valid token and press Connect.' : 'Press Connect to try again.';
+      setProblem(`${refused ? 'The hub refused the token' : 'The stream stopped'}: ${describe(error)}. ${action}`);
+    },
+  );
 }
 
 function showStats(stats: Stats): void {
@@ -151,8 +189,11 @@ async function publish(event: SubmitEvent): Promise<void> {
       headers: { Authorization: `Bearer ${token()}`, 'Content-Type': 'application/x-www-form-urlencoded' },
       body,
     });
-    const text = await response.text();
-    result.textContent = response.ok ? `Published ${text}` : `Refused (${response.status}): ${text}`;
+    if (response.ok) result.textContent = `Published ${await response.text()}`;
+    else {
+      const reason = (await readErrorBody(response))?.message ?? response.statusText;
+      result.textContent = `Refused (${response.status}): ${reason}`;
+    }
     result.dataset.ok = String(response.ok);
   } catch (error) {
     result.textContent = `Failed: ${String(error)}`;
@@ -167,17 +208,17 @@ function main(): void {
   tokenForm.addEventListener('submit', (event) => {
     event.preventDefault();
     sessionStorage.setItem(TOKEN_KEY, input.value.trim());
-    connect();
+    connectStream();
   });
   byId('sign-out').addEventListener('click', () => {
     sessionStorage.removeItem(TOKEN_KEY);
     input.value = '';
-    connect();
+    connectStream();
   });
   byId<HTMLFormElement>('publish-form').addEventListener('submit', (event) => void publish(event));
   byId('app').hidden = token() === '';
   makeChart();
-  connect();
+  connectStream();
 }
 
 main();

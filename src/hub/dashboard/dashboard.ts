@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HotlineError } from '../../errors.js';
 import type { DashboardHost, HubExtension } from '../extension.js';
 import { HttpError } from '../http-errors.js';
-import { isAdmin } from './admin-auth.js';
+import { assertAdmin } from './admin-auth.js';
 import { AdminStream } from './admin-stream.js';
 import { DEFAULT_ASSETS_DIR, sendAsset } from './assets.js';
 import { demoTopics } from './demo-publisher.js';
@@ -61,9 +61,7 @@ export function createDashboard(host: DashboardHost, options: DashboardOptions =
       throw new HttpError(404, 'HOTLINE_HUB_NOT_FOUND', `no asset at ${path}`);
     }
     if (path === '/dashboard/stream' && req.method === 'GET') {
-      if (!(await isAdmin(host, req))) {
-        throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the dashboard stream needs a publisher JWT for "*"');
-      }
+      await assertAdmin(host, req, url);
       admin.open(req, res);
       return true;
     }
