@@ -18,6 +18,7 @@ import {
 } from 'jose';
 import { HotlineError } from '../errors.js';
 import { HttpError } from './http-errors.js';
+import { jsonValueTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
 
 /** How tokens are verified: an HMAC secret, a PEM public key or certificate, or a JWKS URL. */
 export type JwtKeyOptions =
@@ -199,6 +200,14 @@ function readClaims(payload: JWTPayload): MercureClaims {
     throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the mercure claim must be an object');
   }
   const claims = mercure as Record<string, unknown>;
+  // The payload is serialized again (subscriptions API, presence updates): past this depth that overflows.
+  if (jsonValueTooDeep(claims.payload)) {
+    throw new HttpError(
+      401,
+      'HOTLINE_HUB_UNAUTHORIZED',
+      `the mercure.payload claim nests deeper than ${MAX_JSON_DEPTH}`,
+    );
+  }
   return {
     publish: selectors(claims.publish, 'publish'),
     subscribe: selectors(claims.subscribe, 'subscribe'),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { MAX_JSON_DEPTH } from '../../src/hub/routes/publish-body.js';
+import { MAX_JSON_DEPTH } from '../../src/hub/json-depth.js';
 import { publish, type RunningHub, startHub, subscribe, token } from '../fixtures/hub.js';
 
 interface RawResponse {

@@ -3,9 +3,10 @@
  * that are not HTTP — each get a 4xx with the hub's JSON error body, never a 500 or an empty answer.
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { type RunningHub, startHub, token } from '../fixtures/hub.js';
+import { type RunningHub, SECRET, startHub, token } from '../fixtures/hub.js';
 import { type RawResponse, rawExchange, rawGet } from '../fixtures/raw-http.js';
 
 function errorCode(response: RawResponse): string {
@@ -139,6 +140,18 @@ describe('hub: malformed requests get a 4xx JSON error', () => {
       -1,
       `a second status line was written into the stream: ${JSON.stringify(received)}`,
     );
+  });
+
+  test('a signed token whose mercure.payload nests 5,000 deep gets 401, not a 500 when it is serialized', async () => {
+    // Signed by hand: jose's own JSON.stringify overflows on such a payload, and that is the point.
+    const claims = `{"mercure":{"subscribe":["*"],"payload":${'['.repeat(5000)}${']'.repeat(5000)}}}`;
+    const unsigned = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from(claims).toString('base64url')}`;
+    const deep = `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`;
+    for (const target of ['/.well-known/mercure/subscriptions', '/.well-known/mercure?topic=/a']) {
+      const response = await rawExchange(running.origin, rawGet(target, { Authorization: `Bearer ${deep}` }));
+      assert.equal(response.status, 401, target);
+      assert.match(JSON.parse(response.body).error.message, /payload claim nests deeper than 128/);
+    }
   });
 
   test('the hub still serves after all of the above', async () => {

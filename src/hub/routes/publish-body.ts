@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../http-errors.js';
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from '../json-depth.js';
 
 /** The publish fields, as sent: every field a list (only `topic` may repeat). */
 export type PublishFields = Map<string, string[]>;
@@ -81,7 +82,13 @@ function decodeFormComponent(raw: string): string {
  * "type", "retry" }`. Non-string `data` is stored as its JSON text.
  */
 function parseJson(text: string): PublishFields {
-  checkJsonDepth(text);
+  if (jsonTextTooDeep(text)) {
+    throw new HttpError(
+      400,
+      'HOTLINE_HUB_JSON_TOO_DEEP',
+      `the JSON body nests deeper than ${MAX_JSON_DEPTH} arrays/objects`,
+    );
+  }
   let body: unknown;
   try {
     body = JSON.parse(text, refuseLoneSurrogates);
@@ -113,42 +120,6 @@ function parseJson(text: string): PublishFields {
   }
   return fields;
 }
-
-/**
- * How deep a JSON publish body may nest arrays and objects (the body object is level 1). Non-string `data`
- * is stored as `JSON.stringify` of it, which recurses: at a few thousand levels it overflows the stack.
- * 128 is serde_json's default and far beyond any real payload.
- */
-export const MAX_JSON_DEPTH = 128;
-
-/** Refuses nesting past {@link MAX_JSON_DEPTH} in one linear pass, before anything recursive sees the text. */
-function checkJsonDepth(text: string): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
-      if (++depth > MAX_JSON_DEPTH) {
-        throw new HttpError(
-          400,
-          'HOTLINE_HUB_JSON_TOO_DEEP',
-          `the JSON body nests deeper than ${MAX_JSON_DEPTH} arrays/objects`,
-        );
-      }
-    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
-  }
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
 
 /** With the `u` flag a surrogate class matches only unpaired surrogates: a pair is one code point. */
 const LONE_SURROGATE = /\p{Cs}/u;
