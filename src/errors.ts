@@ -14,6 +14,8 @@ export const HOTLINE_ERROR_CODES = {
   HOTLINE_PARSE_INVALID_RETRY: 'The stream sent a retry field whose value is not all ASCII digits; it was ignored.',
   HOTLINE_PARSE_UNKNOWN_FIELD: 'The stream sent a field the spec does not define; it was ignored.',
   HOTLINE_PARSE_INVALID_ID: 'The stream sent an id containing NUL; it was ignored.',
+  HOTLINE_PARSE_EVENT_TOO_LARGE: 'An event or line of the stream was past maxEventBytes; it was discarded.',
+  HOTLINE_PARSE_INVALID_OPTIONS: 'createParser was given an invalid option (maxEventBytes).',
   HOTLINE_CALLBACK_FAILED: 'A user callback threw while the parser was dispatching; parsing went on.',
   HOTLINE_SCHEMA_MISMATCH: 'Event data did not match the schema of its event type (or the type has no schema).',
   HOTLINE_SCHEMA_ASYNC: 'A schema validated asynchronously where send() or broadcast() must decide at once.',
@@ -25,6 +27,8 @@ export const HOTLINE_ERROR_CODES = {
   HOTLINE_HUB_REQUEST_TIMEOUT: 'The request headers or body did not arrive within the timeout (408).',
   HOTLINE_HUB_UNAUTHORIZED: 'No valid JWT was presented where one is required, or it was expired or malformed.',
   HOTLINE_HUB_FORBIDDEN: 'The JWT is valid but its mercure claims do not allow this publish or subscription.',
+  HOTLINE_HUB_FORBIDDEN_ORIGIN:
+    'A publish authorized by the mercureAuthorization cookie came from an origin the hub does not accept (CSRF).',
   HOTLINE_HUB_PAYLOAD_TOO_LARGE: 'The publish body is larger than the configured maximum.',
   HOTLINE_HUB_UNSUPPORTED_MEDIA_TYPE: 'The publish body is neither form-encoded nor JSON.',
   HOTLINE_HUB_METHOD_NOT_ALLOWED: 'The hub endpoint does not accept this HTTP method.',
@@ -33,6 +37,8 @@ export const HOTLINE_ERROR_CODES = {
   HOTLINE_HUB_INVALID_OPTIONS: 'createHub or hotline serve was given an invalid option.',
   HOTLINE_HUB_UNAVAILABLE: 'The hub is draining or at its connection limit; retry after the Retry-After delay.',
   HOTLINE_HUB_TOO_MANY_CONNECTIONS: 'Too many connections from one client address.',
+  HOTLINE_HUB_SELECTOR_LIMIT:
+    'A subscription asked for a topic selector or URI templates past a limit (length, expressions, count).',
   HOTLINE_HUB_INTERNAL: 'An unexpected error inside the hub; details are in the hub log, not the response.',
   HOTLINE_STREAM_REJECTED: 'An authorize hook refused an event stream before its first byte (401/403/404…).',
   HOTLINE_CLIENT_HTTP_ERROR: 'The server answered the event-stream request with a status the client cannot use.',

@@ -1,5 +1,5 @@
 /**
- * Streaming UTF-8 decoding for the parser.
+ * UTF-8 for the parser: streaming decoding, and the UTF-8 size of decoded text (what `maxEventBytes` counts).
  *
  * `TextDecoder.decode(bytes, { stream: true })` is 4–5× slower in Node than a one-shot decode of the same
  * bytes (13.7 ms vs 3.0 ms for 19 MB in 16 KiB chunks, measured with `npm run bench:parser`'s corpus), so
@@ -84,4 +84,30 @@ function asciiString(bytes: Uint8Array): string | undefined {
     text += String.fromCharCode(byte);
   }
   return text;
+}
+
+/**
+ * The UTF-8 size of `s[start, end)`, as `TextEncoder` would encode it: a surrogate pair is 4 bytes and a lone
+ * surrogate 3 (it becomes U+FFFD). Text the parser decoded from valid UTF-8 measures exactly its bytes on the wire.
+ */
+export function utf8Length(s: string, start = 0, end = s.length): number {
+  let bytes = end - start;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (isHighSurrogate(c) && i + 1 < end && isLowSurrogate(s.charCodeAt(i + 1))) {
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+export function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+export function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }

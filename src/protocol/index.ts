@@ -7,6 +7,7 @@
 export type { HotlineErrorCode } from '../errors.js';
 export { HotlineError, HotlineTypeError, isHotlineError } from '../errors.js';
 export { DEFAULT_EVENT_TYPE, EVENT_STREAM_MIME_TYPE } from './constants.js';
+export { PARSER_DEFAULTS } from './defaults.js';
 export {
   checkEvent,
   checkId,

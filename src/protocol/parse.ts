@@ -6,27 +6,33 @@
  * ends (a partial line is joined once, when its end arrives), recognises the four field names by char
  * code without slicing the line, and caches the position of the next CR so that LF-only streams search for
  * CR once per chunk. That keeps it linear in the input whatever the chunking.
+ *
+ * The size bound (`maxEventBytes`) costs one comparison per line: n UTF-16 code units are n to 3n UTF-8
+ * bytes, so only a line or an event longer than a third of the bound is counted exactly, and then each
+ * piece once (never the whole buffer again), so even an event right at the bound is counted in linear time.
  * @module
  */
-import { HotlineError } from '../errors.js';
+import { HotlineError, HotlineTypeError } from '../errors.js';
+import { BYTE_ORDER_MARK, COLON, CR, DEFAULT_EVENT_TYPE, LF } from './constants.js';
 import {
-  BYTE_ORDER_MARK,
-  CHAR_a,
-  CHAR_d,
-  CHAR_e,
-  CHAR_i,
-  CHAR_n,
-  CHAR_t,
-  CHAR_v,
-  COLON,
-  CR,
-  DEFAULT_EVENT_TYPE,
-  DIGIT_0,
-  DIGIT_9,
-  LF,
-  SPACE,
-} from './constants.js';
-import { createUtf8StreamDecoder, type Utf8StreamDecoder } from './decode.js';
+  createUtf8StreamDecoder,
+  isHighSurrogate,
+  isLowSurrogate,
+  type Utf8StreamDecoder,
+  utf8Length,
+} from './decode.js';
+import { PARSER_DEFAULTS } from './defaults.js';
+import {
+  commonField,
+  DATA_FIELD,
+  EVENT_FIELD,
+  ID_FIELD,
+  indexOfColon,
+  isAsciiDigits,
+  OTHER_FIELD,
+  quote,
+  valueStart,
+} from './line.js';
 import type { EventStreamParser, ParsedEvent, ParserCallbacks, ParserOptions, ParserResetOptions } from './types.js';
 
 /**
@@ -34,15 +40,24 @@ import type { EventStreamParser, ParsedEvent, ParserCallbacks, ParserOptions, Pa
  *
  * The parser never throws on any input. A callback that throws is reported to `onError` when given;
  * without `onError`, the first such error is rethrown once the whole chunk has been parsed, so no
- * later event of the chunk is lost.
+ * later event of the chunk is lost. It throws a `HotlineTypeError` at once for an invalid `maxEventBytes`.
  */
 export function createParser(callbacks: ParserCallbacks, options: ParserOptions = {}): EventStreamParser {
   const { onEvent, onRetry, onComment, onError } = callbacks;
+  const maxBytes = byteBound(options.maxEventBytes);
+  /** Text of at most this many code units is at most `maxBytes` UTF-8 bytes (3 bytes per code unit at most). */
+  const sureUnits = Math.floor(maxBytes / 3);
 
   let decoder: Utf8StreamDecoder | undefined;
   let atStreamStart = true;
   /** The start of a line whose end has not arrived yet. */
   let pendingLine = '';
+  /** The UTF-8 size of `pendingLine`, counted once it is longer than `sureUnits`; -1 before. */
+  let pendingBytes = -1;
+  /** `pendingLine` ends in a high surrogate, whose low half may open the next text chunk. */
+  let pendingEndsHigh = false;
+  /** The line being read is past the bound: the rest of it is skipped up to its line end, never buffered. */
+  let skippingLine = false;
   /** The previous chunk ended in CR: a LF opening this chunk belongs to the same line end. */
   let skipLeadingLF = false;
 
@@ -50,6 +65,12 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   let dataLines = 0;
   let eventType = '';
   let lastEventId = options.lastEventId ?? '';
+  /** The event is past the bound: its `data` and `event` lines are dropped up to its blank line, no dispatch. */
+  let discarding = false;
+  // The UTF-8 sizes of the three buffers, counted only once the event nears the bound; -1 when not counted.
+  let dataBytes = -1;
+  let typeBytes = -1;
+  let idBytes = -1;
   let deferredError: unknown;
   let hasDeferredError = false;
 
@@ -86,16 +107,14 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     let pos = start;
     let lf = text.indexOf('\n', pos);
     let cr = text.indexOf('\r', pos);
-    if (pendingLine !== '') {
+    if (pendingLine !== '' || skippingLine) {
       const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
       if (end === -1) {
-        // A rope concatenation: joining costs nothing until the line end arrives and the line is read once.
-        pendingLine += pos === 0 ? text : text.slice(pos);
+        if (!skippingLine) growPendingLine(pos === 0 ? text : text.slice(pos));
         return;
       }
-      const line = pendingLine + text.slice(pos, end);
-      pendingLine = '';
-      interpretLine(line, 0, line.length);
+      if (skippingLine) skippingLine = false;
+      else endPendingLine(text.slice(pos, end));
       pos = afterLineEnd(text, end);
       if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
       if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
@@ -105,19 +124,21 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       // here — the engine does not inline interpretLine into this loop, and the call costs ~15%
       // (measured with bench/parser.ts).
       while (lf !== -1) {
-        switch (pos === lf ? OTHER_FIELD : commonField(text, pos)) {
-          case DATA_FIELD:
-            appendData(text.slice(valueStart(text, pos + 5, lf), lf));
-            break;
-          case EVENT_FIELD:
-            eventType = text.slice(valueStart(text, pos + 6, lf), lf);
-            break;
-          case ID_FIELD:
-            setId(text.slice(valueStart(text, pos + 3, lf), lf));
-            break;
-          default:
-            interpretLine(text, pos, lf);
-        }
+        if (lf - pos > sureUnits && tooLong(text, pos, lf)) overlongLine(text.charCodeAt(pos));
+        else
+          switch (pos === lf ? OTHER_FIELD : commonField(text, pos)) {
+            case DATA_FIELD:
+              appendData(text.slice(valueStart(text, pos + 5, lf), lf));
+              break;
+            case EVENT_FIELD:
+              setEventType(text.slice(valueStart(text, pos + 6, lf), lf));
+              break;
+            case ID_FIELD:
+              setId(text.slice(valueStart(text, pos + 3, lf), lf));
+              break;
+            default:
+              interpretLine(text, pos, lf);
+          }
         pos = lf + 1;
         // Most lines are followed by the blank line that ends the event: dispatch without a search.
         if (text.charCodeAt(pos) === LF) {
@@ -130,13 +151,78 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       for (;;) {
         const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
         if (end === -1) break;
-        interpretLine(text, pos, end);
+        if (end - pos > sureUnits && tooLong(text, pos, end)) overlongLine(text.charCodeAt(pos));
+        else interpretLine(text, pos, end);
         pos = afterLineEnd(text, end);
         if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
         if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
       }
     }
-    if (pos < length) pendingLine = pos === 0 ? text : text.slice(pos);
+    if (pos < length) growPendingLine(pos === 0 ? text : text.slice(pos));
+  }
+
+  function growPendingLine(piece: string): void {
+    if (piece === '') return;
+    // A rope concatenation: joining costs nothing until the line end arrives and the line is read once.
+    pendingLine += piece;
+    if (pendingLine.length > sureUnits) measurePendingLine(piece);
+  }
+
+  /** Counts the pending line exactly once it may be past the bound (each piece once), and skips it if it is. */
+  function measurePendingLine(piece: string): void {
+    if (pendingBytes < 0) pendingBytes = utf8Length(pendingLine);
+    else {
+      pendingBytes += utf8Length(piece);
+      // A surrogate pair split across two text chunks is one 4-byte character, not two lone 3-byte ones.
+      if (pendingEndsHigh && isLowSurrogate(piece.charCodeAt(0))) pendingBytes -= 2;
+    }
+    pendingEndsHigh = isHighSurrogate(piece.charCodeAt(piece.length - 1));
+    if (pendingBytes <= maxBytes) return;
+    const first = pendingLine.charCodeAt(0);
+    pendingLine = '';
+    pendingBytes = -1;
+    pendingEndsHigh = false;
+    skippingLine = true;
+    overlongLine(first);
+  }
+
+  function endPendingLine(tail: string): void {
+    const line = pendingLine + tail;
+    pendingLine = '';
+    pendingBytes = -1;
+    pendingEndsHigh = false;
+    if (line.length > sureUnits && tooLong(line, 0, line.length)) overlongLine(line.charCodeAt(0));
+    else interpretLine(line, 0, line.length);
+  }
+
+  function tooLong(s: string, start: number, end: number): boolean {
+    return end - start > maxBytes || utf8Length(s, start, end) > maxBytes;
+  }
+
+  /** A line past the bound: a comment is dropped alone; a field line takes its event down with it. */
+  function overlongLine(first: number): void {
+    if (first === COLON) tooLarge(`a comment line is longer than ${maxBytes} bytes; ignored`);
+    else discardEvent(`a line is longer than ${maxBytes} bytes; its event is discarded`);
+  }
+
+  /** Drops the event being built up to its blank line, with one error per event. */
+  function discardEvent(message: string): void {
+    const reported = discarding;
+    discarding = true;
+    data = '';
+    dataLines = 0;
+    eventType = '';
+    dataBytes = -1;
+    typeBytes = -1;
+    if (!reported) tooLarge(message);
+  }
+
+  /** Counts the event exactly once it may be past the bound (each part once), and discards it if it is. */
+  function checkEventSize(): void {
+    if (dataBytes < 0) dataBytes = utf8Length(data);
+    if (typeBytes < 0) typeBytes = utf8Length(eventType);
+    if (idBytes < 0) idBytes = utf8Length(lastEventId);
+    if (dataBytes + typeBytes + idBytes > maxBytes) discardEvent(`an event grew past ${maxBytes} bytes; discarded`);
   }
 
   /** The index after the line end at `end`. */
@@ -166,8 +252,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         appendData(s.slice(valueStart(s, start + 5, end), end));
         return;
       case EVENT_FIELD:
-        // spec(§9.2.6): "event" sets the event type buffer.
-        eventType = s.slice(valueStart(s, start + 6, end), end);
+        setEventType(s.slice(valueStart(s, start + 6, end), end));
         return;
       case ID_FIELD:
         setId(s.slice(valueStart(s, start + 3, end), end));
@@ -193,7 +278,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         appendData(value);
         return;
       case 'event':
-        eventType = value;
+        setEventType(value);
         return;
       case 'id':
         setId(value);
@@ -207,16 +292,29 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   function appendData(value: string): void {
+    if (discarding) return;
     // spec(§9.2.6): append the value then a LF to the data buffer; the final LF is removed at dispatch,
     // so joining with LF between lines builds the same string without the trim.
     data = dataLines === 0 ? value : `${data}\n${value}`;
     dataLines++;
+    if (dataBytes >= 0) dataBytes += utf8Length(value) + (dataLines === 1 ? 0 : 1);
+    if (data.length + eventType.length + lastEventId.length > sureUnits) checkEventSize();
+  }
+
+  function setEventType(value: string): void {
+    if (discarding) return;
+    // spec(§9.2.6): "event" sets the event type buffer.
+    eventType = value;
+    typeBytes = -1;
+    if (data.length + value.length + lastEventId.length > sureUnits) checkEventSize();
   }
 
   function setId(value: string): void {
     // spec(§9.2.6): if the field value does not contain U+0000 NULL, set the last event ID buffer.
     if (value.indexOf('\0') === -1) {
       lastEventId = value;
+      idBytes = -1;
+      if (!discarding && data.length + eventType.length + value.length > sureUnits) checkEventSize();
       return;
     }
     report('HOTLINE_PARSE_INVALID_ID', 'id field contains NUL; ignored');
@@ -235,12 +333,17 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     // spec(§9.2.6): if the data buffer is empty, reset the data and event type buffers and return.
     if (dataLines === 0) {
       eventType = '';
+      typeBytes = -1;
+      // A discarded event holds no data: its blank line ends it here.
+      discarding = false;
       return;
     }
     const event: ParsedEvent = { type: eventType === '' ? DEFAULT_EVENT_TYPE : eventType, data, lastEventId };
     data = '';
     dataLines = 0;
     eventType = '';
+    dataBytes = -1;
+    typeBytes = -1;
     try {
       onEvent(event);
     } catch (cause) {
@@ -272,16 +375,29 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     if (onError !== undefined) onError(new HotlineError(code, message));
   }
 
+  function tooLarge(message: string): void {
+    if (onError !== undefined) onError(new HotlineError('HOTLINE_PARSE_EVENT_TOO_LARGE', message));
+  }
+
   function reset(resetOptions: ParserResetOptions = {}): void {
     // spec(§9.2.6): at the end of a stream, pending data and a partial event are discarded.
     decoder = undefined;
     atStreamStart = true;
     pendingLine = '';
+    pendingBytes = -1;
+    pendingEndsHigh = false;
+    skippingLine = false;
     skipLeadingLF = false;
     data = '';
     dataLines = 0;
     eventType = '';
-    if (resetOptions.lastEventId !== undefined) lastEventId = resetOptions.lastEventId;
+    discarding = false;
+    dataBytes = -1;
+    typeBytes = -1;
+    if (resetOptions.lastEventId !== undefined) {
+      lastEventId = resetOptions.lastEventId;
+      idBytes = -1;
+    }
   }
 
   return {
@@ -293,61 +409,14 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   };
 }
 
-const OTHER_FIELD = 0;
-const DATA_FIELD = 1;
-const EVENT_FIELD = 2;
-const ID_FIELD = 3;
-
-/** Which of `data:`, `event:` or `id:` (colon included) starts at `start`, else {@link OTHER_FIELD}. */
-function commonField(s: string, start: number): number {
-  const first = s.charCodeAt(start);
-  if (first === CHAR_d) {
-    return s.charCodeAt(start + 1) === CHAR_a &&
-      s.charCodeAt(start + 2) === CHAR_t &&
-      s.charCodeAt(start + 3) === CHAR_a &&
-      s.charCodeAt(start + 4) === COLON
-      ? DATA_FIELD
-      : OTHER_FIELD;
-  }
-  if (first === CHAR_e) {
-    return s.charCodeAt(start + 1) === CHAR_v &&
-      s.charCodeAt(start + 2) === CHAR_e &&
-      s.charCodeAt(start + 3) === CHAR_n &&
-      s.charCodeAt(start + 4) === CHAR_t &&
-      s.charCodeAt(start + 5) === COLON
-      ? EVENT_FIELD
-      : OTHER_FIELD;
-  }
-  if (first === CHAR_i) {
-    return s.charCodeAt(start + 1) === CHAR_d && s.charCodeAt(start + 2) === COLON ? ID_FIELD : OTHER_FIELD;
-  }
-  return OTHER_FIELD;
-}
-
-/** The index of the first colon in `s[start, end)`, or `end`. Bounded by the line, so never quadratic. */
-function indexOfColon(s: string, start: number, end: number): number {
-  for (let i = start; i < end; i++) if (s.charCodeAt(i) === COLON) return i;
-  return end;
-}
-
-/**
- * Where the value starts, given the index just past the colon.
- * spec(§9.2.6): if the value starts with a space, remove that one space.
- */
-function valueStart(s: string, afterColon: number, end: number): number {
-  if (afterColon > end) return end;
-  return afterColon < end && s.charCodeAt(afterColon) === SPACE ? afterColon + 1 : afterColon;
-}
-
-function isAsciiDigits(value: string): boolean {
-  if (value.length === 0) return false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < DIGIT_0 || c > DIGIT_9) return false;
-  }
-  return true;
-}
-
-function quote(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+/** The bound in UTF-8 bytes; `Infinity` when it is off. */
+function byteBound(option: number | undefined): number {
+  if (option === undefined) return PARSER_DEFAULTS.maxEventBytes;
+  if (option === 0 || option === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
+  if (Number.isSafeInteger(option) && option > 0) return option;
+  throw new HotlineTypeError(
+    'HOTLINE_PARSE_INVALID_OPTIONS',
+    'maxEventBytes',
+    'maxEventBytes must be a non-negative integer number of bytes, or Infinity',
+  );
 }

@@ -41,8 +41,9 @@ export interface ParserCallbacks {
   /** Called for each comment line, with the text after the colon (one leading space removed). */
   onComment?: (comment: string) => void;
   /**
-   * Called for input the spec tells receivers to ignore (unknown fields, bad `retry`, `id` with NUL),
-   * and when a callback above throws. Parsing always goes on; nothing is dropped silently.
+   * Called for input the spec tells receivers to ignore (unknown fields, bad `retry`, `id` with NUL), for
+   * an event or line past `maxEventBytes` (`HOTLINE_PARSE_EVENT_TOO_LARGE`), and when a callback above
+   * throws. Parsing always goes on; nothing is dropped silently.
    */
   onError?: (error: HotlineError) => void;
 }
@@ -51,6 +52,22 @@ export interface ParserCallbacks {
 export interface ParserOptions {
   /** The initial last-event-ID buffer, e.g. the id a reconnecting client resumes from. @defaultValue `''` */
   lastEventId?: string;
+  /**
+   * [NON-SPEC] The largest event the parser holds, in UTF-8 bytes (counted on the decoded text: for valid
+   * UTF-8 that is exactly the bytes on the wire). Two things are bounded by it:
+   * - each line, without its line end;
+   * - the event being built: its data (lines joined by LF), event type and last event id, as the
+   *   dispatched {@link ParsedEvent} would carry them.
+   *
+   * Past either, `onError` gets a `HOTLINE_PARSE_EVENT_TOO_LARGE` and the event is discarded: its `data`
+   * and `event` lines are dropped and it is not dispatched; parsing goes on after its blank line. Its `id`
+   * and `retry` lines still take effect (they are stream state, not payload). An over-long comment line is
+   * dropped alone. An over-long line is skipped as it streams in, never buffered, so memory stays bounded:
+   * the parser holds at most about 2 × `maxEventBytes` bytes of strings per buffer (JS strings take 1 or 2
+   * bytes per UTF-16 code unit, and a UTF-8 byte is at most one code unit). `0` or `Infinity` turns the
+   * bound off. @defaultValue 1 MiB (`PARSER_DEFAULTS.maxEventBytes`)
+   */
+  maxEventBytes?: number;
 }
 
 /** Options of {@link EventStreamParser.reset}. */

@@ -318,8 +318,8 @@ describe('every chunk split of tricky streams gives the same result', () => {
 });
 
 describe('large inputs', () => {
-  test('a 1 MB single event fed one byte at a time', () => {
-    const payload = 'x'.repeat(1 << 20);
+  test('a 1 MiB line, exactly the default bound, fed one byte at a time', () => {
+    const payload = 'x'.repeat((1 << 20) - 'data: '.length);
     const bytes = new TextEncoder().encode(`data: ${payload}\n\n`);
     const events: ParsedEvent[] = [];
     const parser = createParser({ onEvent: (e) => events.push(e) });
