@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
 import { type RunningHub, SECRET, startHub, token } from '../fixtures/hub.js';
 import { type RawResponse, rawExchange, rawGet } from '../fixtures/raw-http.js';
 
@@ -151,6 +153,36 @@ describe('hub: malformed requests get a 4xx JSON error', () => {
       const response = await rawExchange(running.origin, rawGet(target, { Authorization: `Bearer ${deep}` }));
       assert.equal(response.status, 401, target);
       assert.match(JSON.parse(response.body).error.message, /payload claim nests deeper than 128/);
+    }
+  });
+
+  test('a publish whose client resets mid-body is logged as aborted, not as an internal error', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const hub = await startHub({ logger: pino({ level: 'debug' }, sink) });
+    try {
+      const socket = connect(Number(new URL(hub.origin).port), '127.0.0.1');
+      socket.on('error', () => {});
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(
+        `POST /.well-known/mercure HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${await token({ publish: ['*'] })}\r\n` +
+          'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ntopic=/a&data=',
+      );
+      // Reset once the hub is reading the body (if it came sooner, no line would ever be logged: the test hangs).
+      await new Promise((r) => setTimeout(r, 50));
+      socket.resetAndDestroy();
+      while (!lines.some((l) => l.includes('request aborted by the client')))
+        await new Promise((r) => setTimeout(r, 5));
+      assert.ok(!lines.some((l) => l.includes('internal error')));
+      const metrics = await (await fetch(`${hub.origin}/metrics`)).text();
+      assert.doesNotMatch(metrics, /hotline_rejected_requests_total\{status="500"\}/);
+    } finally {
+      await hub.close();
     }
   });
 
