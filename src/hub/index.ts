@@ -34,6 +34,7 @@ export { createMemoryLog } from './log/memory.js';
 export { openLog } from './log/open-log.js';
 export type { SqliteLogOptions } from './log/sqlite.js';
 export { createSqliteLog } from './log/sqlite.js';
+export { LOG_REDACTION } from './log-redaction.js';
 export type { HubOptions } from './options.js';
 export { HUB_DEFAULTS } from './options.js';
 export type { PublishInput } from './publish-input.js';
