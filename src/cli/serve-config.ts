@@ -12,6 +12,13 @@ const nonNegativeInteger = z.coerce.number().int().min(0).max(Number.MAX_SAFE_IN
 const positiveInteger = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
+/** Repeatable origin options: `*`, or an origin such as `https://app.example`. */
+const origins = z
+  .array(
+    z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/]+$/, 'must be an origin like https://app.example')]),
+  )
+  .default([]);
+
 /** One slow-consumer policy (see `SlowConsumerPolicy` in src/hub/slow-consumers.ts). */
 const slowConsumerPolicy = z
   .object({
@@ -49,11 +56,8 @@ export const serveConfigSchema = z
     'jwt-algorithm': z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']),
     'jwks-url': z.url().optional(),
     'allow-anonymous': flag.optional(),
-    'cors-origin': z
-      .array(
-        z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/]+$/, 'must be an origin like https://app.example')]),
-      )
-      .default([]),
+    'cors-origin': origins,
+    'publish-origin': origins,
     'history-max-events': nonNegativeInteger,
     'history-max-age-seconds': nonNegativeInteger,
     'max-publish-bytes': positiveInteger,

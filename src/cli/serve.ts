@@ -3,20 +3,18 @@
  * directory, allows anonymous subscribers and prints ready-to-use tokens.
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { HotlineError } from '../errors.js';
-import type { JwtKeyOptions } from '../hub/auth.js';
-import { createDashboard, DEMO_DEFAULTS, notificationTopic, startDemoPublisher } from '../hub/dashboard/index.js';
+import { createDashboard, startDemoPublisher } from '../hub/dashboard/index.js';
 import type { DashboardHost } from '../hub/extension.js';
 import { createHub } from '../hub/hub.js';
 import { openLog } from '../hub/log/open-log.js';
 import { LOG_REDACTION } from '../hub/log-redaction.js';
 import type { HubOptions } from '../hub/options.js';
 import { helpText, type OptionTable, parseOptions, UsageError } from './args.js';
-import { readConfigFile, type ServeConfig, validateServeConfig } from './serve-config.js';
+import { demoSignIn, NO_PUBLISHER_KEY_WARNING, readKeys } from './serve-auth.js';
+import { readConfigFile, validateServeConfig } from './serve-config.js';
 import { mintToken } from './token.js';
 
 const OPTIONS: OptionTable = {
@@ -88,6 +86,14 @@ const OPTIONS: OptionTable = {
     multiple: true,
     description: 'Origin allowed by CORS ("*" for any)',
     env: 'HOTLINE_CORS_ORIGINS',
+    valueName: 'origin',
+  },
+  'publish-origin': {
+    type: 'string',
+    multiple: true,
+    description:
+      'Origin whose pages may publish with the mercureAuthorization cookie, besides the hub\'s own ("*" for any)',
+    env: 'HOTLINE_PUBLISH_ORIGINS',
     valueName: 'origin',
   },
   'history-max-events': {
@@ -240,29 +246,22 @@ export const serveCommand = {
     const config = validateServeConfig(rest);
     const dataDir = config['data-dir'];
     const dev = config.dev === true;
-    const keys = await readKeys(config, dev ? devSecret(dataDir) : undefined);
+    const keys = readKeys(config, dev);
     // Redacting at the source: whatever is logged, by the hub or by this command, leaves tokens out.
     const logger = pino({ level: config['log-level'], ...LOG_REDACTION }, pino.destination(2));
+    if (keys.publisherKey === undefined) logger.warn(NO_PUBLISHER_KEY_WARNING);
     const log = await openLog(config.log ?? `sqlite:${join(dataDir, 'hotline.db')}`, {
       maxEvents: config['history-max-events'],
       maxAgeMs: config['history-max-age-seconds'] * 1000,
     });
-    const secret =
-      keys.publisherKey !== undefined && 'secret' in keys.publisherKey ? keys.publisherKey.secret : undefined;
     const runDemo = (dev || config.demo === true) && config['no-demo'] !== true;
-    // The demo's private notifications go to "alice"; in dev mode the demo page can sign in as her.
-    const demoUser =
-      runDemo && secret !== undefined
-        ? {
-            name: DEMO_DEFAULTS.user,
-            token: await mintToken({ secret, subscribe: [notificationTopic(DEMO_DEFAULTS.user)], ttlSeconds: 0 }),
-          }
-        : undefined;
     const options: HubOptions = {
       log,
       logger,
       allowAnonymous: config['allow-anonymous'] === true || dev,
       corsOrigins: config['cors-origin'],
+      publishOrigins: config['publish-origin'],
+      allowWeakSecrets: dev,
       maxPublishBytes: config['max-publish-bytes'],
       heartbeatMs: config['heartbeat-ms'],
       maxBufferedBytes: config['max-buffered-bytes'],
@@ -283,7 +282,7 @@ export const serveCommand = {
       },
       ...(config['no-dashboard'] === true
         ? {}
-        : { extension: (host: DashboardHost) => createDashboard(host, demoUser === undefined ? {} : { demoUser }) }),
+        : { extension: (host: DashboardHost) => createDashboard(host, demoSignIn(keys, dev)) }),
       ...keys,
     };
     const hub = await createHub(options);
@@ -312,40 +311,6 @@ export const serveCommand = {
     return 0;
   },
 };
-
-async function readKeys(
-  config: ServeConfig,
-  devSecretValue: string | undefined,
-): Promise<Pick<HubOptions, 'publisherKey' | 'subscriberKey'>> {
-  const shared = config['jwt-secret'] ?? devSecretValue;
-  const publisherSecret = config['publisher-jwt-secret'] ?? shared;
-  const subscriberSecret = config['subscriber-jwt-secret'] ?? shared;
-  let asymmetric: JwtKeyOptions | undefined;
-  if (config['jwt-public-key'] !== undefined) {
-    let pem: string;
-    try {
-      pem = readFileSync(config['jwt-public-key'], 'utf8');
-    } catch (error) {
-      throw new UsageError(`--jwt-public-key: ${(error as Error).message}`);
-    }
-    asymmetric = { publicKey: pem, algorithm: config['jwt-algorithm'] };
-  } else if (config['jwks-url'] !== undefined) {
-    asymmetric = { jwksUrl: config['jwks-url'] };
-  }
-  const publisherKey = asymmetric ?? (publisherSecret === undefined ? undefined : { secret: publisherSecret });
-  const subscriberKey = asymmetric ?? (subscriberSecret === undefined ? undefined : { secret: subscriberSecret });
-  return { ...(publisherKey ? { publisherKey } : {}), ...(subscriberKey ? { subscriberKey } : {}) };
-}
-
-/** A random secret kept in the data directory, so dev tokens survive restarts of the hub. */
-function devSecret(dataDir: string): string {
-  const file = join(dataDir, 'dev-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
-}
 
 async function printDevTokens(secret: string, origin: string, dataDir: string): Promise<void> {
   const publisher = await mintToken({ secret, publish: ['*'], subscribe: ['*'], ttlSeconds: 0 });

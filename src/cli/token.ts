@@ -3,6 +3,7 @@
  * @module
  */
 import { SignJWT } from 'jose';
+import { weakSecretProblem } from '../hub/auth.js';
 import {
   helpText,
   integerOption,
@@ -40,28 +41,36 @@ const OPTIONS: OptionTable = {
     valueName: 'seconds',
   },
   subject: { type: 'string', description: 'The sub claim', valueName: 'sub' },
+  dev: {
+    type: 'boolean',
+    description: 'Accept a secret shorter than 32 bytes, as `hotline serve --dev` does (development only)',
+  },
 };
+
+const USAGE = 'hotline token --secret <secret> (--publish <selector> | --subscribe <selector>)…';
 
 export const tokenCommand = {
   summary: 'Mint a JWT with mercure.publish / mercure.subscribe claims',
   async run(args: string[]): Promise<number> {
     const values = parseOptions(args, OPTIONS);
     if (values.help === true) {
-      console.log(
-        helpText(
-          'hotline token --secret <secret> [--publish <selector>…] [--subscribe <selector>…]',
-          this.summary,
-          OPTIONS,
-        ),
-      );
+      console.log(helpText(USAGE, this.summary, OPTIONS));
       return 0;
     }
     const secret = stringOption(values, 'secret');
     if (secret === undefined || secret === '') throw new UsageError('--secret (or HOTLINE_JWT_SECRET) is required');
+    const problem = values.dev === true ? undefined : weakSecretProblem(secret);
+    if (problem !== undefined) throw new UsageError(`--secret: ${problem}, or pass --dev for a hub run with --dev`);
+    const publish = listOption(values, 'publish');
+    const subscribe = listOption(values, 'subscribe');
+    // A token without either claim grants nothing: minting one is a mistake, not a request.
+    if (publish.length === 0 && subscribe.length === 0) {
+      throw new UsageError(`the token would grant nothing: give --publish and/or --subscribe (usage: ${USAGE})`);
+    }
     const token = await mintToken({
       secret,
-      publish: listOption(values, 'publish'),
-      subscribe: listOption(values, 'subscribe'),
+      publish,
+      subscribe,
       payload: parsePayload(stringOption(values, 'payload')),
       ttlSeconds: integerOption(values, 'ttl-seconds') ?? 3600,
       subject: stringOption(values, 'subject'),

@@ -68,6 +68,23 @@ export interface TokenVerifier {
   verify(token: string): Promise<MercureClaims>;
 }
 
+/**
+ * The shortest HMAC secret accepted outside development, in bytes.
+ * spec(RFC 7518 §3.2): "A key of the same size as the hash output (for instance, 256 bits for "HS256") or
+ * larger MUST be used with this algorithm." A shorter secret can be brute-forced offline from any one token.
+ */
+export const MIN_HMAC_SECRET_BYTES = 32;
+
+/** Why an HMAC secret is too weak to sign tokens with, or `undefined` when it is long enough. */
+export function weakSecretProblem(secret: string): string | undefined {
+  const bytes = new TextEncoder().encode(secret).byteLength;
+  if (bytes >= MIN_HMAC_SECRET_BYTES) return undefined;
+  return (
+    `the HMAC secret is ${bytes} byte${bytes === 1 ? '' : 's'}; it must be at least ${MIN_HMAC_SECRET_BYTES} ` +
+    '(RFC 7518 §3.2: at least the hash output, 256 bits for HS256). Generate one with `openssl rand -base64 32`'
+  );
+}
+
 /** The name of the cookie browsers use to send their token (Mercure). */
 export const AUTH_COOKIE = 'mercureAuthorization';
 /** The query parameter for clients that can set neither a header nor a cookie (Mercure). */
@@ -165,17 +182,32 @@ class VerifiedTokens {
 
 /** Finds the token of a request by the Mercure precedence; `undefined` when there is none. */
 export function findToken(headers: IncomingHttpHeaders, query: URLSearchParams): string | undefined {
+  return locateToken(headers, query)?.token;
+}
+
+/**
+ * Where a request's token came from. Only a `cookie` is attached by the browser to requests that other
+ * pages make (the header and the query parameter must be written by the page itself), so only a cookie
+ * needs a cross-site request forgery check.
+ */
+export type TokenSource = 'header' | 'cookie' | 'query';
+
+/** {@link findToken}, also saying where the token was found. */
+export function locateToken(
+  headers: IncomingHttpHeaders,
+  query: URLSearchParams,
+): { token: string; source: TokenSource } | undefined {
   const authorization = headers.authorization;
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (match === null)
       throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the Authorization header is not "Bearer <token>"');
-    return match[1];
+    return { token: match[1]!, source: 'header' };
   }
   const cookie = readCookie(headers.cookie, AUTH_COOKIE);
-  if (cookie !== undefined && cookie !== '') return cookie;
+  if (cookie !== undefined && cookie !== '') return { token: cookie, source: 'cookie' };
   const fromQuery = query.get(AUTH_QUERY_PARAMETER);
-  return fromQuery === null || fromQuery === '' ? undefined : fromQuery;
+  return fromQuery === null || fromQuery === '' ? undefined : { token: fromQuery, source: 'query' };
 }
 
 function readCookie(header: string | undefined, name: string): string | undefined {

@@ -24,6 +24,7 @@ import { LOG_REDACTION, redactUrl, scrubText } from './log-redaction.js';
 import { createHubMetrics } from './metrics.js';
 import { type HubOptions, resolveHubOptions } from './options.js';
 import { type PublishInput, toNewUpdate } from './publish-input.js';
+import { createPublishOriginCheck } from './publish-origin.js';
 import { requestUrl } from './request-url.js';
 import { handleHealth, handleMetrics, handleReady } from './routes/health.js';
 import { handlePublish } from './routes/publish.js';
@@ -210,6 +211,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const subscriptionsContext = { verifier: subscriberVerifier, index, matcher, log };
   const publishContext = {
     verifier: publisherVerifier,
+    checkOrigin: createPublishOriginCheck(config.publishOrigins),
     matcher,
     limits,
     maxPublishBytes: config.maxPublishBytes,

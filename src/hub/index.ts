@@ -8,11 +8,12 @@ export type { HotlineErrorCode } from '../errors.js';
 export { HotlineError, isHotlineError } from '../errors.js';
 export type { AsymmetricAlgorithm, HmacAlgorithm, JwtKeyOptions, MercureClaims } from './auth.js';
 export { AUTH_COOKIE, AUTH_QUERY_PARAMETER } from './auth.js';
-export type { DashboardOptions, DemoPublisherOptions, DemoUser } from './dashboard/index.js';
+export type { DashboardOptions, DemoPublisherOptions, DemoTokenClaims, DemoUser } from './dashboard/index.js';
 export {
   createDashboard,
   DASHBOARD_DEFAULTS,
   DEMO_DEFAULTS,
+  DEMO_SESSION_DEFAULTS,
   demoTopics,
   notificationTopic,
   startDemoPublisher,

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { HotlineError } from '../errors.js';
 import type { CompressionOptions } from '../server/index.js';
-import type { JwtKeyOptions } from './auth.js';
+import { type JwtKeyOptions, weakSecretProblem } from './auth.js';
 import type { HubExtensionFactory } from './extension.js';
 import type { EventLog } from './log/event-log.js';
 import { type SlowConsumerPolicies, validateSlowConsumerPolicies } from './slow-consumers.js';
@@ -22,6 +22,19 @@ export interface HubOptions {
   allowAnonymous?: boolean;
   /** Origins allowed by CORS to subscribe and publish (`*` for any; cookies need exact origins). @defaultValue [] */
   corsOrigins?: string[];
+  /**
+   * Origins whose pages may publish with the `mercureAuthorization` cookie, besides the hub's own (an
+   * `Origin` whose host and port are the request's `Host`). A cookie publish from another origin, or with
+   * neither `Origin` nor `Referer`, gets `403 HOTLINE_HUB_FORBIDDEN_ORIGIN` (cross-site request forgery).
+   * `*` turns the check off, like Mercure's `publish_origins`. Tokens in the `Authorization` header or the
+   * query are not checked: another page cannot make a browser send them. @defaultValue []
+   */
+  publishOrigins?: string[];
+  /**
+   * Accept HMAC secrets shorter than 32 bytes (RFC 7518 §3.2). For development only: `hotline serve --dev`
+   * sets it. @defaultValue false
+   */
+  allowWeakSecrets?: boolean;
   /** Largest publish body accepted, in bytes. @defaultValue 1 MiB */
   maxPublishBytes?: number;
   /** Heartbeat comment period on every stream, in ms; 0 turns it off. @defaultValue 15000 */
@@ -90,6 +103,8 @@ export interface ResolvedHubOptions
 export const HUB_DEFAULTS = Object.freeze({
   allowAnonymous: false,
   corsOrigins: [] as string[],
+  publishOrigins: [] as string[],
+  allowWeakSecrets: false,
   maxPublishBytes: 1024 * 1024,
   heartbeatMs: 15_000,
   maxBufferedBytes: 1024 * 1024,
@@ -111,6 +126,8 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
   const resolved: ResolvedHubOptions = {
     allowAnonymous: options.allowAnonymous ?? HUB_DEFAULTS.allowAnonymous,
     corsOrigins: [...(options.corsOrigins ?? HUB_DEFAULTS.corsOrigins)],
+    publishOrigins: [...(options.publishOrigins ?? HUB_DEFAULTS.publishOrigins)],
+    allowWeakSecrets: options.allowWeakSecrets ?? HUB_DEFAULTS.allowWeakSecrets,
     maxPublishBytes: options.maxPublishBytes ?? HUB_DEFAULTS.maxPublishBytes,
     heartbeatMs: options.heartbeatMs ?? HUB_DEFAULTS.heartbeatMs,
     maxBufferedBytes: options.maxBufferedBytes ?? HUB_DEFAULTS.maxBufferedBytes,
@@ -144,9 +161,24 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     if (!Number.isSafeInteger(resolved[name]) || resolved[name] < 0)
       throw invalid(`${name} must be a non-negative integer`);
   }
-  for (const origin of resolved.corsOrigins) {
-    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin))
-      throw invalid(`corsOrigins: ${JSON.stringify(origin)} is not an origin`);
+  for (const [name, origins] of [
+    ['corsOrigins', resolved.corsOrigins],
+    ['publishOrigins', resolved.publishOrigins],
+  ] as const) {
+    for (const origin of origins) {
+      if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin))
+        throw invalid(`${name}: ${JSON.stringify(origin)} is not an origin`);
+    }
+  }
+  if (!resolved.allowWeakSecrets) {
+    for (const [name, key] of [
+      ['publisherKey', resolved.publisherKey],
+      ['subscriberKey', resolved.subscriberKey],
+    ] as const) {
+      const problem = key !== undefined && 'secret' in key ? weakSecretProblem(key.secret) : undefined;
+      if (problem !== undefined)
+        throw invalid(`${name}.secret: ${problem} (allowWeakSecrets: true is for development)`);
+    }
   }
   return resolved;
 }

@@ -133,6 +133,38 @@ describe('demo', { skip }, () => {
     }
   });
 
+  test('on a hub that signs nobody in, the page says why, drops stale cookies and still shows the public feeds', async () => {
+    const running = await startWebHub({
+      dashboard: { demoUser: undefined, demoSignInRefusal: 'demo sign-in needs a hub started with --dev' },
+    });
+    const demo = startDemoPublisher(running.hub, { tickMs: 100 });
+    const context = await browser.newContext();
+    try {
+      // Left by an earlier --dev run: this hub would refuse the token (401) and the feed would never open.
+      await context.addCookies([
+        { name: 'mercureAuthorization', value: 'stale.token.x', domain: '127.0.0.1', path: '/.well-known/mercure' },
+        { name: 'hotline-demo-user', value: 'alice', domain: '127.0.0.1', path: '/' },
+      ]);
+      const page = await context.newPage();
+      await page.goto(`${running.origin}/demo`);
+      await page.waitForSelector('#connection[data-state=open]');
+      assert.equal(
+        await page.locator('#who').textContent(),
+        'Public notices only: demo sign-in needs a hub started with --dev.',
+      );
+      assert.equal(await page.locator('#sign-in').isHidden(), true);
+      assert.deepEqual(
+        (await context.cookies()).map((cookie) => cookie.name),
+        [],
+      );
+      await page.waitForFunction(() => document.querySelectorAll('#stocks-body tr').length === 5);
+    } finally {
+      demo.stop();
+      await context.close();
+      await running.close();
+    }
+  });
+
   test('8 tabs of the demo share one connection; closing the tab that holds it loses nothing', async (t) => {
     const running = await startWebHub();
     const context = await browser.newContext();

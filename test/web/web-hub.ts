@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { mintToken } from '../../src/cli/token.js';
 import { createDashboard, type DashboardOptions } from '../../src/hub/dashboard/index.js';
 import { createHub, type Hub } from '../../src/hub/hub.js';
 import type { EventLog } from '../../src/hub/log/event-log.js';
@@ -42,7 +43,6 @@ export async function startWebHub(
     beforeListen?: (hub: Hub) => Promise<void>;
   } = {},
 ): Promise<WebHub> {
-  const demoToken = await token({ subscribe: ['/users/alice/notifications'] });
   const hub = await createHub({
     publisherKey: { secret: SECRET },
     allowAnonymous: true,
@@ -51,7 +51,7 @@ export async function startWebHub(
       createDashboard(host, {
         assetsDir: buildAssets(),
         statsIntervalMs: 200,
-        demoUser: { name: 'alice', token: demoToken },
+        demoUser: { name: 'alice', sign: (claims) => mintToken({ secret: SECRET, ...claims }) },
         ...options.dashboard,
       }),
   });

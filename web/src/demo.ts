@@ -5,8 +5,11 @@
  */
 import { byId, el, type FeedState, openFeed, parseJson } from './feed.js';
 
+/** What `GET /demo/config` answers (src/hub/dashboard/demo-session.ts). */
 interface DemoConfig {
   user: string | null;
+  /** Why this hub signs nobody in (e.g. it was not started with --dev); `null` when it can. */
+  signInUnavailable: string | null;
   topics: { stocks: string; news: string; matches: string; notifications: string[] };
 }
 
@@ -128,26 +131,50 @@ function signedInUser(): string | undefined {
   return match?.[1] === undefined || match[1] === '' ? undefined : decodeURIComponent(match[1]);
 }
 
-async function main(): Promise<void> {
-  const config = (await (await fetch('/demo/config')).json()) as DemoConfig;
-  const user = signedInUser();
+/** The hub's reason from a refused request's JSON body (`{ error: { message } }`), or its status. */
+async function refusal(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: { message?: unknown } };
+    if (typeof body.error?.message === 'string') return body.error.message;
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  return `the hub answered ${response.status}`;
+}
+
+/** The sign-in button and the line that says who is signed in, or why nobody can be. */
+async function setUpSignIn(config: DemoConfig, user: string | undefined): Promise<void> {
   const button = byId<HTMLButtonElement>('sign-in');
   const who = byId('who');
   if (config.user === null) {
+    // Cookies from a hub that could sign in (an earlier --dev run): this hub would refuse their token.
+    if (user !== undefined) await fetch('/demo/session', { method: 'DELETE' });
     button.hidden = true;
-    who.textContent = 'No demo user on this hub: notifications show public notices only.';
-  } else {
-    button.textContent = user === undefined ? `Sign in as ${config.user}` : `Sign out ${user}`;
-    who.textContent =
-      user === undefined
-        ? `Signed out: you see public notices only, not ${config.user}’s private notifications.`
-        : `Signed in as ${user}: private notifications arrive as toasts.`;
-    button.addEventListener('click', async () => {
-      button.disabled = true;
-      await fetch('/demo/session', { method: user === undefined ? 'POST' : 'DELETE' });
-      location.reload();
-    });
+    who.textContent = `Public notices only: ${config.signInUnavailable ?? 'this hub has no demo user'}.`;
+    return;
   }
+  button.textContent = user === undefined ? `Sign in as ${config.user}` : `Sign out ${user}`;
+  who.textContent =
+    user === undefined
+      ? `Signed out: you see public notices only, not ${config.user}’s private notifications.`
+      : `Signed in as ${user}: private notifications arrive as toasts.`;
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const response = await fetch('/demo/session', { method: user === undefined ? 'POST' : 'DELETE' });
+    if (response.ok) {
+      location.reload();
+      return;
+    }
+    who.textContent = `Could not sign in: ${await refusal(response)}.`;
+    button.disabled = false;
+  });
+}
+
+async function main(): Promise<void> {
+  const config = (await (await fetch('/demo/config')).json()) as DemoConfig;
+  let user = signedInUser();
+  await setUpSignIn(config, user);
+  if (config.user === null) user = undefined;
   // One subscription for the four panels, each event routed by its type; a plain `message` (a publish
   // from the dashboard's form) shows as a headline.
   const headlines = news();

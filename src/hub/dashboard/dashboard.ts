@@ -10,15 +10,7 @@ import { HttpError } from '../http-errors.js';
 import { assertAdmin } from './admin-auth.js';
 import { AdminStream } from './admin-stream.js';
 import { DEFAULT_ASSETS_DIR, sendAsset } from './assets.js';
-import { demoTopics } from './demo-publisher.js';
-
-/** The demo's one signed-in user: who they are and the subscriber JWT that lets them see their notifications. */
-export interface DemoUser {
-  /** The user's name, as in the topic `/users/{name}/notifications`. */
-  readonly name: string;
-  /** A subscriber JWT whose `mercure.subscribe` claim covers that topic. */
-  readonly token: string;
-}
+import { createDemoSession, type DemoUser } from './demo-session.js';
 
 /** Options of {@link createDashboard}. */
 export interface DashboardOptions {
@@ -26,16 +18,16 @@ export interface DashboardOptions {
   assetsDir?: string;
   /** How often the dashboard's numbers are pushed, in ms. @defaultValue 1000 */
   statsIntervalMs?: number;
-  /** The user the demo page can sign in as (its notifications are private); without it, no sign-in. */
+  /**
+   * The user any visitor of the demo page can sign in as (its notifications are private); without it, no
+   * sign-in. Each sign-in gets a token of its own, for an hour, that may only read that user's notifications.
+   */
   demoUser?: DemoUser;
+  /** Why the demo page cannot sign in, when there is no `demoUser` (shown to the visitor). */
+  demoSignInRefusal?: string;
 }
 
 export const DASHBOARD_DEFAULTS = Object.freeze({ statsIntervalMs: 1000, maxBatch: 50, maxSelectors: 100 });
-
-/** The cookie the hub reads a subscriber's JWT from (Mercure). */
-const AUTH_COOKIE = 'mercureAuthorization';
-/** A readable cookie that only tells the demo page who is signed in (the token cookie is HttpOnly). */
-const USER_COOKIE = 'hotline-demo-user';
 
 /**
  * Creates the dashboard for a hub: pass `(host) => createDashboard(host, options)` as the hub's
@@ -48,7 +40,7 @@ export function createDashboard(host: DashboardHost, options: DashboardOptions =
   if (!Number.isSafeInteger(statsIntervalMs) || statsIntervalMs <= 0) {
     throw new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', 'statsIntervalMs must be a positive integer');
   }
-  const demoUser = options.demoUser;
+  const demo = createDemoSession(options.demoUser, options.demoSignInRefusal ?? 'this hub has no demo user');
   const admin = new AdminStream(host, { ...DASHBOARD_DEFAULTS, intervalMs: statsIntervalMs });
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
@@ -66,40 +58,11 @@ export function createDashboard(host: DashboardHost, options: DashboardOptions =
       return true;
     }
     if (path === '/demo/config' && read) {
-      sendJson(res, { user: demoUser?.name ?? null, topics: demoTopics(demoUser?.name) });
+      sendJson(res, demo.config);
       return true;
     }
-    if (path === '/demo/session') return demoSession(req, res);
+    if (path === '/demo/session') return demo.handle(req, res);
     return false;
-  }
-
-  /** POST signs the browser in as the demo user (sets the token cookie), DELETE signs it out. */
-  function demoSession(req: IncomingMessage, res: ServerResponse): boolean {
-    if (demoUser === undefined) throw new HttpError(404, 'HOTLINE_HUB_NOT_FOUND', 'this hub has no demo user');
-    // Scoped to the hub endpoint: the token reaches only the Mercure subscribe route, never the admin stream.
-    const scope = '; Path=/.well-known/mercure; HttpOnly; SameSite=Strict';
-    if (req.method === 'POST') {
-      res.writeHead(204, {
-        'Set-Cookie': [
-          `${AUTH_COOKIE}=${encodeURIComponent(demoUser.token)}${scope}`,
-          `${USER_COOKIE}=${encodeURIComponent(demoUser.name)}; Path=/; SameSite=Strict`,
-        ],
-        'Cache-Control': 'no-store',
-      });
-      res.end();
-      return true;
-    }
-    if (req.method === 'DELETE') {
-      res.writeHead(204, {
-        'Set-Cookie': [`${AUTH_COOKIE}=${scope}; Max-Age=0`, `${USER_COOKIE}=; Path=/; SameSite=Strict; Max-Age=0`],
-        'Cache-Control': 'no-store',
-      });
-      res.end();
-      return true;
-    }
-    throw new HttpError(405, 'HOTLINE_HUB_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {
-      headers: { Allow: 'POST, DELETE' },
-    });
   }
 
   return { handle, close: () => admin.close() };

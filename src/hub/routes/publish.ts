@@ -5,15 +5,18 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MercureClaims, TokenVerifier } from '../auth.js';
-import { findToken } from '../auth.js';
+import { locateToken } from '../auth.js';
 import { HttpError } from '../http-errors.js';
 import { fieldsToInput, type PublishLimits, toNewUpdate } from '../publish-input.js';
+import type { PublishOriginCheck } from '../publish-origin.js';
 import type { TopicMatcher } from '../topics.js';
 import type { NewUpdate, StoredUpdate } from '../update.js';
 import { parsePublishBody, readBody } from './publish-body.js';
 
 export interface PublishRouteContext {
   readonly verifier: TokenVerifier | undefined;
+  /** Refuses a cookie-authorized publish from a foreign origin (see `createPublishOriginCheck`). */
+  readonly checkOrigin: PublishOriginCheck;
   readonly matcher: TopicMatcher;
   readonly limits: PublishLimits;
   readonly maxPublishBytes: number;
@@ -28,7 +31,7 @@ export async function handlePublish(
   extraHeaders: Record<string, string>,
 ): Promise<void> {
   // Authorize before reading the body: an anonymous client cannot make the hub buffer a megabyte.
-  const claims = await authorizePublisher(req, url, context.verifier);
+  const claims = await authorizePublisher(req, url, context);
   const body = await readBody(req, context.maxPublishBytes);
   const update = toNewUpdate(fieldsToInput(parsePublishBody(req.headers['content-type'], body)), context.limits);
   // Mercure: every topic of the update must match one of the token's mercure.publish selectors.
@@ -51,12 +54,14 @@ export async function handlePublish(
 async function authorizePublisher(
   req: IncomingMessage,
   url: URL,
-  verifier: TokenVerifier | undefined,
+  context: Pick<PublishRouteContext, 'verifier' | 'checkOrigin'>,
 ): Promise<MercureClaims> {
-  const token = findToken(req.headers, url.searchParams);
-  if (token === undefined) throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'publishing requires a token');
-  if (verifier === undefined) {
+  const found = locateToken(req.headers, url.searchParams);
+  if (found === undefined) throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'publishing requires a token');
+  // CSRF: the browser attaches the cookie to requests that any page makes; a header or query token it does not.
+  if (found.source === 'cookie') context.checkOrigin(req.headers);
+  if (context.verifier === undefined) {
     throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'this hub has no publisher key: it accepts no HTTP publishes');
   }
-  return verifier.verify(token);
+  return context.verifier.verify(found.token);
 }
