@@ -229,7 +229,8 @@ const OPTIONS: OptionTable = {
   },
   dev: {
     type: 'boolean',
-    description: 'Development mode: stored dev secret, anonymous subscribers, printed tokens',
+    description:
+      'Development mode: stored dev secret, anonymous subscribers, printed tokens, demo sign-in, short secrets allowed',
     env: 'HOTLINE_DEV',
   },
 };
