@@ -33,6 +33,7 @@ import { handleSubscriptions, SUBSCRIPTIONS_PATH, subscriptionResources } from '
 import { createUpdateEncoder } from './slow-consumers.js';
 import type { Subscriber } from './subscriber.js';
 import { SubscriberIndex } from './subscriber-index.js';
+import { TemplateLimits } from './template-limits.js';
 import { createTopicMatcher } from './topics.js';
 import type { NewUpdate, StoredUpdate } from './update.js';
 
@@ -100,8 +101,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       : config.subscriberKey === config.publisherKey
         ? publisherVerifier
         : await createTokenVerifier(config.subscriberKey);
-  const matcher = createTopicMatcher();
-  const index = new SubscriberIndex(matcher);
+  const matcher = createTopicMatcher(config);
+  const index = new SubscriberIndex();
+  const templates = new TemplateLimits(config);
   const cors = createCors(config.corsOrigins);
   const metrics = createHubMetrics(log);
   const limits = { maxIdLength: config.maxIdLength, maxTopics: config.maxTopics };
@@ -164,8 +166,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     allowAnonymous: config.allowAnonymous,
     log,
     index,
-    matcher,
     connections,
+    templates,
     maxTopics: config.maxTopics,
     maxReplay: config.maxReplay,
     heartbeatMs: config.heartbeatMs,

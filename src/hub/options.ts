@@ -9,6 +9,7 @@ import { type JwtKeyOptions, weakSecretProblem } from './auth.js';
 import type { HubExtensionFactory } from './extension.js';
 import type { EventLog } from './log/event-log.js';
 import { type SlowConsumerPolicies, validateSlowConsumerPolicies } from './slow-consumers.js';
+import { TEMPLATE_BOUNDS } from './topics.js';
 
 /** Options of {@link createHub}. */
 export interface HubOptions {
@@ -60,6 +61,25 @@ export interface HubOptions {
   maxIdLength?: number;
   /** Most `topic` parameters in one publish or subscription. @defaultValue 256 */
   maxTopics?: number;
+  /**
+   * Longest URI-template topic selector, in characters: a subscription with a longer one gets `400
+   * HOTLINE_HUB_SELECTOR_LIMIT`; a longer one in a token or a slow-consumer policy only matches itself.
+   * Compiling and matching a template cost time in proportion to its length. @defaultValue 1024
+   */
+  maxSelectorLength?: number;
+  /**
+   * Most `{…}` expressions in one URI-template selector, each variable of a list counting as one (`{/a,b}`
+   * expands as `{/a}{/b}`); past it, as `maxSelectorLength`. @defaultValue 16
+   */
+  maxTemplateExpressions?: number;
+  /** Most distinct URI-template selectors in one subscription; past it, `400`. @defaultValue 64 */
+  maxTemplatesPerConnection?: number;
+  /**
+   * Most distinct URI-template selectors one client IP holds across its open subscriptions (released when
+   * they close; one held on two streams counts once); past it, `429` with `Retry-After`. 0 for no limit.
+   * @defaultValue 1024
+   */
+  maxTemplatesPerIp?: number;
   /** Serve the page at `/`. @defaultValue true */
   homePage?: boolean;
   /** Most subscribers connected to this node; past it, `503` with `Retry-After`. @defaultValue 15000 */
@@ -112,6 +132,10 @@ export const HUB_DEFAULTS = Object.freeze({
   maxReplay: 10_000,
   maxIdLength: 1024,
   maxTopics: 256,
+  maxSelectorLength: TEMPLATE_BOUNDS.maxSelectorLength,
+  maxTemplateExpressions: TEMPLATE_BOUNDS.maxTemplateExpressions,
+  maxTemplatesPerConnection: 64,
+  maxTemplatesPerIp: 1024,
   homePage: true,
   maxConnections: 15_000,
   maxConnectionsPerIp: 0,
@@ -135,6 +159,10 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxReplay: options.maxReplay ?? HUB_DEFAULTS.maxReplay,
     maxIdLength: options.maxIdLength ?? HUB_DEFAULTS.maxIdLength,
     maxTopics: options.maxTopics ?? HUB_DEFAULTS.maxTopics,
+    maxSelectorLength: options.maxSelectorLength ?? HUB_DEFAULTS.maxSelectorLength,
+    maxTemplateExpressions: options.maxTemplateExpressions ?? HUB_DEFAULTS.maxTemplateExpressions,
+    maxTemplatesPerConnection: options.maxTemplatesPerConnection ?? HUB_DEFAULTS.maxTemplatesPerConnection,
+    maxTemplatesPerIp: options.maxTemplatesPerIp ?? HUB_DEFAULTS.maxTemplatesPerIp,
     homePage: options.homePage ?? HUB_DEFAULTS.homePage,
     maxConnections: options.maxConnections ?? HUB_DEFAULTS.maxConnections,
     maxConnectionsPerIp: options.maxConnectionsPerIp ?? HUB_DEFAULTS.maxConnectionsPerIp,
@@ -153,11 +181,20 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     'maxReplay',
     'maxIdLength',
     'maxTopics',
+    'maxSelectorLength',
+    'maxTemplateExpressions',
+    'maxTemplatesPerConnection',
     'maxConnections',
   ] as const) {
     positiveInteger(name, resolved[name]);
   }
-  for (const name of ['heartbeatMs', 'writeTimeoutMs', 'maxConnectionsPerIp', 'drainWindowMs'] as const) {
+  for (const name of [
+    'heartbeatMs',
+    'writeTimeoutMs',
+    'maxConnectionsPerIp',
+    'maxTemplatesPerIp',
+    'drainWindowMs',
+  ] as const) {
     if (!Number.isSafeInteger(resolved[name]) || resolved[name] < 0)
       throw invalid(`${name} must be a non-negative integer`);
   }

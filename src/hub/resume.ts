@@ -18,7 +18,6 @@ import { encodeEvent } from '../protocol/index.js';
 import type { EventLog } from './log/event-log.js';
 import type { Outgoing } from './slow-consumers.js';
 import type { Subscriber } from './subscriber.js';
-import type { TopicMatcher } from './topics.js';
 import type { StoredUpdate } from './update.js';
 
 /** The value of `Last-Event-ID` that asks for the whole history (Mercure). */
@@ -34,7 +33,6 @@ export type ResetReason = 'unknown-last-event-id' | 'too-far-behind';
 
 export interface ResumeContext {
   readonly log: EventLog;
-  readonly matcher: TopicMatcher;
   /** Most updates to replay; beyond it the subscriber gets a `reset` (it should refetch a snapshot). */
   readonly maxReplay: number;
   /** The frame (and slow-consumer policy) of an update. */
@@ -76,7 +74,7 @@ export async function resume(
         return replayed;
       }
       cursor = update.position;
-      if (!subscriber.wants(update, context.matcher)) continue;
+      if (!subscriber.wants(update)) continue;
       if (replayed === context.maxReplay) {
         sendReset(subscriber, 'too-far-behind', lastEventId);
         // Skip the rest of history: writing it would exceed the cap, so the app must refetch instead.

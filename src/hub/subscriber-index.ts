@@ -1,26 +1,39 @@
 /**
- * Which subscribers an update goes to, without testing every subscriber: exact selectors are a map from
- * topic to subscribers, `*` is one set, and each distinct template selector is evaluated once per topic
- * (and cached by the matcher), however many subscribers share it.
+ * Which subscribers an update goes to, without testing every subscriber or every template: exact selectors
+ * are a map from topic to subscribers, `*` is one set, and template selectors are filed by their literal
+ * prefix (the text before the first `{`) in a radix tree. A publish walks each topic down the tree once and
+ * evaluates only the templates whose prefix starts the topic — each distinct template once, however many
+ * subscribers share it, with the matcher compiled when the first of them subscribed. The cost of a publish
+ * follows the templates that can match, not the number subscribed (`npm run bench:selectors`).
  * @module
  */
+import { PrefixTree } from './prefix-tree.js';
 import type { Subscriber } from './subscriber.js';
-import { selectorKind, type TopicMatcher } from './topics.js';
+import type { TopicSelector } from './topics.js';
 import type { StoredUpdate } from './update.js';
+import type { UriTemplate } from './uri-template.js';
+
+/** One distinct template and who uses it; the entry lives as long as one subscriber does. */
+interface TemplateEntry {
+  readonly template: UriTemplate;
+  readonly subscribers: Set<Subscriber>;
+  /** The position of the last update it matched, so a template matching two topics is visited once. */
+  matchedPosition: number;
+}
 
 export class SubscriberIndex {
   readonly #exact = new Map<string, Set<Subscriber>>();
-  readonly #templates = new Map<string, Set<Subscriber>>();
+  readonly #templates = new PrefixTree<TemplateEntry>();
   readonly #any = new Set<Subscriber>();
   readonly #all = new Set<Subscriber>();
-  readonly #matcher: TopicMatcher;
-
-  constructor(matcher: TopicMatcher) {
-    this.#matcher = matcher;
-  }
 
   get size(): number {
     return this.#all.size;
+  }
+
+  /** How many distinct template selectors the subscribers use (one compiled matcher each). */
+  get templateCount(): number {
+    return this.#templates.size;
   }
 
   /** Every subscriber, for the subscriptions API and shutdown. */
@@ -29,37 +42,59 @@ export class SubscriberIndex {
   }
 
   add(subscriber: Subscriber): void {
+    if (this.#all.has(subscriber)) return;
     this.#all.add(subscriber);
-    for (const selector of subscriber.selectors) {
-      const kind = selectorKind(selector);
-      if (kind === 'any') this.#any.add(subscriber);
-      else addTo(kind === 'exact' ? this.#exact : this.#templates, selector, subscriber);
-    }
+    for (const selector of subscriber.topicSelectors) this.#file(selector, subscriber);
   }
 
   remove(subscriber: Subscriber): void {
     if (!this.#all.delete(subscriber)) return;
-    for (const selector of subscriber.selectors) {
-      const kind = selectorKind(selector);
-      if (kind === 'any') this.#any.delete(subscriber);
-      else removeFrom(kind === 'exact' ? this.#exact : this.#templates, selector, subscriber);
-    }
+    for (const selector of subscriber.topicSelectors) this.#unfile(selector, subscriber);
   }
 
   /** Calls `visit` once for each subscriber that wants `update` (selectors and authorization). */
   forEachRecipient(update: StoredUpdate, visit: (subscriber: Subscriber) => void): void {
     // A subscriber can match through several topics or selectors; the stamp visits it once per update.
     const consider = (subscriber: Subscriber) => {
-      if (subscriber.markVisited(update.position) && subscriber.allowed(update, this.#matcher)) visit(subscriber);
+      if (subscriber.markVisited(update.position) && subscriber.allowed(update)) visit(subscriber);
     };
     for (const subscriber of this.#any) consider(subscriber);
     for (const topic of update.topics) {
       const exact = this.#exact.get(topic);
       if (exact !== undefined) for (const subscriber of exact) consider(subscriber);
+      this.#templates.forEachPrefixOf(topic, (entry) => {
+        if (entry.matchedPosition === update.position) return;
+        // spec(Mercure §Topic Selectors): a template matches its own text, as any selector does.
+        if (entry.template.source !== topic && !entry.template.matchesAfterPrefix(topic)) return;
+        entry.matchedPosition = update.position;
+        for (const subscriber of entry.subscribers) consider(subscriber);
+      });
     }
-    for (const [selector, subscribers] of this.#templates) {
-      if (!update.topics.some((topic) => this.#matcher.matches(selector, topic))) continue;
-      for (const subscriber of subscribers) consider(subscriber);
+  }
+
+  #file(selector: TopicSelector, subscriber: Subscriber): void {
+    if (selector.kind === 'any') this.#any.add(subscriber);
+    else if (selector.kind === 'exact') addTo(this.#exact, selector.source, subscriber);
+    else {
+      const { template } = selector;
+      let entry = this.#templates.get(template.literalPrefix, template.source);
+      if (entry === undefined) {
+        entry = { template, subscribers: new Set(), matchedPosition: -1 };
+        this.#templates.set(template.literalPrefix, template.source, entry);
+      }
+      entry.subscribers.add(subscriber);
+    }
+  }
+
+  #unfile(selector: TopicSelector, subscriber: Subscriber): void {
+    if (selector.kind === 'any') this.#any.delete(subscriber);
+    else if (selector.kind === 'exact') removeFrom(this.#exact, selector.source, subscriber);
+    else {
+      const { literalPrefix, source } = selector.template;
+      const entry = this.#templates.get(literalPrefix, source);
+      if (entry === undefined) return;
+      entry.subscribers.delete(subscriber);
+      if (entry.subscribers.size === 0) this.#templates.delete(literalPrefix, source);
     }
   }
 }

@@ -6,7 +6,7 @@
 
 import type { FramePolicy } from '../server/index.js';
 import type { Outgoing } from './slow-consumers.js';
-import type { TopicMatcher } from './topics.js';
+import { anySelectorMatches, type TopicSelector } from './topics.js';
 import type { StoredUpdate } from './update.js';
 
 /** What the hub needs of a stream; `Session` from `hotline/server` is one. */
@@ -24,9 +24,10 @@ interface HeldFrame {
 
 export interface SubscriberInit {
   readonly id: string;
-  readonly selectors: readonly string[];
-  /** `mercure.subscribe` selectors of the token; empty for anonymous subscribers. */
-  readonly privateSelectors: readonly string[];
+  /** The topic selectors it asked for, compiled when it subscribed. */
+  readonly selectors: readonly TopicSelector[];
+  /** `mercure.subscribe` selectors of the token, compiled; empty for anonymous subscribers. */
+  readonly privateSelectors: readonly TopicSelector[];
   /** `mercure.payload` of the token, if any. */
   readonly payload: unknown;
   readonly stream: SubscriberStream;
@@ -34,8 +35,11 @@ export interface SubscriberInit {
 
 export class Subscriber {
   readonly id: string;
+  /** The topic selectors it asked for, as sent. */
   readonly selectors: readonly string[];
-  readonly privateSelectors: readonly string[];
+  /** The same, compiled: what the index files it under. */
+  readonly topicSelectors: readonly TopicSelector[];
+  readonly #privateSelectors: readonly TopicSelector[];
   readonly payload: unknown;
   readonly stream: SubscriberStream;
   /** The position of the newest update written to this subscriber: the replay/live boundary, and dedupe. */
@@ -45,8 +49,9 @@ export class Subscriber {
 
   constructor(init: SubscriberInit) {
     this.id = init.id;
-    this.selectors = init.selectors;
-    this.privateSelectors = init.privateSelectors;
+    this.selectors = init.selectors.map((selector) => selector.source);
+    this.topicSelectors = init.selectors;
+    this.#privateSelectors = init.privateSelectors;
     this.payload = init.payload;
     this.stream = init.stream;
   }
@@ -55,14 +60,13 @@ export class Subscriber {
    * Mercure: an update reaches a subscriber when one of its topics matches one of the subscriber's
    * selectors, and — when private — also one of the token's `mercure.subscribe` selectors.
    */
-  wants(update: StoredUpdate, matcher: TopicMatcher): boolean {
-    if (!matcher.matchesAny(this.selectors, update.topics)) return false;
-    return !update.private || matcher.matchesAny(this.privateSelectors, update.topics);
+  wants(update: StoredUpdate): boolean {
+    return anySelectorMatches(this.topicSelectors, update.topics) && this.allowed(update);
   }
 
   /** May this subscriber see `update`, given that it already matched one of its selectors? */
-  allowed(update: StoredUpdate, matcher: TopicMatcher): boolean {
-    return !update.private || matcher.matchesAny(this.privateSelectors, update.topics);
+  allowed(update: StoredUpdate): boolean {
+    return !update.private || anySelectorMatches(this.#privateSelectors, update.topics);
   }
 
   /** For the index: true the first time it is called with `position`, false after. */

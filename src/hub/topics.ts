@@ -1,15 +1,11 @@
 /**
- * Topic selectors (Mercure): `*` matches every topic, a string without `{` matches itself exactly, and
- * anything else is an RFC 6570 URI template matched with `uri-template-router` (strict: `{id}` never
- * spans a `/`, and `{/a}{/b}` matches with or without either segment, as Mercure's subscription
- * selectors need). Templates are compiled once and each (selector, topic) answer is cached, so a publish
- * costs one map lookup per distinct template, not one template evaluation per subscriber.
+ * Topic selectors (Mercure): `*` matches every topic, a selector matches a topic identical to it, and a
+ * selector that is a valid URI template also matches the topics it describes (src/hub/uri-template.ts:
+ * linear time, never backtracks). Selectors are compiled once — a subscriber's when it subscribes, a
+ * token's or a policy's through {@link TopicMatcher}'s cache — and never on the publish path.
  * @module
  */
-import uriTemplateRouter from 'uri-template-router';
-
-const { Router } = uriTemplateRouter;
-type CompiledTemplate = InstanceType<typeof Router>;
+import { compileUriTemplate, type UriTemplate } from './uri-template.js';
 
 /** The selector that matches every topic. */
 export const ANY_TOPIC = '*';
@@ -22,48 +18,97 @@ export function selectorKind(selector: string): SelectorKind {
   return selector.includes('{') ? 'template' : 'exact';
 }
 
-/** Options of {@link createTopicMatcher}. */
-export interface TopicMatcherOptions {
-  /** How many (selector, topic) answers to remember. @defaultValue 100000 */
-  cacheSize?: number;
-  /** How many compiled templates to keep. @defaultValue 10000 */
-  templateCacheSize?: number;
+/** A compiled topic selector. */
+export type TopicSelector =
+  | { readonly kind: 'any'; readonly source: string }
+  | { readonly kind: 'exact'; readonly source: string }
+  | { readonly kind: 'template'; readonly source: string; readonly template: UriTemplate };
+
+/** What a template may cost: past either bound, a selector is not compiled. */
+export interface TemplateBounds {
+  /** Longest template, in UTF-16 code units. */
+  readonly maxSelectorLength: number;
+  /** Most `{…}` expressions in one template, each variable of a list counted (`{/a,b}` is `{/a}{/b}`). */
+  readonly maxTemplateExpressions: number;
 }
 
-/** Answers "does this selector match this topic?", with compiled templates and answers cached. */
+/** Why a selector with `{` is not a template, or the template it compiles to. */
+export type TemplateCompilation =
+  | { readonly ok: true; readonly template: UriTemplate }
+  | { readonly ok: false; readonly reason: 'invalid' | 'too-long' | 'too-many-expressions' };
+
+/** Compiles a selector that has a `{`; the length is checked first, so compiling is bounded by it. */
+export function compileTemplate(selector: string, bounds: TemplateBounds): TemplateCompilation {
+  if (selector.length > bounds.maxSelectorLength) return { ok: false, reason: 'too-long' };
+  const template = compileUriTemplate(selector);
+  if (template === undefined) return { ok: false, reason: 'invalid' };
+  if (template.expressions > bounds.maxTemplateExpressions) return { ok: false, reason: 'too-many-expressions' };
+  return { ok: true, template };
+}
+
+/**
+ * Compiles any selector, leniently: a template that is invalid or past `bounds` is an exact selector.
+ * spec(Mercure §Topic Selectors): a selector that is not a valid URI template matches only itself.
+ */
+export function compileSelector(selector: string, bounds: TemplateBounds): TopicSelector {
+  const kind = selectorKind(selector);
+  if (kind !== 'template') return { kind, source: selector };
+  const compiled = compileTemplate(selector, bounds);
+  return compiled.ok ? { kind, source: selector, template: compiled.template } : { kind: 'exact', source: selector };
+}
+
+/** spec(Mercure §Topic Selectors): `*`, then the identical string, then the URI template. */
+export function selectorMatches(selector: TopicSelector, topic: string): boolean {
+  if (selector.kind === 'any' || selector.source === topic) return true;
+  return selector.kind === 'template' && selector.template.matches(topic);
+}
+
+/** True when one of `selectors` matches one of `topics`. */
+export function anySelectorMatches(selectors: readonly TopicSelector[], topics: readonly string[]): boolean {
+  for (const selector of selectors) for (const topic of topics) if (selectorMatches(selector, topic)) return true;
+  return false;
+}
+
+/** Options of {@link createTopicMatcher}. */
+export interface TopicMatcherOptions extends Partial<TemplateBounds> {
+  /** How many compiled selectors to keep. @defaultValue 10000 */
+  cacheSize?: number;
+}
+
+/** Answers "does this selector match this topic?" for selectors given as strings (tokens, policies). */
 export interface TopicMatcher {
   matches(selector: string, topic: string): boolean;
   /** True when one of `selectors` matches one of `topics`. */
   matchesAny(selectors: readonly string[], topics: readonly string[]): boolean;
 }
 
-export function createTopicMatcher(options: TopicMatcherOptions = {}): TopicMatcher {
-  const answers = new BoundedMap<string, boolean>(options.cacheSize ?? 100_000);
-  const templates = new BoundedMap<string, CompiledTemplate | null>(options.templateCacheSize ?? 10_000);
+/** The defaults of {@link TemplateBounds}, the hub's `maxSelectorLength` and `maxTemplateExpressions`. */
+export const TEMPLATE_BOUNDS: TemplateBounds = Object.freeze({ maxSelectorLength: 1024, maxTemplateExpressions: 16 });
 
-  function compile(selector: string): CompiledTemplate | null {
-    let compiled = templates.get(selector);
-    if (compiled !== undefined) return compiled;
-    try {
-      compiled = new Router();
-      compiled.addTemplate(selector, {}, selector);
-    } catch {
-      // An invalid template is not an error for the subscriber: it simply matches nothing but itself.
-      compiled = null;
+/**
+ * A matcher for selectors that arrive as strings. Compiled selectors are cached; a miss costs one linear
+ * compile, so a cache that thrashes costs time in proportion to the selectors' length, never more.
+ */
+export function createTopicMatcher(options: TopicMatcherOptions = {}): TopicMatcher {
+  const bounds: TemplateBounds = {
+    maxSelectorLength: options.maxSelectorLength ?? TEMPLATE_BOUNDS.maxSelectorLength,
+    maxTemplateExpressions: options.maxTemplateExpressions ?? TEMPLATE_BOUNDS.maxTemplateExpressions,
+  };
+  const cache = new BoundedMap<string, TopicSelector>(options.cacheSize ?? 10_000);
+
+  function compiled(selector: string): TopicSelector {
+    let found = cache.get(selector);
+    if (found === undefined) {
+      found = compileSelector(selector, bounds);
+      cache.set(selector, found);
     }
-    templates.set(selector, compiled);
-    return compiled;
+    return found;
   }
 
   function matches(selector: string, topic: string): boolean {
     if (selector === ANY_TOPIC || selector === topic) return true;
     if (!selector.includes('{')) return false;
-    const key = `${selector}\u0000${topic}`;
-    const known = answers.get(key);
-    if (known !== undefined) return known;
-    const answer = compile(selector)?.resolveURI(topic) != null;
-    answers.set(key, answer);
-    return answer;
+    return selectorMatches(compiled(selector), topic);
   }
 
   return {

@@ -13,7 +13,7 @@ import { EARLIEST, resume } from '../resume.js';
 import type { Outgoing } from '../slow-consumers.js';
 import { Subscriber } from '../subscriber.js';
 import type { SubscriberIndex } from '../subscriber-index.js';
-import type { TopicMatcher } from '../topics.js';
+import type { TemplateLimits } from '../template-limits.js';
 import type { StoredUpdate } from '../update.js';
 
 /** The query parameter with which `hotline doctor` asks for timed probe comments. */
@@ -38,8 +38,9 @@ export interface SubscribeRouteContext {
   readonly allowAnonymous: boolean;
   readonly log: EventLog;
   readonly index: SubscriberIndex;
-  readonly matcher: TopicMatcher;
   readonly connections: ConnectionLimits;
+  /** Compiles the selectors before the stream opens, within the template limits. */
+  readonly templates: TemplateLimits;
   readonly maxTopics: number;
   readonly maxReplay: number;
   readonly heartbeatMs: number;
@@ -66,11 +67,21 @@ export async function handleSubscribe(
   if (selectors.length > context.maxTopics) {
     throw new HttpError(400, 'HOTLINE_HUB_BAD_REQUEST', `at most ${context.maxTopics} topic parameters`);
   }
+  // Every template is compiled here, once, in time linear in its length: never later on a publish.
+  const topicSelectors = context.templates.compile(selectors);
   const claims = await authorizeSubscriber(req, url, context);
   const lastEventId = requestedLastEventId(req, url);
   // Mercure reconciliation: tell the subscriber the newest id the hub knows, `earliest` for none.
   const newest = await context.log.last();
-  const release = context.connections.admit(req.socket.remoteAddress ?? 'unknown');
+  const ip = req.socket.remoteAddress ?? 'unknown';
+  const releaseTemplates = context.templates.admit(ip, topicSelectors);
+  let releaseConnection: () => void;
+  try {
+    releaseConnection = context.connections.admit(ip);
+  } catch (error) {
+    releaseTemplates();
+    throw error;
+  }
 
   const session = createSession(req, res, {
     heartbeatMs: context.heartbeatMs,
@@ -83,15 +94,16 @@ export async function handleSubscribe(
   if (url.searchParams.has(PROBE_PARAMETER)) sendProbes(session);
   const subscriber = new Subscriber({
     id: `urn:uuid:${randomUUID()}`,
-    selectors,
-    privateSelectors: claims?.subscribe ?? [],
+    selectors: topicSelectors,
+    privateSelectors: context.templates.compileClaims(claims?.subscribe ?? []),
     payload: claims?.payload,
     stream: session,
   });
   context.index.add(subscriber);
   context.onSubscribe?.(subscriber);
   session.on('close', () => {
-    release();
+    releaseConnection();
+    releaseTemplates();
     context.index.remove(subscriber);
     context.onUnsubscribe?.(subscriber, session.closeReason === 'slow-consumer');
   });

@@ -1,4 +1,4 @@
-// The package ships no types; these cover the part Hotline uses (RFC 6570 template matching).
+// The package ships no types; these cover the part the selector bench uses (its "before" peer).
 declare module 'uri-template-router' {
   interface MatchResult {
     readonly params: Record<string, unknown>;

@@ -1,0 +1,113 @@
+/**
+ * What a subscription may ask of the template matcher, checked when the subscriber subscribes — before
+ * its stream opens, never on the publish path. A template is compiled in time linear in its length and
+ * matched in time linear in topic × template size, so bounding the length, the expressions, the distinct
+ * templates of one connection and those one client address holds bounds both the work a subscribe request
+ * can cause and what each publish can be made to evaluate.
+ * @module
+ */
+import { HttpError } from './http-errors.js';
+import { compileSelector, compileTemplate, selectorKind, type TemplateBounds, type TopicSelector } from './topics.js';
+
+export interface TemplateLimitOptions extends TemplateBounds {
+  /** Most distinct URI templates in one subscription. */
+  readonly maxTemplatesPerConnection: number;
+  /** Most distinct URI templates one client address holds across its open subscriptions; 0 for no limit. */
+  readonly maxTemplatesPerIp: number;
+}
+
+export class TemplateLimits {
+  readonly #options: TemplateLimitOptions;
+  /** Per client address, each template it holds and on how many of its connections. */
+  readonly #perIp = new Map<string, Map<string, number>>();
+
+  constructor(options: TemplateLimitOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Compiles the selectors of a subscribe request, or throws a 400 naming the limit it exceeds. A selector
+   * with `{` that is not a valid URI template is an exact selector, as Mercure has it.
+   */
+  compile(selectors: readonly string[]): TopicSelector[] {
+    const { maxSelectorLength, maxTemplateExpressions, maxTemplatesPerConnection } = this.#options;
+    const compiled: TopicSelector[] = [];
+    const templates = new Set<string>();
+    for (const source of selectors) {
+      const kind = selectorKind(source);
+      if (kind !== 'template') compiled.push({ kind, source });
+      else {
+        const result = compileTemplate(source, this.#options);
+        if (result.ok) {
+          compiled.push({ kind: 'template', source, template: result.template });
+          templates.add(source);
+        } else if (result.reason === 'invalid') compiled.push({ kind: 'exact', source });
+        else if (result.reason === 'too-long')
+          throw refused(
+            400,
+            `a topic selector has ${source.length} characters; at most ${maxSelectorLength} (maxSelectorLength)`,
+          );
+        else
+          throw refused(
+            400,
+            `a URI template has more than ${maxTemplateExpressions} expressions, each variable counted (maxTemplateExpressions)`,
+          );
+        if (templates.size > maxTemplatesPerConnection)
+          throw refused(
+            400,
+            `at most ${maxTemplatesPerConnection} distinct URI templates per subscription (maxTemplatesPerConnection)`,
+          );
+      }
+    }
+    return compiled;
+  }
+
+  /**
+   * Compiles the selectors of a token's claim leniently: one past the bounds, or invalid, matches only
+   * itself (the token's issuer chose it; refusing the subscription would not make it any cheaper).
+   */
+  compileClaims(selectors: readonly string[]): TopicSelector[] {
+    return selectors.map((selector) => compileSelector(selector, this.#options));
+  }
+
+  /**
+   * Counts the templates of one connection against its client address, or throws a 429 when the address
+   * would hold more than the limit (templates it already holds on another connection count once). Call the
+   * returned function exactly once when the connection ends.
+   */
+  admit(ip: string, selectors: readonly TopicSelector[]): () => void {
+    const templates = [...new Set(selectors.filter((s) => s.kind === 'template').map((s) => s.source))];
+    if (templates.length === 0) return () => {};
+    const held = this.#perIp.get(ip) ?? new Map<string, number>();
+    const limit = this.#options.maxTemplatesPerIp;
+    if (limit > 0) {
+      const added = templates.reduce((n, template) => n + (held.has(template) ? 0 : 1), 0);
+      if (held.size + added > limit)
+        throw refused(429, `this address holds too many distinct URI templates; at most ${limit} (maxTemplatesPerIp)`, {
+          'Retry-After': '5',
+        });
+    }
+    for (const template of templates) held.set(template, (held.get(template) ?? 0) + 1);
+    this.#perIp.set(ip, held);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const template of templates) {
+        const left = (held.get(template) ?? 1) - 1;
+        if (left === 0) held.delete(template);
+        else held.set(template, left);
+      }
+      if (held.size === 0) this.#perIp.delete(ip);
+    };
+  }
+
+  /** How many distinct templates `ip` holds (for tests and metrics). */
+  heldBy(ip: string): number {
+    return this.#perIp.get(ip)?.size ?? 0;
+  }
+}
+
+function refused(status: number, message: string, headers?: Record<string, string>): HttpError {
+  return new HttpError(status, 'HOTLINE_HUB_SELECTOR_LIMIT', message, headers === undefined ? {} : { headers });
+}
