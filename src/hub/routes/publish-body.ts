@@ -91,10 +91,17 @@ function parseJson(text: string): PublishFields {
   }
   let body: unknown;
   try {
-    body = JSON.parse(text, refuseLoneSurrogates);
-  } catch (error) {
-    if (error instanceof HttpError) throw error;
+    body = JSON.parse(text);
+  } catch {
     throw badRequest('the body is not valid JSON');
+  }
+  // The text is well-formed (strict UTF-8), so only a \u escape can make a lone surrogate.
+  if (text.includes('\\u') && holdsLoneSurrogate(body)) {
+    throw new HttpError(
+      400,
+      'HOTLINE_HUB_INVALID_UTF8',
+      'the JSON body holds a lone UTF-16 surrogate (\\uD800-\\uDFFF)',
+    );
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw badRequest('the JSON body must be an object');
@@ -125,18 +132,24 @@ function parseJson(text: string): PublishFields {
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * A `JSON.parse` reviver: a `\ud800` escape without its pair parses to a string no UTF-8 can carry, which
- * would go out to subscribers as U+FFFD — the update altered. Keys count too (they end up in stored data).
+ * A `\ud800` escape without its pair parses to a string no UTF-8 can carry, which would go out to
+ * subscribers as U+FFFD: the update altered. Keys count too (they end up in stored data). Iterative, after
+ * the depth check; a walk after parsing costs a fraction of a `JSON.parse` reviver (5x parse, measured).
  */
-function refuseLoneSurrogates(key: string, value: unknown): unknown {
-  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) {
-    throw new HttpError(
-      400,
-      'HOTLINE_HUB_INVALID_UTF8',
-      'the JSON body holds a lone UTF-16 surrogate (\\uD800-\\uDFFF)',
-    );
+function holdsLoneSurrogate(value: unknown): boolean {
+  const pending = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (LONE_SURROGATE.test(next)) return true;
+    } else if (typeof next === 'object' && next !== null) {
+      for (const [key, child] of Object.entries(next)) {
+        if (LONE_SURROGATE.test(key)) return true;
+        pending.push(child);
+      }
+    }
   }
-  return value;
+  return false;
 }
 
 function badRequest(message: string): HttpError {
