@@ -31,6 +31,15 @@ describe('JSON depth bound', () => {
     assert.equal(jsonTextTooDeep(text), false);
   });
 
+  test('a string ending in an escaped backslash closes; an escaped quote does not', () => {
+    const closed = `{"a":"x\\\\","b":${nested(MAX_JSON_DEPTH)}}`;
+    assert.equal(JSON.parse(closed).a, 'x\\');
+    assert.equal(jsonTextTooDeep(closed), true);
+    const open = `{"a":"x\\"${'['.repeat(500)}"}`;
+    assert.equal(JSON.parse(open).a, `x"${'['.repeat(500)}`);
+    assert.equal(jsonTextTooDeep(open), false);
+  });
+
   test('both agree with the real depth of any JSON value', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 6 }), fc.nat({ max: 4 }), (value, extra) => {
