@@ -88,6 +88,8 @@ async function driveErrorPaths(origin: string, c: Credentials): Promise<number[]
     // Not HTTP: node:http keeps these bytes as the parse error's rawPacket.
     `GARBAGE /?authorization=${c.publisher} HTTP/1.1\r\nAuthorization: Bearer ${c.publisher}\r\n\r\n`,
     `GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${c.publisher}\r\nCookie x\r\n\r\n`,
+    // 405, with the token in the query and the header.
+    `PUT ${HUB}?authorization=${c.publisher} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${c.publisher}\r\nContent-Length: 0\r\n\r\n`,
     // An extension (when mounted) that throws an error carrying the request: the internal-error path.
     rawGet(`/boom?authorization=${c.publisher}`, {
       ...bearer(c.publisher),
@@ -154,6 +156,7 @@ describe('no credential reaches the log', () => {
       allowAnonymous: false,
       subscriptionsApi: true,
       maxPublishBytes: 64 * 1024,
+      headersTimeoutMs: 1000,
       log,
       // Deliberately no redaction configured: the hub must protect its own log lines.
       logger: pino({ level: 'trace' }, sink),
@@ -171,6 +174,12 @@ describe('no credential reaches the log', () => {
       assert.equal(published.status, 200);
       await stream.body?.cancel();
       statuses = await driveErrorPaths(running.origin, c);
+      // 408: headers (holding the token) that never end.
+      const timedOut = await rawExchange(
+        running.origin,
+        `GET /?authorization=${c.publisher} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${c.publisher}\r\n`,
+      );
+      statuses.push(timedOut.status);
       // A storage failure: the log is gone, the publish gets 503.
       await log.close();
       const failed = await fetch(`${running.endpoint}?authorization=${c.publisher}`, {
@@ -186,7 +195,8 @@ describe('no credential reaches the log', () => {
       statuses.every((s) => s >= 400),
       `every error path failed: ${statuses}`,
     );
-    for (const status of [400, 401, 403, 413, 431, 500, 503]) assert.ok(statuses.includes(status), `${status}`);
+    for (const status of [400, 401, 403, 405, 408, 413, 431, 500, 503])
+      assert.ok(statuses.includes(status), `${status}`);
     const text = lines.join('');
     assertNoSecrets(text, c);
     const logged = parseLines(text);
@@ -201,6 +211,8 @@ describe('no credential reaches the log', () => {
       'HOTLINE_HUB_INVALID_UTF8',
       'HOTLINE_HUB_BAD_REQUEST',
       'HOTLINE_HUB_STORAGE_UNAVAILABLE',
+      'HOTLINE_HUB_METHOD_NOT_ALLOWED',
+      'HOTLINE_HUB_REQUEST_TIMEOUT',
     ])
       assert.ok(codes.has(code), `${code} was logged`);
     const internal = logged.find((l) => l.msg === 'internal error');
@@ -227,12 +239,13 @@ describe('no credential reaches the log', () => {
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
     }
-    for (const status of [400, 401, 403, 413, 431]) assert.ok(statuses.includes(status), `${status} in ${statuses}`);
+    for (const status of [400, 401, 403, 405, 413, 431])
+      assert.ok(statuses.includes(status), `${status} in ${statuses}`);
     const output = hub.output();
     assertNoSecrets(output, c);
     const rejected = parseLines(output).filter((l) => l.msg === 'request rejected');
     const logged = new Set(rejected.map((l) => l.status));
-    for (const status of [400, 401, 403, 413, 431]) assert.ok(logged.has(status), `a ${status} was logged`);
+    for (const status of [400, 401, 403, 405, 413, 431]) assert.ok(logged.has(status), `a ${status} was logged`);
     assert.ok(rejected.some((l) => l.url?.includes('authorization=[REDACTED]')));
   });
 });
