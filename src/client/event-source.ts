@@ -4,9 +4,9 @@
  * `fetch`, extra headers, an event size cap) are marked as such.
  * @module
  */
-import { createParser, type EventStreamParser } from '../protocol/index.js';
+import type { EventStreamParser } from '../protocol/index.js';
 import { HttpError, NetworkError } from './errors.js';
-import { DEFAULT_MAX_EVENT_BYTES, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
+import { createClientParser, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
 import type { FetchLike, ResponseLike } from './types.js';
 
 /** `EventSourceInit` plus Hotline's extensions. */
@@ -16,7 +16,11 @@ export interface EventSourceInit {
   fetch?: FetchLike;
   /** [NON-SPEC] Extra request headers (browsers' EventSource cannot send any). */
   headers?: Record<string, string>;
-  /** [NON-SPEC] Largest event accepted, in bytes; past it the connection is dropped and re-established. */
+  /**
+   * [NON-SPEC] The largest line or event accepted, in UTF-8 bytes (see the parser's `maxEventBytes`). Past
+   * it the connection is dropped as for a network error: `error` fires and it is re-established with
+   * `Last-Event-ID`. `0` turns the bound off. @defaultValue 1 MiB
+   */
   maxEventBytes?: number;
 }
 
@@ -37,9 +41,7 @@ export class EventSource extends EventTarget {
   readonly #withCredentials: boolean;
   readonly #fetch: FetchLike;
   readonly #headers: Record<string, string>;
-  readonly #maxEventBytes: number;
   readonly #parser: EventStreamParser;
-  readonly #progress = { bytesSinceEvent: 0 };
   #readyState = 0;
   #reconnectionTimeMs = DEFAULT_RECONNECTION_TIME_MS;
   #lastEventId = '';
@@ -63,20 +65,16 @@ export class EventSource extends EventTarget {
     this.#withCredentials = init.withCredentials === true;
     this.#fetch = init.fetch ?? (globalThis.fetch as unknown as FetchLike);
     this.#headers = init.headers ?? {};
-    this.#maxEventBytes = init.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
-    this.#parser = createParser({
-      onEvent: (event) => {
-        this.#progress.bytesSinceEvent = 0;
-        this.#dispatchMessage(event.type, event.data, event.lastEventId);
+    this.#parser = createClientParser(
+      {
+        onEvent: (event) => this.#dispatchMessage(event.type, event.data, event.lastEventId),
+        // spec(§9.2.6): a valid retry field sets the event stream's reconnection time.
+        onRetry: (ms) => {
+          this.#reconnectionTimeMs = ms;
+        },
       },
-      onComment: () => {
-        this.#progress.bytesSinceEvent = 0;
-      },
-      // spec(§9.2.6): a valid retry field sets the event stream's reconnection time.
-      onRetry: (ms) => {
-        this.#reconnectionTimeMs = ms;
-      },
-    });
+      { maxEventBytes: init.maxEventBytes },
+    );
     void this.#connect();
   }
 
@@ -162,14 +160,15 @@ export class EventSource extends EventTarget {
     // spec(§9.2.3): events carry the origin of the final URL, after redirects.
     this.#origin = new URL(response.url || this.#url).origin;
     this.#parser.reset();
-    this.#progress.bytesSinceEvent = 0;
     // spec(§9.2.3): announce the connection: readyState OPEN, fire `open`.
     this.#readyState = this.OPEN;
     this.dispatchEvent(new Event('open'));
     try {
-      await pumpBody(response.body, this.#parser, { maxEventBytes: this.#maxEventBytes, progress: this.#progress });
+      await pumpBody(response.body, this.#parser);
     } catch (error) {
       if (abort.signal.aborted) return;
+      // spec(§9.2.3): a network error re-establishes the connection; [NON-SPEC] an event past
+      // maxEventBytes is handled as one (the connection is dropped, not read to its end).
       return this.#reestablish(error);
     }
     if (abort.signal.aborted) return;

@@ -20,5 +20,4 @@ export type { EventSourceInit } from './event-source.js';
 export { EventSource } from './event-source.js';
 export type { ShareOptions } from './share.js';
 export type { LoopOptions, ReconnectOptions } from './stream-loop.js';
-export { DEFAULT_MAX_EVENT_BYTES } from './stream-reader.js';
 export type { FetchLike, RequestInitLike, ResponseLike } from './types.js';

@@ -6,13 +6,13 @@
  */
 
 import { HotlineError } from '../errors.js';
-import { createParser, type ParsedEvent } from '../protocol/index.js';
+import type { ParsedEvent } from '../protocol/index.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { ConnectOptions } from './connect.js';
 import { tokenExpiry } from './cursor.js';
 import { httpErrorOf } from './error-body.js';
 import { AbortError, HttpError, NetworkError, StallError } from './errors.js';
-import { DEFAULT_MAX_EVENT_BYTES, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
+import { createClientParser, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
 import type { FetchLike, RequestInitLike, ResponseLike } from './types.js';
 import { watchHidden, whenVisible } from './visibility.js';
 
@@ -47,7 +47,12 @@ export interface LoopOptions {
    * never goes on without credentials.
    */
   refreshAuth?: () => void | Promise<void>;
-  /** Largest event accepted, in bytes. @defaultValue 16 MiB */
+  /**
+   * The largest line or event accepted, in UTF-8 bytes (see the parser's `maxEventBytes`). Past it the
+   * connection is dropped, `onRetry` gets a `NetworkError` (`HOTLINE_CLIENT_EVENT_TOO_LARGE`), and the client
+   * reconnects with `Last-Event-ID` after the backoff, which keeps growing while connections bring nothing
+   * but an oversize event. `0` turns the bound off. @defaultValue 1 MiB
+   */
   maxEventBytes?: number;
   fetch?: FetchLike;
 }
@@ -122,18 +127,15 @@ export class StreamLoop {
   async run(): Promise<void> {
     const reconnect = this.#options.reconnect;
     const maxAttempts = reconnect === false ? 1 : (reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY);
-    const progress = { bytesSinceEvent: 0 };
-    const parser = createParser(
+    const parser = createClientParser(
       {
         onEvent: (event) => {
-          progress.bytesSinceEvent = 0;
           const previousId = this.#lastEventId;
           this.#lastEventId = event.lastEventId;
           this.#eventCount++;
           this.#emit(event, previousId);
         },
         onComment: (text) => {
-          progress.bytesSinceEvent = 0;
           // A Hotline server announces its heartbeat period; the liveness watchdog follows it by default.
           const announced = /^heartbeat (\d+)$/.exec(text);
           if (announced !== null && this.#options.livenessTimeoutMs === undefined)
@@ -143,9 +145,12 @@ export class StreamLoop {
           this.#serverRetryMs = ms;
         },
       },
-      { lastEventId: this.#lastEventId },
+      { lastEventId: this.#lastEventId, maxEventBytes: this.#options.maxEventBytes },
     );
     let failures = 0;
+    /** The failures in a row before this connection opened, and the events seen then: see the backoff below. */
+    let failedBefore = 0;
+    let eventsAtOpen = 0;
     let refreshedFor401 = false;
     for (;;) {
       // A paused stream waits here, connection-less, until the page is visible again.
@@ -169,16 +174,13 @@ export class StreamLoop {
       try {
         const response = await this.#open(attempt.signal);
         if (response === 'no-content') return;
+        failedBefore = failures;
+        eventsAtOpen = this.#eventCount;
         failures = 0;
         refreshedFor401 = false;
         parser.reset();
-        progress.bytesSinceEvent = 0;
         watch.start();
-        await pumpBody(response.body!, parser, {
-          maxEventBytes: this.#options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
-          progress,
-          onChunk: watch.sawBytes,
-        });
+        await pumpBody(response.body!, parser, { onChunk: watch.sawBytes });
         error = new NetworkError('the stream ended');
       } catch (caught) {
         if (this.#abort.signal.aborted) return;
@@ -209,6 +211,10 @@ export class StreamLoop {
         if (caught instanceof HttpError && !retryable(caught.status)) throw caught;
         error = caught;
         if (error.code === 'HOTLINE_CLIENT_BAD_CONTENT_TYPE') throw error;
+        // A connection that brought nothing but an oversize event did not succeed: the backoff keeps growing,
+        // so a server that resends that event is not hammered, and maxAttempts ends it.
+        if (error.code === 'HOTLINE_CLIENT_EVENT_TOO_LARGE' && this.#eventCount === eventsAtOpen)
+          failures = failedBefore;
         failures++;
       } finally {
         watch.stop();

@@ -1,13 +1,12 @@
 /**
  * Reading one response body into the parser, shared by `EventSource` and `connect()`: bounded memory
- * (an event may not grow past `maxEventBytes`), and every failure turned into a typed error.
+ * (the parser's `maxEventBytes`; past it the connection is dropped), and every failure turned into a
+ * typed error.
  * @module
  */
-import type { EventStreamParser } from '../protocol/index.js';
+import type { HotlineError } from '../errors.js';
+import { createParser, type EventStreamParser, type ParserCallbacks, type ParserOptions } from '../protocol/index.js';
 import { NetworkError } from './errors.js';
-
-/** Default cap on the bytes of one event (including its partial last line). */
-export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
 /**
  * True for `text/event-stream`, parameters allowed.
@@ -18,19 +17,80 @@ export function isEventStream(contentType: string | null): boolean {
   return contentType.split(';')[0]!.trim().toLowerCase() === 'text/event-stream';
 }
 
+/**
+ * [NON-SPEC] The parser of a client connection. At the first event or line past `maxEventBytes` it passes
+ * on nothing more, and `feed` throws a {@link NetworkError} (`HOTLINE_CLIENT_EVENT_TOO_LARGE`) so that the
+ * caller drops the connection and reconnects from the last event it did pass on. A callback that throws
+ * is rethrown as is once the chunk is parsed, as the parser does without `onError`. `reset()` starts over.
+ */
+export function createClientParser(
+  callbacks: Omit<ParserCallbacks, 'onError'>,
+  options: ParserOptions,
+): EventStreamParser {
+  let tooLarge: HotlineError | undefined;
+  let failure: { cause: unknown } | undefined;
+  const { onEvent, onComment, onRetry } = callbacks;
+  const parser = createParser(
+    {
+      onEvent: (event) => {
+        if (tooLarge === undefined) onEvent(event);
+      },
+      onComment:
+        onComment &&
+        ((text) => {
+          if (tooLarge === undefined) onComment(text);
+        }),
+      onRetry:
+        onRetry &&
+        ((ms) => {
+          if (tooLarge === undefined) onRetry(ms);
+        }),
+      onError: (error) => {
+        if (error.code === 'HOTLINE_PARSE_EVENT_TOO_LARGE') tooLarge ??= error;
+        else if (error.code === 'HOTLINE_CALLBACK_FAILED') failure ??= { cause: error.cause };
+      },
+    },
+    options,
+  );
+  return {
+    feed(chunk) {
+      parser.feed(chunk);
+      if (failure !== undefined) {
+        const { cause } = failure;
+        failure = undefined;
+        throw cause;
+      }
+      if (tooLarge !== undefined) {
+        throw new NetworkError(`dropped the connection: ${tooLarge.message}`, {
+          code: 'HOTLINE_CLIENT_EVENT_TOO_LARGE',
+          cause: tooLarge,
+        });
+      }
+    },
+    reset(resetOptions) {
+      tooLarge = undefined;
+      failure = undefined;
+      parser.reset(resetOptions);
+    },
+    get lastEventId() {
+      return parser.lastEventId;
+    },
+  };
+}
+
 export interface ReadOptions {
-  readonly maxEventBytes: number;
-  /** Called when the parser dispatched an event or a comment: the byte budget starts again. */
-  readonly progress: { bytesSinceEvent: number };
   /** Called for every chunk that arrives (a liveness watchdog). */
   readonly onChunk?: () => void;
 }
 
-/** Feeds `body` to `parser` until it ends; rejects with a {@link NetworkError} when it fails or overflows. */
+/**
+ * Feeds `body` to `parser` until it ends; rejects with a {@link NetworkError} when it fails, or with what
+ * `feed` throws (an event past the bound, a callback's error). The body is cancelled either way.
+ */
 export async function pumpBody(
   body: ReadableStream<Uint8Array>,
   parser: EventStreamParser,
-  options: ReadOptions,
+  options: ReadOptions = {},
 ): Promise<void> {
   const reader = body.getReader();
   try {
@@ -42,15 +102,9 @@ export async function pumpBody(
         throw new NetworkError('the connection dropped mid-stream', { cause });
       }
       if (chunk.done) return;
-      options.progress.bytesSinceEvent += chunk.value.byteLength;
       parser.feed(chunk.value);
       // After feeding: the chunk may have announced the heartbeat period the watchdog follows.
       options.onChunk?.();
-      if (options.progress.bytesSinceEvent > options.maxEventBytes) {
-        throw new NetworkError(`an event grew past ${options.maxEventBytes} bytes`, {
-          code: 'HOTLINE_CLIENT_EVENT_TOO_LARGE',
-        });
-      }
     }
   } finally {
     reader.cancel().catch(() => {});
