@@ -10,7 +10,9 @@
  * - compiling costs O(m) time and memory;
  * - matching a topic of length n costs O(n) table look-ups once the DFA states it walks are cached, and
  *   never more than O(n × m) plus a constant (the cache's budget) when they are not: past the budget the
- *   match finishes as a plain simulation and the cache starts over.
+ *   match finishes as a plain simulation and the cache starts over;
+ * - the literal text before the first expression and after the last one is compared, not simulated, so
+ *   `https://example.com/{id}/a-long/literal-tail` costs the automaton only the `{id}` part.
  *
  * So the `{&a*}{&b*}{&c*}…` shapes that made the old backtracking matcher take seconds per template cost
  * microseconds here (`npm run bench:selectors`), and no topic can make one template cost more than its
@@ -50,15 +52,24 @@ export interface UriTemplate {
 export function compileUriTemplate(source: string): UriTemplate | undefined {
   const parts = parseUriTemplate(source);
   if (parts === undefined) return undefined;
+  // The literal text before the first and after the last expression is matched by comparison, not by
+  // the automaton: anchored at either end of the topic, it cannot be ambiguous.
   const literalPrefix = typeof parts[0] === 'string' ? parts[0] : '';
-  const automaton = new Automaton(buildProgram(literalPrefix === '' ? parts : parts.slice(1)));
+  const last = parts[parts.length - 1];
+  const literalSuffix = typeof last === 'string' && parts.length > 1 ? last : '';
+  const inner = parts.slice(literalPrefix === '' ? 0 : 1, literalSuffix === '' ? parts.length : -1);
+  const automaton = new Automaton(buildProgram(inner));
   const from = literalPrefix.length;
+  const matchesAfterPrefix = (topic: string) =>
+    topic.length >= from + literalSuffix.length &&
+    topic.endsWith(literalSuffix) &&
+    automaton.matches(topic, from, topic.length - literalSuffix.length);
   return {
     source,
     literalPrefix,
     expressions: parts.reduce((n, part) => n + (typeof part === 'string' ? 0 : part.vars.length), 0),
-    matches: (topic) => topic.startsWith(literalPrefix) && automaton.matches(topic, from),
-    matchesAfterPrefix: (topic) => automaton.matches(topic, from),
+    matches: (topic) => topic.startsWith(literalPrefix) && matchesAfterPrefix(topic),
+    matchesAfterPrefix,
   };
 }
 
@@ -95,14 +106,15 @@ class Automaton {
     this.#program = program;
   }
 
-  matches(topic: string, from: number): boolean {
+  /** Does `topic` from `from` up to `to` belong to the language? */
+  matches(topic: string, from: number, to: number): boolean {
     // Built on first use: most templates of a big index are never walked by any topic.
     this.#classes ??= charClasses(this.#program);
     const { ascii, wide, sample } = this.#classes;
     const width = sample.length;
     if (this.#start < 0) this.#start = this.#intern(closure(this.#program, [0]))!;
     let state = this.#start;
-    for (let i = from; i < topic.length; i++) {
+    for (let i = from; i < to; i++) {
       const code = topic.charCodeAt(i);
       const cls = code < 128 ? ascii[code]! : (wide.get(code) ?? 0);
       if (cls === 0) return false;
@@ -113,7 +125,7 @@ class Automaton {
         if (set === undefined) target = DEAD;
         else {
           const id = this.#intern(set);
-          if (id === undefined) return this.#finishUncached(set, topic, i + 1);
+          if (id === undefined) return this.#finishUncached(set, topic, i + 1, to);
           target = id + 1;
         }
         this.#record(slot, target, width);
@@ -148,16 +160,13 @@ class Automaton {
   }
 
   /** Past the budget: finishes by plain simulation (O(m) per character) and lets the next match start over. */
-  #finishUncached(set: Int32Array, topic: string, from: number): boolean {
+  #finishUncached(set: Int32Array, topic: string, from: number, to: number): boolean {
     this.#ids.clear();
     this.#sets.length = 0;
     this.#transitions = new Int32Array(0);
     this.#cachedNfaStates = 0;
     this.#start = -1;
-    let live: Int32Array | undefined = set;
-    for (let i = from; i < topic.length && live !== undefined; i++)
-      live = step(this.#program, live, topic.charCodeAt(i), false);
-    return live !== undefined && isAccepting(this.#program, live);
+    return simulate(this.#program, set, topic, from, to);
   }
 }
 
@@ -197,6 +206,7 @@ function charClasses(program: Program): CharClasses {
 
 // Scratch space of the simulation, shared by every template: matching is synchronous and never re-entered.
 let found = new Int32Array(64);
+let live = new Int32Array(64);
 let stack = new Int32Array(130);
 let marks = new Uint32Array(64);
 let generation = 0;
@@ -205,6 +215,7 @@ function reserve(size: number): void {
   if (marks.length >= size) return;
   const capacity = 2 ** Math.ceil(Math.log2(size));
   found = new Int32Array(capacity);
+  live = new Int32Array(capacity);
   stack = new Int32Array(2 * capacity + 2);
   marks = new Uint32Array(capacity);
   generation = 0;
@@ -219,38 +230,64 @@ function nextGeneration(): number {
 }
 
 /**
- * The consuming and accepting states reachable from `starts` without consuming input, sorted: the
- * canonical form of a DFA state. A SPLIT pushes two targets and is marked, so each state is visited once
- * and the stack never holds more than twice the program size.
+ * Adds to `list` (from `count`) the consuming and accepting states reachable from `pc` without consuming
+ * input, each at most once per `mark`; returns the new count. A SPLIT pushes two targets and is marked, so
+ * the stack never holds more than twice the program size.
  */
-function closure(program: Program, starts: readonly number[], sorted = true): Int32Array {
+function addClosure(program: Program, list: Int32Array, count: number, pc: number, mark: number): number {
+  let n = count;
+  let top = 0;
+  stack[top++] = pc;
+  while (top > 0) {
+    const at = stack[--top]!;
+    if (marks[at] === mark) continue;
+    marks[at] = mark;
+    const op = program.op[at];
+    if (op === SPLIT) {
+      stack[top++] = program.y[at]!;
+      stack[top++] = program.x[at]!;
+    } else if (op === JUMP) stack[top++] = program.x[at]!;
+    else list[n++] = at;
+  }
+  return n;
+}
+
+/** The closure of `starts`, sorted: the canonical form of a DFA state. */
+function closure(program: Program, starts: readonly number[]): Int32Array {
   reserve(program.op.length);
   const mark = nextGeneration();
   let n = 0;
-  for (const start of starts) {
-    let top = 0;
-    stack[top++] = start;
-    while (top > 0) {
-      const pc = stack[--top]!;
-      if (marks[pc] === mark) continue;
-      marks[pc] = mark;
-      const op = program.op[pc];
-      if (op === SPLIT) {
-        stack[top++] = program.y[pc]!;
-        stack[top++] = program.x[pc]!;
-      } else if (op === JUMP) stack[top++] = program.x[pc]!;
-      else found[n++] = pc;
-    }
-  }
-  const set = found.slice(0, n);
-  return sorted ? set.sort() : set;
+  for (const start of starts) n = addClosure(program, found, n, start, mark);
+  return found.slice(0, n).sort();
 }
 
-/** The states after `code` from `set` (sorted: a DFA state); `undefined` when none survives. */
-function step(program: Program, set: Int32Array, code: number, sorted = true): Int32Array | undefined {
+/** The DFA state after `code` from `set`; `undefined` when no state survives. */
+function step(program: Program, set: Int32Array, code: number): Int32Array | undefined {
   const next: number[] = [];
   for (const pc of set) if (accepts(program, pc, code)) next.push(pc + 1);
-  return next.length === 0 ? undefined : closure(program, next, sorted);
+  return next.length === 0 ? undefined : closure(program, next);
+}
+
+/** The plain simulation from the states `start`: O(m) per character, no allocation. */
+function simulate(program: Program, start: Int32Array, topic: string, from: number, to: number): boolean {
+  reserve(program.op.length);
+  let current = live;
+  let next = found;
+  current.set(start);
+  let count = start.length;
+  for (let i = from; i < to; i++) {
+    const code = topic.charCodeAt(i);
+    const mark = nextGeneration();
+    let n = 0;
+    for (let t = 0; t < count; t++) {
+      const pc = current[t]!;
+      if (accepts(program, pc, code)) n = addClosure(program, next, n, pc + 1, mark);
+    }
+    if (n === 0) return false;
+    [current, next] = [next, current];
+    count = n;
+  }
+  return isAccepting(program, current.subarray(0, count));
 }
 
 function isAccepting(program: Program, set: Int32Array): boolean {

@@ -47,6 +47,16 @@ describe('topic selectors', () => {
     assert.ok(!matcher.matchesAny([], ['/b']));
   });
 
+  test('a template past the bounds, in a token or a policy, matches only itself', () => {
+    const bounded = createTopicMatcher({ maxSelectorLength: 12, maxTemplateExpressions: 2 });
+    assert.ok(bounded.matches('/a/{b}', '/a/1'));
+    assert.ok(!bounded.matches('/long/path/{b}', '/long/path/1'), 'longer than 12 characters');
+    assert.ok(bounded.matches('/long/path/{b}', '/long/path/{b}'));
+    assert.ok(!bounded.matches('{a}{b}{c}', 'x'), 'three expressions');
+    assert.ok(!bounded.matches('{a,b,c}', 'x'), 'three variables count as three expressions');
+    assert.ok(bounded.matches('{a,b}', 'x'));
+  });
+
   test('selectorKind classifies selectors', () => {
     assert.equal(selectorKind('*'), 'any');
     assert.equal(selectorKind('/a'), 'exact');
@@ -115,6 +125,69 @@ describe('the subscriber index', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  test('with random templates, and some subscribers gone, finds exactly what a naive scan finds', () => {
+    const pieceArb = fc.constantFrom('/', 'a', 'b', '/books', '/books/', '1', 'x', '.', '?');
+    const expressionArb = fc.constantFrom('{id}', '{+rest}', '{/seg}', '{/a,b}', '{.ext}', '{?q}', '{&a*}', '{id');
+    const templateArb = fc
+      .array(fc.oneof(pieceArb, expressionArb), { minLength: 1, maxLength: 4 })
+      .map((parts) => parts.join(''));
+    const selectorArb = fc.oneof(templateArb, pieceArb, fc.constant('*'));
+    const topicArb = fc.array(fc.constantFrom('/', 'a', 'b', '/books', '1', 'x', '.', '?q=1', '&a=2', 'é'), {
+      maxLength: 5,
+    });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            selectors: fc.array(selectorArb, { minLength: 1, maxLength: 4 }),
+            claims: fc.array(selectorArb, { maxLength: 2 }),
+            leaves: fc.boolean(),
+          }),
+          { maxLength: 12 },
+        ),
+        fc.array(topicArb, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        (specs, topicParts, isPrivate) => {
+          const index = new SubscriberIndex();
+          const subscribers = specs.map((s, i) => make(`s${i}`, s.selectors, s.claims));
+          for (const s of subscribers) index.add(s);
+          const staying = subscribers.filter((_, i) => !specs[i]!.leaves);
+          for (const [i, s] of subscribers.entries()) if (specs[i]!.leaves) index.remove(s);
+          // Topics equal to a selector too: a template matches its own text.
+          const topics = topicParts.map((parts) => parts.join(''));
+          if (specs[0] !== undefined) topics.push(specs[0].selectors[0]!);
+          // Two updates in a row through the same index: what one update marks must not hide the next.
+          for (const u of [update(topics, isPrivate), update([...topics].reverse(), !isPrivate)]) {
+            const found: string[] = [];
+            index.forEachRecipient(u, (s) => found.push(s.id));
+            const expected = staying.filter((s) => s.wants(u)).map((s) => s.id);
+            assert.deepEqual([...found].sort(), [...expected].sort(), JSON.stringify({ specs, topics }));
+            assert.equal(new Set(found).size, found.length, 'each subscriber at most once');
+          }
+          const templates = new Set(staying.flatMap((s) => s.topicSelectors.filter((t) => t.kind === 'template')));
+          assert.equal(index.templateCount, new Set([...templates].map((t) => t.source)).size);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('subscribers sharing a template share one compiled matcher, held until the last one leaves', () => {
+    const index = new SubscriberIndex();
+    const first = make('first', ['/t/{x}', '/u/{y}']);
+    const second = make('second', ['/t/{x}']);
+    index.add(first);
+    index.add(second);
+    assert.equal(index.templateCount, 2);
+    index.remove(first);
+    assert.equal(index.templateCount, 1);
+    const found: string[] = [];
+    index.forEachRecipient(update(['/t/1', '/u/1']), (s) => found.push(s.id));
+    assert.deepEqual(found, ['second']);
+    index.remove(second);
+    assert.equal(index.templateCount, 0);
   });
 
   test('a removed subscriber is never visited again and the index empties', () => {
