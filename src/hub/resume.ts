@@ -27,6 +27,11 @@ export const EARLIEST = 'earliest';
 export const RESET_EVENT = 'reset';
 
 const PAGE_SIZE = 500;
+/**
+ * Longest a replay holds the event loop, in ms: testing a page of history against many template selectors
+ * takes a while, and `/healthz`, publishes and other subscribers must not wait for it.
+ */
+const SLICE_MS = 10;
 
 /** Why a subscriber was sent a `reset`. */
 export type ResetReason = 'unknown-last-event-id' | 'too-far-behind';
@@ -65,10 +70,17 @@ export async function resume(
   }
   let cursor = after;
   let replayed = 0;
+  let sliceStarted = performance.now();
   for (;;) {
     if (subscriber.stream.closed) return replayed;
     const page = await context.log.readAfter(cursor, PAGE_SIZE);
     for (const update of page) {
+      if (performance.now() - sliceStarted >= SLICE_MS) {
+        // Safe mid-page for the same reason as between pages: live updates are held meanwhile.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (subscriber.stream.closed) return replayed;
+        sliceStarted = performance.now();
+      }
       if (update.position >= subscriber.firstHeldPosition) {
         subscriber.goLive();
         return replayed;
@@ -89,6 +101,7 @@ export async function resume(
     // Let the page leave before reading the next: the stream flushes once per turn, and a long replay
     // must reach the network in pages, not pile up in memory.
     await new Promise((resolve) => setImmediate(resolve));
+    sliceStarted = performance.now();
   }
   subscriber.goLive();
   return replayed;

@@ -54,32 +54,29 @@ const MAX_PREFIX_LENGTH = 9999;
 /** Parses `source`; `undefined` when it is not a valid URI template. */
 export function parseUriTemplate(source: string): TemplatePart[] | undefined {
   const parts: TemplatePart[] = [];
-  let literal = '';
+  // Literal runs are sliced once, not built a character at a time: a string grown by `+=` is a rope that
+  // holds a node per character for as long as the compiled template lives.
+  let literalStart = 0;
   let i = 0;
   while (i < source.length) {
     const char = source[i]!;
     if (char === '{') {
-      if (literal !== '') parts.push(literal);
-      literal = '';
+      if (i > literalStart) parts.push(source.slice(literalStart, i));
       const parsed = parseExpression(source, i + 1);
       if (parsed === undefined) return undefined;
       parts.push(parsed.expression);
       i = parsed.end;
-      continue;
-    }
-    if (char === '%') {
+      literalStart = i;
+    } else if (char === '%') {
       if (!isTriplet(source, i)) return undefined;
-      literal += source.slice(i, i + 3);
       i += 3;
-      continue;
+    } else {
+      const codePoint = source.codePointAt(i)!;
+      if (!isLiteral(codePoint)) return undefined;
+      i += codePoint > 0xffff ? 2 : 1;
     }
-    const codePoint = source.codePointAt(i)!;
-    if (!isLiteral(codePoint)) return undefined;
-    const width = codePoint > 0xffff ? 2 : 1;
-    literal += source.slice(i, i + width);
-    i += width;
   }
-  if (literal !== '') parts.push(literal);
+  if (i > literalStart) parts.push(source.slice(literalStart, i));
   return parts;
 }
 

@@ -19,7 +19,7 @@
  * length times the topic's.
  * @module
  */
-import { parseUriTemplate } from './uri-template-parse.js';
+import { parseUriTemplate, type TemplatePart } from './uri-template-parse.js';
 import {
   accepts,
   buildProgram,
@@ -51,30 +51,73 @@ export interface UriTemplate {
 /** Compiles `source`; `undefined` when it is not a valid URI template. O(`source.length`). */
 export function compileUriTemplate(source: string): UriTemplate | undefined {
   const parts = parseUriTemplate(source);
-  if (parts === undefined) return undefined;
-  // The literal text before the first and after the last expression is matched by comparison, not by
-  // the automaton: anchored at either end of the topic, it cannot be ambiguous.
-  const literalPrefix = typeof parts[0] === 'string' ? parts[0] : '';
-  const last = parts[parts.length - 1];
-  const literalSuffix = typeof last === 'string' && parts.length > 1 ? last : '';
-  const inner = parts.slice(literalPrefix === '' ? 0 : 1, literalSuffix === '' ? parts.length : -1);
-  const automaton = new Automaton(buildProgram(inner));
-  const from = literalPrefix.length;
-  const matchesAfterPrefix = (topic: string) =>
-    topic.length >= from + literalSuffix.length &&
-    topic.endsWith(literalSuffix) &&
-    automaton.matches(topic, from, topic.length - literalSuffix.length);
-  return {
-    source,
-    literalPrefix,
-    expressions: parts.reduce((n, part) => n + (typeof part === 'string' ? 0 : part.vars.length), 0),
-    matches: (topic) => topic.startsWith(literalPrefix) && matchesAfterPrefix(topic),
-    matchesAfterPrefix,
-  };
+  return parts === undefined ? undefined : new CompiledTemplate(source, parts);
 }
 
 /**
- * The cache budget of one template: transitions (4 bytes each) and NFA states held in the DFA states' sets.
+ * The literal text before the first and after the last expression is matched by comparison, not by the
+ * automaton: anchored at either end of the topic, it cannot be ambiguous. A class, not closures: an index
+ * may hold 100,000 of these.
+ */
+class CompiledTemplate implements UriTemplate {
+  readonly source: string;
+  readonly literalPrefix: string;
+  readonly expressions: number;
+  readonly #literalSuffix: string;
+  readonly #automaton: Automaton;
+
+  constructor(source: string, parts: readonly TemplatePart[]) {
+    this.source = source;
+    this.literalPrefix = typeof parts[0] === 'string' ? parts[0] : '';
+    const last = parts[parts.length - 1];
+    this.#literalSuffix = typeof last === 'string' && parts.length > 1 ? last : '';
+    this.expressions = parts.reduce((n, part) => n + (typeof part === 'string' ? 0 : part.vars.length), 0);
+    const from = this.literalPrefix === '' ? 0 : 1;
+    this.#automaton = automatonOf(parts.slice(from, this.#literalSuffix === '' ? parts.length : -1));
+  }
+
+  matches(topic: string): boolean {
+    return topic.startsWith(this.literalPrefix) && this.matchesAfterPrefix(topic);
+  }
+
+  matchesAfterPrefix(topic: string): boolean {
+    const end = topic.length - this.#literalSuffix.length;
+    return (
+      end >= this.literalPrefix.length &&
+      topic.endsWith(this.#literalSuffix) &&
+      this.#automaton.matches(topic, this.literalPrefix.length, end)
+    );
+  }
+}
+
+/** Most automata kept for sharing; templates keep theirs, so forgetting one only stops the sharing. */
+const MAX_SHARED_AUTOMATA = 10_000;
+const shared = new Map<string, Automaton>();
+
+/**
+ * The automaton of the parts between the literal ends, shared by every template with the same parts up to
+ * variable names and prefix lengths (which do not change the language): `https://example.com/t{N}/{id}`
+ * for 100,000 values of N is one automaton, and its DFA states are built once.
+ */
+function automatonOf(inner: readonly TemplatePart[]): Automaton {
+  const key = JSON.stringify(
+    inner.map((part) => {
+      if (typeof part === 'string') return part;
+      const { first, separator, named, reserved } = part.operator;
+      return [first, separator, named, reserved, part.vars.map((v) => v.explode)];
+    }),
+  );
+  let automaton = shared.get(key);
+  if (automaton === undefined) {
+    automaton = new Automaton(buildProgram(inner));
+    if (shared.size >= MAX_SHARED_AUTOMATA) shared.delete(shared.keys().next().value!);
+    shared.set(key, automaton);
+  }
+  return automaton;
+}
+
+/**
+ * The cache budget of one automaton: transitions (4 bytes each) and NFA states held in the DFA states' sets.
  * Ordinary templates use a few dozen of each; the budget caps what a template nobody's topics resemble can
  * hold, at tens of kilobytes.
  */
