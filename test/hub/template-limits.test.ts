@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HttpError } from '../../src/hub/http-errors.js';
+import { resolveHubOptions } from '../../src/hub/options.js';
 import { TemplateLimits } from '../../src/hub/template-limits.js';
 
 const limits = () =>
@@ -94,5 +95,29 @@ describe('templates held per client address', () => {
     assert.equal(unlimited.heldBy('10.0.0.1'), 50);
     unlimited.admit('10.0.0.9', unlimited.compile(['/exact', '*']))();
     assert.equal(unlimited.heldBy('10.0.0.9'), 0);
+  });
+});
+
+describe('the template limit options', () => {
+  test('default to 1024 characters, 16 expressions, 64 per connection and 1024 per address', () => {
+    const resolved = resolveHubOptions({});
+    assert.deepEqual(
+      [
+        resolved.maxSelectorLength,
+        resolved.maxTemplateExpressions,
+        resolved.maxTemplatesPerConnection,
+        resolved.maxTemplatesPerIp,
+      ],
+      [1024, 16, 64, 1024],
+    );
+  });
+
+  test('must be positive integers, except maxTemplatesPerIp which may be 0 (no limit)', () => {
+    for (const name of ['maxSelectorLength', 'maxTemplateExpressions', 'maxTemplatesPerConnection'] as const) {
+      for (const value of [0, -1, 1.5])
+        assert.throws(() => resolveHubOptions({ [name]: value }), { code: 'HOTLINE_HUB_INVALID_OPTIONS' });
+    }
+    assert.equal(resolveHubOptions({ maxTemplatesPerIp: 0 }).maxTemplatesPerIp, 0);
+    assert.throws(() => resolveHubOptions({ maxTemplatesPerIp: -1 }), { code: 'HOTLINE_HUB_INVALID_OPTIONS' });
   });
 });
