@@ -7,21 +7,15 @@
  * code without slicing the line, and caches the position of the next CR so that LF-only streams search for
  * CR once per chunk. That keeps it linear in the input whatever the chunking.
  *
- * The size bound (`maxEventBytes`) costs one comparison per line: n UTF-16 code units are n to 3n UTF-8
- * bytes, so only a line or an event longer than a third of the bound is counted exactly, and then each
- * piece once (never the whole buffer again), so even an event right at the bound is counted in linear time.
+ * The size bound (`maxEventBytes`) costs next to nothing: n UTF-16 code units are n to 3n UTF-8 bytes, so
+ * only a line or an event longer than a third of the bound is counted exactly (an event each part once, so
+ * in linear time), and the hot loop checks nothing when its whole text could not take the event past it.
  * @module
  */
-import { HotlineError, HotlineTypeError } from '../errors.js';
+import { HotlineError } from '../errors.js';
 import { BYTE_ORDER_MARK, COLON, CR, DEFAULT_EVENT_TYPE, LF } from './constants.js';
-import {
-  createUtf8StreamDecoder,
-  isHighSurrogate,
-  isLowSurrogate,
-  type Utf8StreamDecoder,
-  utf8Length,
-} from './decode.js';
-import { PARSER_DEFAULTS } from './defaults.js';
+import { createUtf8StreamDecoder, type Utf8StreamDecoder, utf8Length } from './decode.js';
+import { maxEventBytesOf } from './defaults.js';
 import {
   commonField,
   DATA_FIELD,
@@ -44,18 +38,17 @@ import type { EventStreamParser, ParsedEvent, ParserCallbacks, ParserOptions, Pa
  */
 export function createParser(callbacks: ParserCallbacks, options: ParserOptions = {}): EventStreamParser {
   const { onEvent, onRetry, onComment, onError } = callbacks;
-  const maxBytes = byteBound(options.maxEventBytes);
+  const maxBytes = maxEventBytesOf(options);
   /** Text of at most this many code units is at most `maxBytes` UTF-8 bytes (3 bytes per code unit at most). */
   const sureUnits = Math.floor(maxBytes / 3);
 
   let decoder: Utf8StreamDecoder | undefined;
   let atStreamStart = true;
-  /** The start of a line whose end has not arrived yet. */
+  /**
+   * The start of a line whose end has not arrived yet. It is dropped once longer than the bound in code
+   * units (so surely in bytes): at most 2 bytes of memory per byte of the bound, never counted as it grows.
+   */
   let pendingLine = '';
-  /** The UTF-8 size of `pendingLine`, counted once it is longer than `sureUnits`; -1 before. */
-  let pendingBytes = -1;
-  /** `pendingLine` ends in a high surrogate, whose low half may open the next text chunk. */
-  let pendingEndsHigh = false;
   /** The line being read is past the bound: the rest of it is skipped up to its line end, never buffered. */
   let skippingLine = false;
   /** The previous chunk ended in CR: a LF opening this chunk belongs to the same line end. */
@@ -65,12 +58,15 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   let dataLines = 0;
   let eventType = '';
   let lastEventId = options.lastEventId ?? '';
-  /** The event is past the bound: its `data` and `event` lines are dropped up to its blank line, no dispatch. */
-  let discarding = false;
-  // The UTF-8 sizes of the three buffers, counted only once the event nears the bound; -1 when not counted.
-  let dataBytes = -1;
-  let typeBytes = -1;
-  let idBytes = -1;
+  /** How closely the event being built is watched: see {@link NORMAL}, {@link COUNTING}, {@link DISCARDING}. */
+  let mode = NORMAL;
+  // The UTF-8 sizes of the three buffers while COUNTING. The id's outlives the event, as the id does, so a
+  // long id is not counted again for every event; it belongs to `countedId` (compared, so that setting an
+  // id costs the hot loop nothing).
+  let dataBytes = 0;
+  let typeBytes = 0;
+  let idBytes = 0;
+  let countedId: string | undefined;
   let deferredError: unknown;
   let hasDeferredError = false;
 
@@ -110,7 +106,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     if (pendingLine !== '' || skippingLine) {
       const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
       if (end === -1) {
-        if (!skippingLine) growPendingLine(pos === 0 ? text : text.slice(pos));
+        if (skippingLine) return;
+        const piece = pos === 0 ? text : text.slice(pos);
+        // A rope concatenation: joining costs nothing until the line end arrives and the line is read once.
+        pendingLine += piece;
+        if (pendingLine.length > maxBytes) skipPendingLine();
         return;
       }
       if (skippingLine) skippingLine = false;
@@ -119,26 +119,32 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
       if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
     }
-    if (cr === -1) {
-      // The common case, LF-only text: one search per line, and the three common fields handled right
-      // here — the engine does not inline interpretLine into this loop, and the call costs ~15%
-      // (measured with bench/parser.ts).
+    // The common case, LF-only text: one search per line, and the three common fields handled right
+    // here — the engine does not inline interpretLine into this loop, and the call costs ~15% (measured
+    // with bench/parser.ts). An event grows by at most the length of the text, so when even that cannot
+    // take it past the bound, this loop checks no size at all (checks per line cost 5–10%); otherwise
+    // the general loop, which checks every line, reads the text.
+    if (
+      cr === -1 &&
+      lf !== -1 &&
+      mode === NORMAL &&
+      length - pos + data.length + eventType.length + lastEventId.length <= sureUnits
+    ) {
       while (lf !== -1) {
-        if (lf - pos > sureUnits && tooLong(text, pos, lf)) overlongLine(text.charCodeAt(pos));
-        else
-          switch (pos === lf ? OTHER_FIELD : commonField(text, pos)) {
-            case DATA_FIELD:
-              appendData(text.slice(valueStart(text, pos + 5, lf), lf));
-              break;
-            case EVENT_FIELD:
-              setEventType(text.slice(valueStart(text, pos + 6, lf), lf));
-              break;
-            case ID_FIELD:
-              setId(text.slice(valueStart(text, pos + 3, lf), lf));
-              break;
-            default:
-              interpretLine(text, pos, lf);
-          }
+        switch (pos === lf ? OTHER_FIELD : commonField(text, pos)) {
+          case DATA_FIELD:
+            appendDataUnchecked(text.slice(valueStart(text, pos + 5, lf), lf));
+            break;
+          case EVENT_FIELD:
+            // spec(§9.2.6): "event" sets the event type buffer.
+            eventType = text.slice(valueStart(text, pos + 6, lf), lf);
+            break;
+          case ID_FIELD:
+            setIdUnchecked(text.slice(valueStart(text, pos + 3, lf), lf));
+            break;
+          default:
+            interpretLine(text, pos, lf);
+        }
         pos = lf + 1;
         // Most lines are followed by the blank line that ends the event: dispatch without a search.
         if (text.charCodeAt(pos) === LF) {
@@ -158,30 +164,15 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
       }
     }
-    if (pos < length) growPendingLine(pos === 0 ? text : text.slice(pos));
-  }
-
-  function growPendingLine(piece: string): void {
-    if (piece === '') return;
-    // A rope concatenation: joining costs nothing until the line end arrives and the line is read once.
-    pendingLine += piece;
-    if (pendingLine.length > sureUnits) measurePendingLine(piece);
-  }
-
-  /** Counts the pending line exactly once it may be past the bound (each piece once), and skips it if it is. */
-  function measurePendingLine(piece: string): void {
-    if (pendingBytes < 0) pendingBytes = utf8Length(pendingLine);
-    else {
-      pendingBytes += utf8Length(piece);
-      // A surrogate pair split across two text chunks is one 4-byte character, not two lone 3-byte ones.
-      if (pendingEndsHigh && isLowSurrogate(piece.charCodeAt(0))) pendingBytes -= 2;
+    if (pos < length) {
+      pendingLine = pos === 0 ? text : text.slice(pos);
+      if (pendingLine.length > maxBytes) skipPendingLine();
     }
-    pendingEndsHigh = isHighSurrogate(piece.charCodeAt(piece.length - 1));
-    if (pendingBytes <= maxBytes) return;
+  }
+
+  function skipPendingLine(): void {
     const first = pendingLine.charCodeAt(0);
     pendingLine = '';
-    pendingBytes = -1;
-    pendingEndsHigh = false;
     skippingLine = true;
     overlongLine(first);
   }
@@ -189,8 +180,6 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   function endPendingLine(tail: string): void {
     const line = pendingLine + tail;
     pendingLine = '';
-    pendingBytes = -1;
-    pendingEndsHigh = false;
     if (line.length > sureUnits && tooLong(line, 0, line.length)) overlongLine(line.charCodeAt(0));
     else interpretLine(line, 0, line.length);
   }
@@ -207,21 +196,27 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
 
   /** Drops the event being built up to its blank line, with one error per event. */
   function discardEvent(message: string): void {
-    const reported = discarding;
-    discarding = true;
+    const reported = mode === DISCARDING;
+    mode = DISCARDING;
     data = '';
     dataLines = 0;
     eventType = '';
-    dataBytes = -1;
-    typeBytes = -1;
     if (!reported) tooLarge(message);
   }
 
-  /** Counts the event exactly once it may be past the bound (each part once), and discards it if it is. */
-  function checkEventSize(): void {
-    if (dataBytes < 0) dataBytes = utf8Length(data);
-    if (typeBytes < 0) typeBytes = utf8Length(eventType);
-    if (idBytes < 0) idBytes = utf8Length(lastEventId);
+  /** The event may be past the bound: from now on until its dispatch it is counted in bytes, each part once. */
+  function startCounting(): void {
+    mode = COUNTING;
+    dataBytes = utf8Length(data);
+    typeBytes = utf8Length(eventType);
+    if (countedId !== lastEventId) {
+      countedId = lastEventId;
+      idBytes = utf8Length(lastEventId);
+    }
+    checkEventBytes();
+  }
+
+  function checkEventBytes(): void {
     if (dataBytes + typeBytes + idBytes > maxBytes) discardEvent(`an event grew past ${maxBytes} bytes; discarded`);
   }
 
@@ -292,32 +287,50 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   function appendData(value: string): void {
-    if (discarding) return;
+    if (mode === DISCARDING) return;
+    appendDataUnchecked(value);
+    if (mode === COUNTING) {
+      dataBytes += utf8Length(value) + (dataLines === 1 ? 0 : 1);
+      checkEventBytes();
+    } else if (data.length + eventType.length + lastEventId.length > sureUnits) startCounting();
+  }
+
+  /** For the hot loop, which has made sure that the event stays within the bound. */
+  function appendDataUnchecked(value: string): void {
     // spec(§9.2.6): append the value then a LF to the data buffer; the final LF is removed at dispatch,
     // so joining with LF between lines builds the same string without the trim.
     data = dataLines === 0 ? value : `${data}\n${value}`;
     dataLines++;
-    if (dataBytes >= 0) dataBytes += utf8Length(value) + (dataLines === 1 ? 0 : 1);
-    if (data.length + eventType.length + lastEventId.length > sureUnits) checkEventSize();
   }
 
   function setEventType(value: string): void {
-    if (discarding) return;
+    if (mode === DISCARDING) return;
     // spec(§9.2.6): "event" sets the event type buffer.
     eventType = value;
-    typeBytes = -1;
-    if (data.length + value.length + lastEventId.length > sureUnits) checkEventSize();
+    if (mode === COUNTING) {
+      typeBytes = utf8Length(value);
+      checkEventBytes();
+    } else if (data.length + value.length + lastEventId.length > sureUnits) startCounting();
   }
 
   function setId(value: string): void {
+    if (!setIdUnchecked(value)) return;
+    if (mode === COUNTING) {
+      countedId = value;
+      idBytes = utf8Length(value);
+      checkEventBytes();
+    } else if (mode === NORMAL && data.length + eventType.length + value.length > sureUnits) startCounting();
+  }
+
+  /** For the hot loop, which has made sure that the event stays within the bound. False if the id was ignored. */
+  function setIdUnchecked(value: string): boolean {
     // spec(§9.2.6): if the field value does not contain U+0000 NULL, set the last event ID buffer.
     if (value.indexOf('\0') === -1) {
       lastEventId = value;
-      idBytes = -1;
-      if (!discarding && data.length + eventType.length + value.length > sureUnits) checkEventSize();
-      return;
+      return true;
     }
     report('HOTLINE_PARSE_INVALID_ID', 'id field contains NUL; ignored');
+    return false;
   }
 
   function setRetry(value: string): void {
@@ -333,17 +346,15 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     // spec(§9.2.6): if the data buffer is empty, reset the data and event type buffers and return.
     if (dataLines === 0) {
       eventType = '';
-      typeBytes = -1;
       // A discarded event holds no data: its blank line ends it here.
-      discarding = false;
+      mode = NORMAL;
       return;
     }
     const event: ParsedEvent = { type: eventType === '' ? DEFAULT_EVENT_TYPE : eventType, data, lastEventId };
     data = '';
     dataLines = 0;
     eventType = '';
-    dataBytes = -1;
-    typeBytes = -1;
+    mode = NORMAL;
     try {
       onEvent(event);
     } catch (cause) {
@@ -384,20 +395,13 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     decoder = undefined;
     atStreamStart = true;
     pendingLine = '';
-    pendingBytes = -1;
-    pendingEndsHigh = false;
     skippingLine = false;
     skipLeadingLF = false;
     data = '';
     dataLines = 0;
     eventType = '';
-    discarding = false;
-    dataBytes = -1;
-    typeBytes = -1;
-    if (resetOptions.lastEventId !== undefined) {
-      lastEventId = resetOptions.lastEventId;
-      idBytes = -1;
-    }
+    mode = NORMAL;
+    if (resetOptions.lastEventId !== undefined) lastEventId = resetOptions.lastEventId;
   }
 
   return {
@@ -409,14 +413,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   };
 }
 
-/** The bound in UTF-8 bytes; `Infinity` when it is off. */
-function byteBound(option: number | undefined): number {
-  if (option === undefined) return PARSER_DEFAULTS.maxEventBytes;
-  if (option === 0 || option === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
-  if (Number.isSafeInteger(option) && option > 0) return option;
-  throw new HotlineTypeError(
-    'HOTLINE_PARSE_INVALID_OPTIONS',
-    'maxEventBytes',
-    'maxEventBytes must be a non-negative integer number of bytes, or Infinity',
-  );
-}
+/** The event is checked in UTF-16 code units only: it is too short to be past the bound. */
+const NORMAL = 0;
+/** The event may be near the bound: its parts are counted in UTF-8 bytes until its dispatch. */
+const COUNTING = 1;
+/** The event is past the bound: its `data` and `event` lines are dropped up to its blank line, no dispatch. */
+const DISCARDING = 2;

@@ -46,7 +46,7 @@ function render(l: Line): string {
 }
 
 /** The value the spec reads from a rendered line: one space after the colon is removed. */
-function valueOf(l: Line): string {
+function specValue(l: Line): string {
   return l.space ? l.value : l.value.replace(/^ /, '');
 }
 
@@ -65,10 +65,10 @@ function model(blocks: { lines: Line[] }[], max: number) {
         continue;
       }
       if (tooLong) over = true;
-      else if (l.kind === 'id') idBytes = bytes(valueOf(l));
+      else if (l.kind === 'id') idBytes = bytes(specValue(l));
       else if (over || l.kind === 'retry') continue;
-      else if (l.kind === 'data') dataBytes += 1 + bytes(valueOf(l));
-      else typeBytes = bytes(valueOf(l));
+      else if (l.kind === 'data') dataBytes += 1 + bytes(specValue(l));
+      else typeBytes = bytes(specValue(l));
       if (!over && Math.max(dataBytes, 0) + typeBytes + idBytes > max) over = true;
     }
     if (over) errors++;
@@ -114,7 +114,7 @@ describe('[NON-SPEC] maxEventBytes agrees with the reference model', () => {
           assert.ok(parsed.errors.every((e) => e.code === 'HOTLINE_PARSE_EVENT_TOO_LARGE'));
           assert.deepEqual(parsed.retries, reference.retries);
           const comments = blocks.flatMap((b) => b.lines.filter((l) => l.kind === 'comment'));
-          assert.deepEqual(parsed.comments, comments.filter((l) => bytes(render(l)) <= max).map(valueOf));
+          assert.deepEqual(parsed.comments, comments.filter((l) => bytes(render(l)) <= max).map(specValue));
         },
       ),
       { numRuns: 1500 },
