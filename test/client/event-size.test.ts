@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { describe, test } from 'node:test';
 import { EventSource } from '../../src/client/event-source.js';
 import { connect } from '../../src/client/index.js';
-import type { HotlineError } from '../../src/errors.js';
+import { type HotlineError, HotlineTypeError } from '../../src/errors.js';
 import { retainedHeapBytes } from '../fixtures/heap.js';
 import { startTestServer, streamHead, type TestServer, waitUntil } from '../fixtures/sse-test-server.js';
 
@@ -188,5 +188,18 @@ describe('[NON-SPEC] the default bound', () => {
     source.close();
     await server.close();
     assert.equal(length, 2 * MiB);
+  });
+});
+
+describe('[NON-SPEC] an invalid maxEventBytes', () => {
+  const refused = (e: unknown) =>
+    e instanceof HotlineTypeError && e.code === 'HOTLINE_PARSE_INVALID_OPTIONS' && e.field === 'maxEventBytes';
+
+  test('EventSource throws at once; connect() rejects done before any request', async () => {
+    const server = await startTestServer((_req, res) => streamHead(res));
+    assert.throws(() => new EventSource(server.url, { maxEventBytes: -1 }), refused);
+    await assert.rejects(connect(server.url, { maxEventBytes: 0.5 }).done, refused);
+    await server.close();
+    assert.equal(server.requests.length, 0);
   });
 });
