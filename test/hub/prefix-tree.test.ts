@@ -42,8 +42,8 @@ test('a walk finds exactly the values filed under a prefix of the text, after an
 test('deleting every value empties the tree, and a deleted value is never found again', () => {
   const tree = new PrefixTree<number>();
   const prefixes = ['', '/a', '/ab', '/abc', '/b', '/abd', '/ab'];
-  prefixes.forEach((prefix, i) => tree.set(prefix, `k${i}`, i));
-  prefixes.forEach((prefix, i) => assert.ok(tree.delete(prefix, `k${i}`)));
+  for (const [i, prefix] of prefixes.entries()) tree.set(prefix, `k${i}`, i);
+  for (const [i, prefix] of prefixes.entries()) assert.ok(tree.delete(prefix, `k${i}`));
   assert.equal(tree.size, 0);
   let visits = 0;
   tree.forEachPrefixOf('/abcd', () => visits++);
