@@ -61,6 +61,7 @@ export const serveConfigSchema = z
     'history-max-events': nonNegativeInteger,
     'history-max-age-seconds': nonNegativeInteger,
     'max-publish-bytes': positiveInteger,
+    'max-event-bytes': positiveInteger,
     'heartbeat-ms': nonNegativeInteger,
     'max-buffered-bytes': positiveInteger,
     'write-timeout-ms': nonNegativeInteger,

@@ -117,6 +117,14 @@ const OPTIONS: OptionTable = {
     default: '1048576',
     valueName: 'bytes',
   },
+  'max-event-bytes': {
+    type: 'string',
+    description:
+      'Largest event stored (data + type + id, UTF-8); clients drop larger ones, so raise their maxEventBytes too',
+    env: 'HOTLINE_MAX_EVENT_BYTES',
+    default: '1048576',
+    valueName: 'bytes',
+  },
   'max-buffered-bytes': {
     type: 'string',
     description: 'Bytes a slow subscriber may have queued before its stream is closed (it resumes by id)',
@@ -293,6 +301,7 @@ export const serveCommand = {
       publishOrigins: config['publish-origin'],
       allowWeakSecrets: dev,
       maxPublishBytes: config['max-publish-bytes'],
+      maxEventBytes: config['max-event-bytes'],
       heartbeatMs: config['heartbeat-ms'],
       maxBufferedBytes: config['max-buffered-bytes'],
       writeTimeoutMs: config['write-timeout-ms'],

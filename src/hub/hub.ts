@@ -106,7 +106,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const templates = new TemplateLimits(config);
   const cors = createCors(config.corsOrigins);
   const metrics = createHubMetrics(log);
-  const limits = { maxIdLength: config.maxIdLength, maxTopics: config.maxTopics };
+  const limits = { maxIdLength: config.maxIdLength, maxTopics: config.maxTopics, maxEventBytes: config.maxEventBytes };
   const connections = new ConnectionLimits(config.maxConnections, config.maxConnectionsPerIp);
   const encode = createUpdateEncoder(config.slowConsumers, config.maxBufferedBytes, matcher);
   let draining = false;
@@ -131,7 +131,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         broken.push(subscriber);
       }
     });
-    for (const subscriber of broken) subscriber.stream.close();
+    for (const subscriber of broken) closeStream(subscriber);
     if (recipients === 0) return;
     metrics.deliveries.inc(recipients);
     deliveries += recipients;
@@ -355,13 +355,26 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     },
   });
 
+  /**
+   * Closing runs the stream's close listeners (the app's logger among them); one that throws must not stop a
+   * shutdown or a drain halfway and leave the server open.
+   */
+  function closeStream(subscriber: Subscriber, lastFrame?: Uint8Array): void {
+    try {
+      if (lastFrame !== undefined) subscriber.stream.writeFrame(lastFrame);
+      subscriber.stream.close();
+    } catch (err) {
+      logger.error({ err, subscriber: subscriber.id }, 'closing a stream failed');
+    }
+  }
+
   async function shutdown(): Promise<void> {
     if (closed) return;
     closed = true;
     draining = true;
     follower.close();
     extension?.close();
-    for (const subscriber of [...index.subscribers()]) subscriber.stream.close();
+    for (const subscriber of [...index.subscribers()]) closeStream(subscriber);
     if (server !== undefined) {
       const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
       server.closeAllConnections();
@@ -425,8 +438,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
               // extra second before reconnecting, so the fleet comes back spread out, not all at once.
               setTimeout(
                 () => {
-                  subscriber.stream.writeFrame(encodeEvent({ retry: 500 + Math.floor(Math.random() * 1000) }));
-                  subscriber.stream.close();
+                  closeStream(subscriber, encodeEvent({ retry: 500 + Math.floor(Math.random() * 1000) }));
                   resolve();
                 },
                 Math.floor(Math.random() * windowMs),

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { HotlineError } from '../errors.js';
+import { PARSER_DEFAULTS } from '../protocol/index.js';
 import type { CompressionOptions } from '../server/index.js';
 import { type JwtKeyOptions, weakSecretProblem } from './auth.js';
 import type { HubExtensionFactory } from './extension.js';
@@ -38,6 +39,12 @@ export interface HubOptions {
   allowWeakSecrets?: boolean;
   /** Largest publish body accepted, in bytes. @defaultValue 1 MiB */
   maxPublishBytes?: number;
+  /**
+   * Largest event the hub stores, in UTF-8 bytes of data + type + id: past it, `413`. The default is the
+   * clients' own bound (`PARSER_DEFAULTS.maxEventBytes`), so every client on its defaults can receive every
+   * update; raise both together. @defaultValue 1 MiB
+   */
+  maxEventBytes?: number;
   /** Heartbeat comment period on every stream, in ms; 0 turns it off. @defaultValue 15000 */
   heartbeatMs?: number;
   /** Bytes a slow subscriber may have queued before its stream is closed (it then resumes by id). @defaultValue 1 MiB */
@@ -126,6 +133,7 @@ export const HUB_DEFAULTS = Object.freeze({
   publishOrigins: [] as string[],
   allowWeakSecrets: false,
   maxPublishBytes: 1024 * 1024,
+  maxEventBytes: PARSER_DEFAULTS.maxEventBytes,
   heartbeatMs: 15_000,
   maxBufferedBytes: 1024 * 1024,
   writeTimeoutMs: 30_000,
@@ -153,6 +161,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     publishOrigins: [...(options.publishOrigins ?? HUB_DEFAULTS.publishOrigins)],
     allowWeakSecrets: options.allowWeakSecrets ?? HUB_DEFAULTS.allowWeakSecrets,
     maxPublishBytes: options.maxPublishBytes ?? HUB_DEFAULTS.maxPublishBytes,
+    maxEventBytes: options.maxEventBytes ?? HUB_DEFAULTS.maxEventBytes,
     heartbeatMs: options.heartbeatMs ?? HUB_DEFAULTS.heartbeatMs,
     maxBufferedBytes: options.maxBufferedBytes ?? HUB_DEFAULTS.maxBufferedBytes,
     writeTimeoutMs: options.writeTimeoutMs ?? HUB_DEFAULTS.writeTimeoutMs,
@@ -177,6 +186,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
   };
   for (const name of [
     'maxPublishBytes',
+    'maxEventBytes',
     'maxBufferedBytes',
     'maxReplay',
     'maxIdLength',

@@ -25,6 +25,8 @@ export interface PublishInput {
 export interface PublishLimits {
   readonly maxIdLength: number;
   readonly maxTopics: number;
+  /** Largest data + type + id, in UTF-8 bytes: what a client's parser holds for one event. */
+  readonly maxEventBytes: number;
 }
 
 /** The path under which topics are reserved for updates the hub itself publishes. */
@@ -52,6 +54,7 @@ export function toNewUpdate(input: PublishInput, limits: PublishLimits, now = Da
     throw badRequest('retry must be a non-negative integer');
   }
   refuseLoneSurrogates({ topic: topics.join('\n'), data: input.data, id, type: input.type });
+  refuseOversizeEvent(input.data, id, input.type, limits.maxEventBytes);
   return {
     id,
     topics,
@@ -92,6 +95,23 @@ function refuseLoneSurrogates(fields: Record<string, string | undefined>): void 
       throw new HttpError(400, 'HOTLINE_HUB_INVALID_UTF8', `${name} holds a lone UTF-16 surrogate`);
     }
   }
+}
+
+/**
+ * Every client drops an event larger than its `maxEventBytes` (1 MiB by default) and reconnects — and a
+ * stored one would come back on every resume, so such an update is refused here rather than stored.
+ */
+function refuseOversizeEvent(data: string | undefined, id: string, type: string | undefined, max: number): void {
+  // UTF-8 is at most 3 bytes per UTF-16 unit: most updates are decided without encoding anything.
+  const units = (data?.length ?? 0) + id.length + (type?.length ?? 0);
+  if (units * 3 <= max) return;
+  const bytes = Buffer.byteLength(data ?? '') + Buffer.byteLength(id) + Buffer.byteLength(type ?? '');
+  if (bytes <= max) return;
+  throw new HttpError(
+    413,
+    'HOTLINE_HUB_PAYLOAD_TOO_LARGE',
+    `the event is ${bytes} bytes of data, type and id; clients drop events over maxEventBytes (${max})`,
+  );
 }
 
 function isReserved(topic: string): boolean {

@@ -195,6 +195,47 @@ describe('hub: bad input gets a clear 4xx, never a crash or a partial update', (
     }
   });
 
+  test('an event past maxEventBytes (data + type + id, in UTF-8 bytes) gets 413 and is not stored', async () => {
+    const limited = await startHub({ allowAnonymous: true, maxEventBytes: 64 });
+    try {
+      const bearer = auth.Authorization!.slice(7);
+      // 20 × 'é' is 40 bytes: with a 24-byte id, exactly 64 — in; one more byte of type is one past.
+      const atLimit = await publish(
+        limited.endpoint,
+        { topic: '/e', data: 'é'.repeat(20), id: 'i'.repeat(24) },
+        bearer,
+      );
+      assert.equal(atLimit.status, 200, await atLimit.text());
+      const past = await publish(
+        limited.endpoint,
+        { topic: '/e', data: 'é'.repeat(20), id: 'i'.repeat(24), type: 't' },
+        bearer,
+      );
+      assert.equal(past.status, 413);
+      assert.match(await past.text(), /65 bytes.*maxEventBytes \(64\)/);
+      await assert.rejects(limited.hub.publish({ topics: '/e', data: 'x'.repeat(65) }), {
+        status: 413,
+        code: 'HOTLINE_HUB_PAYLOAD_TOO_LARGE',
+      });
+      assert.equal(await limited.hub.log.size(), 1);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test('with the defaults, a body at maxPublishBytes whose generated id takes the event past 1 MiB gets 413', async () => {
+    const roomy = await startHub({ allowAnonymous: true });
+    try {
+      const prefix = 'topic=/big&data=';
+      const body = `${prefix}${'x'.repeat(1024 * 1024 - prefix.length)}`;
+      const response = await raw(roomy.endpoint, 'POST', { ...form, ...auth }, body);
+      assert.equal(response.status, 413, 'a default client would drop this event (data + a 45-byte urn:uuid id)');
+      assert.equal(await roomy.hub.log.size(), 0);
+    } finally {
+      await roomy.close();
+    }
+  });
+
   test('a client that does not accept JSON gets the error as plain text', async () => {
     const response = await raw(running.endpoint, 'POST', { ...form, ...auth, Accept: 'text/html' }, 'data=x');
     assert.equal(response.status, 400);

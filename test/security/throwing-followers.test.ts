@@ -150,3 +150,20 @@ test('a subscriber whose stream throws while it is written does not stop the upd
     await running.close();
   }
 });
+
+test('a close listener that throws does not stop a shutdown halfway: every stream ends and the port closes', async () => {
+  const lines: string[] = [];
+  // Every "unsubscribed" line fails to write: each stream's close hook throws while the hub shuts down.
+  const running = await startHub({
+    allowAnonymous: true,
+    logger: recordingLogger(lines, (line) => line.includes('"msg":"unsubscribed"')),
+  });
+  const readers = await Promise.all([1, 2, 3].map(() => subscribe(running.endpoint, ['/shutdown'])));
+  await waitUntil(() => running.hub.subscriberCount === 3, 'three subscribers');
+  await running.close();
+  assert.equal(running.hub.subscriberCount, 0);
+  const logged = lines.map((line) => JSON.parse(line) as { msg: string });
+  assert.equal(logged.filter((entry) => entry.msg === 'closing a stream failed').length, 3);
+  await assert.rejects(fetch(`${running.origin}/healthz`), 'nothing listens any more');
+  for (const reader of readers) reader.close();
+});
