@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { parseChunks } from '../fixtures/collect.js';
+import { rechunk } from '../fixtures/rechunk.js';
 import { referenceParse } from '../fixtures/reference-parser.js';
 
 interface Line {
@@ -75,18 +76,6 @@ function model(blocks: { lines: Line[] }[], max: number) {
     return over;
   });
   return { discarded, errors };
-}
-
-function rechunk<T extends string | Uint8Array>(whole: T, cuts: number[]): T[] {
-  const points = [...new Set(cuts.map((c) => Math.floor(c * whole.length)))].sort((a, b) => a - b);
-  const chunks: T[] = [];
-  let last = 0;
-  for (const p of points) {
-    chunks.push(whole.slice(last, p) as T);
-    last = p;
-  }
-  chunks.push(whole.slice(last) as T);
-  return chunks;
 }
 
 describe('[NON-SPEC] maxEventBytes agrees with the reference model', () => {

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { formatEvent } from '../../src/protocol/encode.js';
 import type { EventFields } from '../../src/protocol/types.js';
 import { parseChunks } from '../fixtures/collect.js';
+import { rechunk } from '../fixtures/rechunk.js';
 import { referenceParse } from '../fixtures/reference-parser.js';
 
 /** Arbitrary Unicode text in which line breaks of every kind are common. */
@@ -26,19 +27,6 @@ const eventFields: fc.Arbitrary<EventFields & { data: string }> = fc.record(
   },
   { requiredKeys: ['data'] },
 );
-
-/** Cuts `whole` at the given fractions, giving chunks of any size including empty ones. */
-function rechunk<T extends string | Uint8Array>(whole: T, cuts: number[]): T[] {
-  const points = [...new Set(cuts.map((c) => Math.floor(c * whole.length)))].sort((a, b) => a - b);
-  const chunks: T[] = [];
-  let last = 0;
-  for (const p of points) {
-    chunks.push(whole.slice(last, p) as T);
-    last = p;
-  }
-  chunks.push(whole.slice(last) as T);
-  return chunks;
-}
 
 const cutsArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 20 });
 
