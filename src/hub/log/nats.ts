@@ -24,7 +24,7 @@ import {
 } from './event-log.js';
 import { FollowerCursor } from './follower-cursor.js';
 import { OpenWork } from './open-work.js';
-import { decodeUpdate, encodeUpdate } from './redis-codec.js';
+import { decodeUpdate, encodeUpdate } from './entry-codec.js';
 
 /** Options of {@link createNatsLog}. */
 export interface NatsLogOptions extends LogOptions {

@@ -21,7 +21,7 @@ import {
 } from './event-log.js';
 import { FollowerCursor } from './follower-cursor.js';
 import { OpenWork } from './open-work.js';
-import { decodeUpdate, encodeUpdate } from './redis-codec.js';
+import { decodeUpdate, encodeUpdate } from './entry-codec.js';
 import { APPEND_SCRIPT, TRIM_SCRIPT } from './redis-scripts.js';
 
 /** Options of {@link createRedisLog}. */

@@ -1,6 +1,6 @@
 /**
  * The stored form of an update in the engine backends (Redis entries, NATS messages): compact JSON of
- * every field but the position, which the engine assigns. NATS reuses it so both engines hold the same
+ * every field but the position, which the engine assigns. Both engines use it, so they hold the same
  * bytes and one decoder checks what comes back from storage shared with other processes.
  * @module
  */
