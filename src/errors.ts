@@ -52,6 +52,8 @@ export const HOTLINE_ERROR_CODES = {
   HOTLINE_CLIENT_RETRIES_EXHAUSTED: 'The client gave up after maxAttempts failed connection attempts.',
   HOTLINE_CLIENT_INVALID_OPTIONS: 'connect() was given options it cannot combine or use.',
   HOTLINE_LOG_UNAVAILABLE: 'The event log backend (Redis, NATS) is unreachable; the update was not stored.',
+  HOTLINE_HUB_MISSING_DEPENDENCY:
+    'The hub needs an optional package that is not installed (better-sqlite3, ioredis, @nats-io/*).',
   HOTLINE_BENCH_INVALID_OPTIONS: 'The load generator (runLoad, the bench peers) was given an invalid option.',
 } as const satisfies Record<`HOTLINE_${string}`, string>;
 

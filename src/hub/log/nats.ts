@@ -13,6 +13,7 @@ import type { ConsumerMessages, JetStreamClient, JetStreamManager, StoredMsg } f
 import type { NatsConnection } from '@nats-io/transport-node';
 import { HotlineError } from '../../errors.js';
 import type { NewUpdate, StoredUpdate } from '../update.js';
+import { decodeUpdate, encodeUpdate } from './entry-codec.js';
 import {
   type EventLog,
   type FollowerErrorHandler,
@@ -24,7 +25,7 @@ import {
 } from './event-log.js';
 import { FollowerCursor } from './follower-cursor.js';
 import { OpenWork } from './open-work.js';
-import { decodeUpdate, encodeUpdate } from './entry-codec.js';
+import { importDriver } from './optional-dependency.js';
 
 /** Options of {@link createNatsLog}. */
 export interface NatsLogOptions extends LogOptions {
@@ -54,7 +55,10 @@ export async function createNatsLog(url: string, options: NatsLogOptions = {}): 
     throw new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', 'the NATS stream name may use only A-Z a-z 0-9 _ -');
   }
   const timeout = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
-  const [{ connect }, js] = await Promise.all([import('@nats-io/transport-node'), import('@nats-io/jetstream')]);
+  const [{ connect }, js] = await Promise.all([
+    importDriver('@nats-io/transport-node', 'NATS', () => import('@nats-io/transport-node')),
+    importDriver('@nats-io/jetstream', 'NATS', () => import('@nats-io/jetstream')),
+  ]);
   let nc: NatsConnection;
   try {
     // Reconnect forever and quickly: the log must come back by itself when the engine does.

@@ -1,6 +1,6 @@
 /**
  * The Redis Streams event log: one stream shared by every hub node, positions from one atomic sequence.
- * `ioredis` is imported only when this backend is opened, so memory and SQLite users never load it.
+ * `ioredis` (an optional peer dependency) is loaded only when this backend is opened.
  *
  * Layout (all keys share the hash tag `{<prefix>}` so a Redis Cluster keeps them on one slot, as the
  * scripts need): `{p}:stream` the entries, `{p}:seq` the last position, `{p}:ids` the id index. See
@@ -10,6 +10,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { HotlineError } from '../../errors.js';
 import type { NewUpdate, StoredUpdate } from '../update.js';
+import { decodeUpdate, encodeUpdate } from './entry-codec.js';
 import {
   type EventLog,
   type FollowerErrorHandler,
@@ -21,7 +22,7 @@ import {
 } from './event-log.js';
 import { FollowerCursor } from './follower-cursor.js';
 import { OpenWork } from './open-work.js';
-import { decodeUpdate, encodeUpdate } from './entry-codec.js';
+import { importDriver } from './optional-dependency.js';
 import { APPEND_SCRIPT, TRIM_SCRIPT } from './redis-scripts.js';
 
 /** Options of {@link createRedisLog}. */
@@ -58,7 +59,7 @@ export async function createRedisLog(url: string, options: RedisLogOptions = {})
   if (prefix === '' || /[{}]/.test(prefix)) {
     throw new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', 'the Redis key prefix must be non-empty, without { or }');
   }
-  const { Redis } = await import('ioredis');
+  const { Redis } = await importDriver('ioredis', 'Redis', () => import('ioredis'));
   const base: RedisOptions = {
     lazyConnect: true,
     retryStrategy,

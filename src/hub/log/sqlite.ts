@@ -10,7 +10,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import Database from 'better-sqlite3';
 import type { NewUpdate, StoredUpdate } from '../update.js';
 import {
   type EventLog,
@@ -22,6 +21,7 @@ import {
   resolveRetention,
 } from './event-log.js';
 import { LocalFollowers } from './local-followers.js';
+import { requireDriver } from './optional-dependency.js';
 
 /** Options of {@link createSqliteLog}. */
 export interface SqliteLogOptions extends LogOptions {
@@ -61,6 +61,8 @@ const SCHEMA = `
  * resuming subscriber can never mistake a new update for one it has seen.
  */
 export function createSqliteLog(path: string, options: SqliteLogOptions = {}): EventLog {
+  // Loaded here, not imported: better-sqlite3 is an optional (native) peer dependency.
+  const Database = requireDriver<typeof BetterSqlite3>('better-sqlite3', 'SQLite');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
