@@ -15,9 +15,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { Subscriber } from '../src/hub/fanout/subscriber.js';
+import { SubscriberIndex } from '../src/hub/fanout/subscriber-index.js';
 import { createHub } from '../src/hub/hub.js';
-import { Subscriber } from '../src/hub/subscriber.js';
-import { SubscriberIndex } from '../src/hub/subscriber-index.js';
 import { compileSelector, TEMPLATE_BOUNDS } from '../src/hub/topics.js';
 import type { StoredUpdate } from '../src/hub/update.js';
 import { compileUriTemplate } from '../src/hub/uri-template.js';

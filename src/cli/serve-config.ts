@@ -19,7 +19,7 @@ const origins = z
   )
   .default([]);
 
-/** One slow-consumer policy (see `SlowConsumerPolicy` in src/hub/slow-consumers.ts). */
+/** One slow-consumer policy (see `SlowConsumerPolicy` in src/hub/fanout/slow-consumers.ts). */
 const slowConsumerPolicy = z
   .object({
     policy: z.enum(['conflate', 'drop-oldest', 'close']),

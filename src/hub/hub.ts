@@ -12,9 +12,12 @@ import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { HotlineError } from '../errors.js';
 import { encodeEvent } from '../protocol/index.js';
-import { createTokenVerifier, findToken } from './auth.js';
+import { createAuthorize, createJwtAuthorizer, createTokenVerifier, findToken } from './auth/index.js';
 import { ConnectionLimits } from './connection-limits.js';
 import { createCors } from './cors.js';
+import { createUpdateEncoder } from './fanout/slow-consumers.js';
+import type { Subscriber } from './fanout/subscriber.js';
+import { SubscriberIndex } from './fanout/subscriber-index.js';
 import { sendHomePage } from './home-page.js';
 import { answerClientError, HttpError, refuseConnect, sendError } from './http-errors.js';
 import type { EventLog, LogFollower } from './log/event-log.js';
@@ -24,15 +27,11 @@ import { LOG_REDACTION, redactUrl, scrubText } from './log-redaction.js';
 import { createHubMetrics } from './metrics.js';
 import { type HubOptions, resolveHubOptions } from './options.js';
 import { type PublishInput, toNewUpdate } from './publish-input.js';
-import { createPublishOriginCheck } from './publish-origin.js';
 import { requestUrl } from './request-url.js';
 import { handleHealth, handleMetrics, handleReady } from './routes/health.js';
 import { handlePublish } from './routes/publish.js';
 import { handleSubscribe } from './routes/subscribe.js';
 import { handleSubscriptions, SUBSCRIPTIONS_PATH, subscriptionResources } from './routes/subscriptions.js';
-import { createUpdateEncoder } from './slow-consumers.js';
-import type { Subscriber } from './subscriber.js';
-import { SubscriberIndex } from './subscriber-index.js';
 import { TemplateLimits } from './template-limits.js';
 import { createTopicMatcher } from './topics.js';
 import type { NewUpdate, StoredUpdate } from './update.js';
@@ -101,6 +100,12 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       : config.subscriberKey === config.publisherKey
         ? publisherVerifier
         : await createTokenVerifier(config.subscriberKey);
+  // The one seam every route and the dashboard ask; the JWT keys are one scheme among others.
+  const authorize = createAuthorize({
+    authorizer: options.authorizer ?? (await createJwtAuthorizer(config)),
+    allowAnonymous: config.allowAnonymous,
+    publishOrigins: config.publishOrigins,
+  });
   const matcher = createTopicMatcher(config);
   const index = new SubscriberIndex();
   const templates = new TemplateLimits(config);
@@ -212,8 +217,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   }
   const subscriptionsContext = { verifier: subscriberVerifier, index, matcher, log };
   const publishContext = {
-    verifier: publisherVerifier,
-    checkOrigin: createPublishOriginCheck(config.publishOrigins),
+    authorize,
     matcher,
     limits,
     maxPublishBytes: config.maxPublishBytes,

@@ -6,8 +6,8 @@
 
 export type { HotlineErrorCode } from '../errors.js';
 export { HotlineError, isHotlineError } from '../errors.js';
-export type { AsymmetricAlgorithm, HmacAlgorithm, JwtKeyOptions, MercureClaims } from './auth.js';
-export { AUTH_COOKIE, AUTH_QUERY_PARAMETER } from './auth.js';
+export type { AsymmetricAlgorithm, HmacAlgorithm, JwtKeyOptions, MercureClaims } from './auth/index.js';
+export { AUTH_COOKIE, AUTH_QUERY_PARAMETER } from './auth/index.js';
 export type { DashboardOptions, DemoPublisherOptions, DemoTokenClaims, DemoUser } from './dashboard/index.js';
 export {
   createDashboard,
@@ -19,6 +19,8 @@ export {
   startDemoPublisher,
 } from './dashboard/index.js';
 export type { DashboardHost, HubExtension, HubExtensionFactory } from './extension.js';
+export type { ResetReason } from './fanout/resume.js';
+export { EARLIEST, RESET_EVENT } from './fanout/resume.js';
 export { HttpError } from './http-errors.js';
 export type { DrainOptions, Hub, HubStats } from './hub.js';
 export { createHub, HUB_PATH } from './hub.js';
@@ -39,6 +41,4 @@ export { LOG_REDACTION } from './log-redaction.js';
 export type { HubOptions } from './options.js';
 export { HUB_DEFAULTS } from './options.js';
 export type { PublishInput } from './publish-input.js';
-export type { ResetReason } from './resume.js';
-export { EARLIEST, RESET_EVENT } from './resume.js';
 export type { NewUpdate, StoredUpdate } from './update.js';

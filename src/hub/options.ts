@@ -6,10 +6,10 @@ import type { Logger } from 'pino';
 import { HotlineError } from '../errors.js';
 import { PARSER_DEFAULTS } from '../protocol/index.js';
 import type { CompressionOptions } from '../server/index.js';
-import { type JwtKeyOptions, weakSecretProblem } from './auth.js';
+import type { Authorizer, JwtKeyOptions } from './auth/index.js';
 import type { HubExtensionFactory } from './extension.js';
+import { type SlowConsumerPolicies, validateSlowConsumerPolicies } from './fanout/slow-consumers.js';
 import type { EventLog } from './log/event-log.js';
-import { type SlowConsumerPolicies, validateSlowConsumerPolicies } from './slow-consumers.js';
 import { TEMPLATE_BOUNDS } from './topics.js';
 
 /** Options of {@link createHub}. */
@@ -20,6 +20,12 @@ export interface HubOptions {
   publisherKey?: JwtKeyOptions;
   /** Verifies subscribers' tokens. Defaults to `publisherKey`, as Mercure's single `jwt_key` does. */
   subscriberKey?: JwtKeyOptions;
+  /**
+   * Another authorization scheme than the JWT keys (an API-key store, a webhook…): every route and the
+   * dashboard ask it what a credential may do. Not together with `publisherKey`/`subscriberKey`, which
+   * build the JWT scheme (`createJwtAuthorizer`). @defaultValue the JWT scheme of the keys
+   */
+  authorizer?: Authorizer;
   /** Let subscribers without a token receive public updates. @defaultValue false */
   allowAnonymous?: boolean;
   /** Origins allowed by CORS to subscribe and publish (`*` for any; cookies need exact origins). @defaultValue [] */
@@ -120,7 +126,7 @@ export interface HubOptions {
 /** Every option with its default resolved. */
 export interface ResolvedHubOptions
   extends Required<
-    Omit<HubOptions, 'log' | 'publisherKey' | 'subscriberKey' | 'logger' | 'extension' | 'compression'>
+    Omit<HubOptions, 'log' | 'publisherKey' | 'subscriberKey' | 'authorizer' | 'logger' | 'extension' | 'compression'>
   > {
   readonly compression: boolean | CompressionOptions;
   readonly publisherKey: JwtKeyOptions | undefined;
@@ -217,16 +223,9 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
         throw invalid(`${name}: ${JSON.stringify(origin)} is not an origin`);
     }
   }
-  if (!resolved.allowWeakSecrets) {
-    for (const [name, key] of [
-      ['publisherKey', resolved.publisherKey],
-      ['subscriberKey', resolved.subscriberKey],
-    ] as const) {
-      const problem = key !== undefined && 'secret' in key ? weakSecretProblem(key.secret) : undefined;
-      if (problem !== undefined)
-        throw invalid(`${name}.secret: ${problem} (allowWeakSecrets: true is for development)`);
-    }
-  }
+  // Secrets are checked (RFC 7518 §3.2, allowWeakSecrets) where the JWT scheme is built: createJwtAuthorizer.
+  if (options.authorizer !== undefined && resolved.subscriberKey !== undefined)
+    throw invalid('authorizer replaces the JWT keys: pass either authorizer or publisherKey/subscriberKey');
   return resolved;
 }
 

@@ -5,14 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CompressionOptions, createSession } from '../../server/index.js';
-import { findToken, type MercureClaims, type TokenVerifier } from '../auth.js';
+import { findToken, type MercureClaims, type TokenVerifier } from '../auth/index.js';
 import type { ConnectionLimits } from '../connection-limits.js';
+import type { Outgoing } from '../fanout/outgoing.js';
+import { EARLIEST, resume } from '../fanout/resume.js';
+import { Subscriber } from '../fanout/subscriber.js';
+import type { SubscriberIndex } from '../fanout/subscriber-index.js';
 import { HttpError } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
-import { EARLIEST, resume } from '../resume.js';
-import type { Outgoing } from '../slow-consumers.js';
-import { Subscriber } from '../subscriber.js';
-import type { SubscriberIndex } from '../subscriber-index.js';
 import type { TemplateLimits } from '../template-limits.js';
 import type { StoredUpdate } from '../update.js';
 

@@ -6,13 +6,13 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { findToken, type TokenVerifier } from '../auth.js';
+import { findToken, type TokenVerifier } from '../auth/index.js';
+import { EARLIEST } from '../fanout/resume.js';
+import type { Subscriber } from '../fanout/subscriber.js';
+import type { SubscriberIndex } from '../fanout/subscriber-index.js';
 import { HttpError } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { decodePathSegment } from '../request-url.js';
-import { EARLIEST } from '../resume.js';
-import type { Subscriber } from '../subscriber.js';
-import type { SubscriberIndex } from '../subscriber-index.js';
 import type { TopicMatcher } from '../topics.js';
 
 export const SUBSCRIPTIONS_PATH = '/.well-known/mercure/subscriptions';

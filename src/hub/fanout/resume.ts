@@ -14,11 +14,11 @@
  *    in one turn, so no update can slip between the two.
  * @module
  */
-import { encodeEvent } from '../protocol/index.js';
-import type { EventLog } from './log/event-log.js';
-import type { Outgoing } from './slow-consumers.js';
+import { encodeEvent } from '../../protocol/index.js';
+import type { EventLog } from '../log/event-log.js';
+import type { StoredUpdate } from '../update.js';
+import type { Outgoing } from './outgoing.js';
 import type { Subscriber } from './subscriber.js';
-import type { StoredUpdate } from './update.js';
 
 /** The value of `Last-Event-ID` that asks for the whole history (Mercure). */
 export const EARLIEST = 'earliest';
@@ -42,11 +42,6 @@ export interface ResumeContext {
   readonly maxReplay: number;
   /** The frame (and slow-consumer policy) of an update. */
   readonly encode: (update: StoredUpdate) => Outgoing;
-}
-
-/** The frame of an update, as every subscriber receives it. */
-export function encodeUpdate(update: StoredUpdate): Uint8Array {
-  return encodeEvent({ id: update.id, event: update.type, retry: update.retry, data: update.data });
 }
 
 /**

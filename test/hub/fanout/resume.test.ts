@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { createSqliteLog } from '../../src/hub/log/sqlite.js';
-import { hubForSuite, publishOk, startHub, subscribe, token } from '../fixtures/hub.js';
+import { createSqliteLog } from '../../../src/hub/log/sqlite.js';
+import { hubForSuite, publishOk, startHub, subscribe, token } from '../../fixtures/hub.js';
 
 describe('hub: history and resume', () => {
   const suite = hubForSuite();

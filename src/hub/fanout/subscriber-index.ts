@@ -7,11 +7,11 @@
  * follows the templates that can match, not the number subscribed (`npm run bench:selectors`).
  * @module
  */
+import type { TopicSelector } from '../topics.js';
+import type { StoredUpdate } from '../update.js';
+import type { UriTemplate } from '../uri-template.js';
 import { PrefixTree } from './prefix-tree.js';
 import type { Subscriber } from './subscriber.js';
-import type { TopicSelector } from './topics.js';
-import type { StoredUpdate } from './update.js';
-import type { UriTemplate } from './uri-template.js';
 
 /** One distinct template and who uses it; the entry lives as long as one subscriber does. */
 interface TemplateEntry {

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { HotlineError } from '../../src/errors.js';
-import type { HubOptions } from '../../src/hub/options.js';
-import { conflationKey, createUpdateEncoder, validateSlowConsumerPolicies } from '../../src/hub/slow-consumers.js';
-import { createTopicMatcher } from '../../src/hub/topics.js';
-import type { StoredUpdate } from '../../src/hub/update.js';
-import { startHub } from '../fixtures/hub.js';
-import { openStream, type RawStream } from '../fixtures/sse-reader.js';
+import { HotlineError } from '../../../src/errors.js';
+import {
+  conflationKey,
+  createUpdateEncoder,
+  validateSlowConsumerPolicies,
+} from '../../../src/hub/fanout/slow-consumers.js';
+import type { HubOptions } from '../../../src/hub/options.js';
+import { createTopicMatcher } from '../../../src/hub/topics.js';
+import type { StoredUpdate } from '../../../src/hub/update.js';
+import { startHub } from '../../fixtures/hub.js';
+import { openStream, type RawStream } from '../../fixtures/sse-reader.js';
 
 const TICKER = 'https://example.com/ticker/{symbol}';
 const SYMBOLS = ['ACME', 'GLOBEX', 'INITECH', 'UMBRELLA', 'HOOLI', 'STARK', 'WAYNE', 'TYRELL', 'CYBERDYNE', 'SOYLENT'];

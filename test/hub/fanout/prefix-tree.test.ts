@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { PrefixTree } from '../../src/hub/prefix-tree.js';
+import { PrefixTree } from '../../../src/hub/fanout/prefix-tree.js';
 
 const prefixArb = fc.array(fc.constantFrom('a', 'b', '/', 'é'), { maxLength: 5 }).map((chars) => chars.join(''));
 const operationArb = fc.record({

@@ -6,11 +6,11 @@
  * is classified once, when it is encoded — not once per subscriber.
  * @module
  */
-import { HotlineError } from '../errors.js';
-import type { FramePolicy } from '../server/index.js';
-import { encodeUpdate } from './resume.js';
-import type { TopicMatcher } from './topics.js';
-import type { StoredUpdate } from './update.js';
+import { HotlineError } from '../../errors.js';
+import type { FramePolicy } from '../../server/index.js';
+import type { TopicMatcher } from '../topics.js';
+import type { StoredUpdate } from '../update.js';
+import { encodeUpdate, type Outgoing } from './outgoing.js';
 
 /** What a lagging subscriber does with the updates of one topic selector. */
 export interface SlowConsumerPolicy {
@@ -32,13 +32,6 @@ export interface SlowConsumerPolicy {
 
 /** Topic selector (exact topic, URI template or `*`) → policy; the first selector that matches wins. */
 export type SlowConsumerPolicies = Record<string, SlowConsumerPolicy>;
-
-/** An update ready for subscribers: its bytes, and how a lagging subscriber may treat them. */
-export interface Outgoing {
-  readonly frame: Uint8Array;
-  readonly key?: string | undefined;
-  readonly policy?: FramePolicy | undefined;
-}
 
 interface Rule {
   readonly selector: string;

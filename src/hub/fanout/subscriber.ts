@@ -4,10 +4,10 @@
  * @module
  */
 
-import type { FramePolicy } from '../server/index.js';
-import type { Outgoing } from './slow-consumers.js';
-import { anySelectorMatches, type TopicSelector } from './topics.js';
-import type { StoredUpdate } from './update.js';
+import type { FramePolicy } from '../../server/index.js';
+import { anySelectorMatches, type TopicSelector } from '../topics.js';
+import type { StoredUpdate } from '../update.js';
+import type { Outgoing } from './outgoing.js';
 
 /** What the hub needs of a stream; `Session` from `hotline/server` is one. */
 export interface SubscriberStream {
