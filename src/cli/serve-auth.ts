@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type JwtKeyOptions, weakSecretProblem } from '../hub/auth.js';
+import { type JwtKeyOptions, weakSecretProblem } from '../hub/auth/index.js';
 import { type DashboardOptions, DEMO_DEFAULTS } from '../hub/dashboard/index.js';
 import type { HubOptions } from '../hub/options.js';
 import { UsageError } from './args.js';

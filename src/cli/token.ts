@@ -3,7 +3,7 @@
  * @module
  */
 import { SignJWT } from 'jose';
-import { weakSecretProblem } from '../hub/auth.js';
+import { weakSecretProblem } from '../hub/auth/index.js';
 import {
   helpText,
   integerOption,

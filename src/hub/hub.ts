@@ -236,7 +236,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
             });
           return handleSubscribe(req, res, url, subscribeContext, corsHeaders);
         case 'POST':
-          return handlePublish(req, res, url, publishContext, corsHeaders);
+          return handlePublish(req, res, publishContext, corsHeaders);
         case 'OPTIONS':
           return cors.preflight(req, res);
         default:

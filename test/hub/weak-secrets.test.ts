@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MIN_HMAC_SECRET_BYTES } from '../../src/hub/auth.js';
+import { MIN_HMAC_SECRET_BYTES } from '../../src/hub/auth/index.js';
 import { createHub } from '../../src/hub/hub.js';
 import type { HubOptions } from '../../src/hub/options.js';
 import { publishOk, startHub, token } from '../fixtures/hub.js';

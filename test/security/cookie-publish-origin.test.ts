@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createHub } from '../../src/hub/hub.js';
-import { createPublishOriginCheck } from '../../src/hub/publish-origin.js';
+import { createPublishOriginCheck } from '../../src/hub/auth/index.js';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
 import { type RunningHub, startHub, token } from '../fixtures/hub.js';
 

@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { decodeJwt, type JWTPayload } from 'jose';
-import { findToken } from '../auth.js';
+import { findToken } from '../auth/index.js';
 import type { DashboardHost } from '../extension.js';
 import { HttpError } from '../http-errors.js';
 

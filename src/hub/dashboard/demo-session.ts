@@ -6,7 +6,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AUTH_COOKIE } from '../auth.js';
+import { AUTH_COOKIE } from '../auth/index.js';
 import { HttpError } from '../http-errors.js';
 import { demoTopics, notificationTopic } from './demo-publisher.js';
 

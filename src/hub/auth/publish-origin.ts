@@ -10,7 +10,7 @@
  * @module
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpError } from './http-errors.js';
+import { HttpError } from '../http-errors.js';
 
 /** Throws `403 HOTLINE_HUB_FORBIDDEN_ORIGIN` unless the request comes from an accepted origin. */
 export type PublishOriginCheck = (headers: IncomingHttpHeaders) => void;

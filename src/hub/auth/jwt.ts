@@ -1,11 +1,10 @@
 /**
- * Authorization (Mercure): JWS tokens verified with `jose`, taken from the `Authorization: Bearer`
- * header, else the `mercureAuthorization` cookie, else the `authorization` query parameter. Publishers and
- * subscribers have separate keys. The verifier pins the algorithms a key may be used with, so `alg: none`
- * and algorithm confusion (an HMAC token "signed" with a public key) are rejected.
+ * The JWT scheme (Mercure): JWS tokens verified with `jose`, whose `mercure` claim says what they may
+ * publish and subscribe to. Publishers and subscribers have separate keys. The verifier pins the algorithms
+ * a key may be used with, so `alg: none` and algorithm confusion (an HMAC token "signed" with a public key)
+ * are rejected.
  * @module
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import {
   type CryptoKey,
   createRemoteJWKSet,
@@ -16,9 +15,9 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
-import { HotlineError } from '../errors.js';
-import { HttpError } from './http-errors.js';
-import { jsonValueTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
+import { HotlineError } from '../../errors.js';
+import { HttpError } from '../http-errors.js';
+import { jsonValueTooDeep, MAX_JSON_DEPTH } from '../json-depth.js';
 
 /** How tokens are verified: an HMAC secret, a PEM public key or certificate, or a JWKS URL. */
 export type JwtKeyOptions =
@@ -63,9 +62,15 @@ export interface MercureClaims {
   readonly payload: unknown;
 }
 
+/** The claims of a verified token, with its expiry. */
+export interface VerifiedClaims extends MercureClaims {
+  /** The `exp` claim in ms since the epoch; `undefined` when the token has none. */
+  readonly exp: number | undefined;
+}
+
 /** A verifier bound to one key. */
 export interface TokenVerifier {
-  verify(token: string): Promise<MercureClaims>;
+  verify(token: string): Promise<VerifiedClaims>;
 }
 
 /**
@@ -84,11 +89,6 @@ export function weakSecretProblem(secret: string): string | undefined {
     '(RFC 7518 §3.2: at least the hash output, 256 bits for HS256). Generate one with `openssl rand -base64 32`'
   );
 }
-
-/** The name of the cookie browsers use to send their token (Mercure). */
-export const AUTH_COOKIE = 'mercureAuthorization';
-/** The query parameter for clients that can set neither a header nor a cookie (Mercure). */
-export const AUTH_QUERY_PARAMETER = 'authorization';
 
 /** Builds a verifier; throws `HOTLINE_HUB_INVALID_OPTIONS` for an unusable key. */
 export async function createTokenVerifier(options: JwtKeyOptions): Promise<TokenVerifier> {
@@ -129,7 +129,10 @@ export async function createTokenVerifier(options: JwtKeyOptions): Promise<Token
       } catch (cause) {
         throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', describeJoseError(cause), { cause });
       }
-      const claims = readClaims(payload);
+      const claims: VerifiedClaims = {
+        ...readClaims(payload),
+        exp: payload.exp === undefined ? undefined : payload.exp * 1000,
+      };
       verified?.set(token, claims, payload);
       return claims;
     },
@@ -144,7 +147,7 @@ export async function createTokenVerifier(options: JwtKeyOptions): Promise<Token
 const VERIFIED_TOKENS_KEPT = 1024;
 
 interface VerifiedToken {
-  readonly claims: MercureClaims;
+  readonly claims: VerifiedClaims;
   readonly exp: number | undefined;
   readonly nbf: number | undefined;
 }
@@ -158,7 +161,7 @@ class VerifiedTokens {
   }
 
   /** The claims of a token verified before and still valid now; `undefined` sends it to a full verification. */
-  get(token: string): MercureClaims | undefined {
+  get(token: string): VerifiedClaims | undefined {
     const entry = this.#entries.get(token);
     if (entry === undefined) return undefined;
     // The same clock rule as jose's: valid while now < exp and nbf <= now, in whole seconds.
@@ -171,58 +174,13 @@ class VerifiedTokens {
     return entry.claims;
   }
 
-  set(token: string, claims: MercureClaims, payload: JWTPayload): void {
+  set(token: string, claims: VerifiedClaims, payload: JWTPayload): void {
     if (this.#entries.size >= this.#limit) {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
     this.#entries.set(token, { claims, exp: payload.exp, nbf: payload.nbf });
   }
-}
-
-/** Finds the token of a request by the Mercure precedence; `undefined` when there is none. */
-export function findToken(headers: IncomingHttpHeaders, query: URLSearchParams): string | undefined {
-  return locateToken(headers, query)?.token;
-}
-
-/**
- * Where a request's token came from. Only a `cookie` is attached by the browser to requests that other
- * pages make (the header and the query parameter must be written by the page itself), so only a cookie
- * needs a cross-site request forgery check.
- */
-export type TokenSource = 'header' | 'cookie' | 'query';
-
-/** {@link findToken}, also saying where the token was found. */
-export function locateToken(
-  headers: IncomingHttpHeaders,
-  query: URLSearchParams,
-): { token: string; source: TokenSource } | undefined {
-  const authorization = headers.authorization;
-  if (authorization !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (match === null)
-      throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the Authorization header is not "Bearer <token>"');
-    return { token: match[1]!, source: 'header' };
-  }
-  const cookie = readCookie(headers.cookie, AUTH_COOKIE);
-  if (cookie !== undefined && cookie !== '') return { token: cookie, source: 'cookie' };
-  const fromQuery = query.get(AUTH_QUERY_PARAMETER);
-  return fromQuery === null || fromQuery === '' ? undefined : { token: fromQuery, source: 'query' };
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
-    const raw = part.slice(eq + 1).trim();
-    try {
-      return decodeURIComponent(raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw);
-    } catch {
-      return raw;
-    }
-  }
-  return undefined;
 }
 
 function readClaims(payload: JWTPayload): MercureClaims {
@@ -259,7 +217,10 @@ function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `the token's ${error.claim} claim is not valid now`;
   if (error instanceof joseErrors.JOSEAlgNotAllowed)
     return 'the token is signed with an algorithm this hub does not accept';
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature does not verify';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return 'the token signature does not verify: it is not signed with the hub’s key';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the JWKS matches the token';
+  // Not three base64url parts, or a header or payload that is not a JSON object.
+  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) return 'the token is not a JWT';
   return 'the token is malformed';
 }

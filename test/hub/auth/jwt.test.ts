@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
-import { createTokenVerifier } from '../../src/hub/auth.js';
-import { HttpError } from '../../src/hub/http-errors.js';
-import { SECRET } from '../fixtures/hub.js';
+import { createTokenVerifier } from '../../../src/hub/auth/index.js';
+import { HttpError } from '../../../src/hub/http-errors.js';
+import { SECRET } from '../../fixtures/hub.js';
 
 const sign = (claims: Record<string, unknown>, exp: number, secret = SECRET): Promise<string> =>
   new SignJWT(claims)

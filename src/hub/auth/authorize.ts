@@ -1,0 +1,60 @@
+/**
+ * `authorize(request, action)`: the one place a request's rights are decided. It finds the credential
+ * (header, then query, then cookie), answers a request without one (anonymous subscribers when allowed),
+ * runs the cross-site request forgery check of cookie publishes, and asks the scheme (an {@link Authorizer})
+ * what the credential may do. Every route and the dashboard call it; a new scheme touches none of them.
+ * @module
+ */
+import { HttpError } from '../http-errors.js';
+import { locateCredential } from './credentials.js';
+import { createPublishOriginCheck } from './publish-origin.js';
+import type { AuthAction, Authorizer, AuthRequest, Grant } from './types.js';
+
+/** Decides what a request may do; throws a 401 or 403 `HttpError` saying why it may not. */
+export type Authorize = (request: AuthRequest, action: AuthAction) => Promise<Grant>;
+
+/** What a request without a credential gets when anonymous subscribers are allowed: public updates only. */
+export const ANONYMOUS: Grant = Object.freeze({
+  publish: Object.freeze([]),
+  subscribe: Object.freeze([]),
+  admin: false,
+  payload: undefined,
+  exp: undefined,
+  source: undefined,
+});
+
+/** Options of {@link createAuthorize}. */
+export interface AuthorizeOptions {
+  /** The scheme that checks credentials. */
+  readonly authorizer: Authorizer;
+  /** Let a request without a credential subscribe (to public updates). */
+  readonly allowAnonymous: boolean;
+  /** Origins whose pages may publish with the cookie, besides the hub's own (`*`: any). */
+  readonly publishOrigins: readonly string[];
+}
+
+const MISSING: Readonly<Record<AuthAction, string>> = {
+  subscribe: 'this hub requires a token to subscribe',
+  publish: 'publishing requires a token',
+  admin: 'the dashboard stream needs an admin token (Authorization: Bearer)',
+};
+
+export function createAuthorize(options: AuthorizeOptions): Authorize {
+  const checkOrigin = createPublishOriginCheck(options.publishOrigins);
+  return async (request, action) => {
+    // A malformed Authorization header throws its own 401 here, which names the problem.
+    const credential = locateCredential(request);
+    if (credential === undefined) {
+      if (action === 'subscribe' && options.allowAnonymous) return ANONYMOUS;
+      throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', MISSING[action]);
+    }
+    // CSRF, before the credential is even checked: the browser attaches the cookie to requests that any page
+    // makes, a header or a query token it does not.
+    if (action === 'publish' && credential.source === 'cookie') checkOrigin(request.headers);
+    const rights = await options.authorizer.authenticate(credential, action);
+    // The scheme may have said why already; this holds for every scheme, whatever it checks.
+    if (action === 'admin' && !rights.admin)
+      throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the token may not administer this hub');
+    return { ...rights, source: credential.source };
+  };
+}

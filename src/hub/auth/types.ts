@@ -1,0 +1,63 @@
+/**
+ * The vocabulary of authorization, shared by {@link authorize} (where the credential is found), the schemes
+ * that check it ({@link Authorizer}, such as the JWT one) and the routes that act on the {@link Grant}.
+ * @module
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** What a request asks to do: receive updates, publish one, or open the dashboard (see every topic). */
+export type AuthAction = 'subscribe' | 'publish' | 'admin';
+
+/**
+ * Where a credential was found. Only a `cookie` is attached by the browser to requests that other pages
+ * make (the header and the query parameter must be written by the page itself), so only a cookie needs a
+ * cross-site request forgery check.
+ */
+export type CredentialSource = 'header' | 'query' | 'cookie';
+
+/** A credential as the request carried it: the raw token, not yet checked. */
+export interface Credential {
+  readonly token: string;
+  readonly source: CredentialSource;
+}
+
+/** The part of a request authorization reads (an `IncomingMessage` is one). */
+export interface AuthRequest {
+  readonly headers: IncomingHttpHeaders;
+  /** The request target (`/path?query`), for the `authorization` query parameter. */
+  readonly url?: string | undefined;
+}
+
+/** What a checked credential may do, as a scheme ({@link Authorizer}) reports it. */
+export interface Rights {
+  /** Topic selectors the holder may publish to. */
+  readonly publish: readonly string[];
+  /** Topic selectors whose private updates the holder may receive. */
+  readonly subscribe: readonly string[];
+  /** May open the dashboard, which lists every topic, private ones included. */
+  readonly admin: boolean;
+  /** Free-form data about the holder (shown in the subscriptions API and presence updates). */
+  readonly payload: unknown;
+  /** When the credential stops being valid, in ms since the epoch; `undefined` for never (or unknown). */
+  readonly exp: number | undefined;
+}
+
+/** What a request may do, from {@link authorize}. */
+export interface Grant extends Rights {
+  /** Where the credential came from; `undefined` for an anonymous grant (no credential, no rights). */
+  readonly source: CredentialSource | undefined;
+}
+
+/**
+ * An authorization scheme: turns a credential into {@link Rights}, or throws a 401 `HttpError`
+ * (`HOTLINE_HUB_UNAUTHORIZED`) whose message says, safely, what is wrong with it. Finding the credential,
+ * anonymous requests and the cookie CSRF check are done once for every scheme, by {@link authorize}.
+ */
+export interface Authorizer {
+  /**
+   * `action` is what the request asks for: a scheme may check it with another key (the JWT scheme has a
+   * publisher and a subscriber key) or refuse at once with a precise reason. The routes still check the
+   * returned rights against what is actually asked (which topics), so a scheme may return more.
+   */
+  authenticate(credential: Credential, action: AuthAction): Promise<Rights>;
+}
