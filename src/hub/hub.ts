@@ -167,8 +167,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   }
 
   const subscribeContext = {
-    verifier: subscriberVerifier,
-    allowAnonymous: config.allowAnonymous,
+    authorize,
     log,
     index,
     connections,
@@ -215,7 +214,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       log.append(update).catch((error: unknown) => logger.warn({ err: error }, 'presence update not stored'));
     }
   }
-  const subscriptionsContext = { verifier: subscriberVerifier, index, matcher, log };
+  const subscriptionsContext = { authorize, index, matcher, log };
   const publishContext = {
     authorize,
     matcher,

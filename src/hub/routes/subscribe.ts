@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CompressionOptions, createSession } from '../../server/index.js';
-import { findToken, type MercureClaims, type TokenVerifier } from '../auth/index.js';
+import type { Authorize } from '../auth/index.js';
 import type { ConnectionLimits } from '../connection-limits.js';
 import type { Outgoing } from '../fanout/outgoing.js';
 import { EARLIEST, resume } from '../fanout/resume.js';
@@ -34,8 +34,8 @@ function sendProbes(session: { comment(text: string): boolean; closed: boolean }
 }
 
 export interface SubscribeRouteContext {
-  readonly verifier: TokenVerifier | undefined;
-  readonly allowAnonymous: boolean;
+  /** Anonymous subscribers (when the hub allows them) get a grant with no rights: public updates only. */
+  readonly authorize: Authorize;
   readonly log: EventLog;
   readonly index: SubscriberIndex;
   readonly connections: ConnectionLimits;
@@ -69,7 +69,7 @@ export async function handleSubscribe(
   }
   // Every template is compiled here, once, in time linear in its length: never later on a publish.
   const topicSelectors = context.templates.compile(selectors);
-  const claims = await authorizeSubscriber(req, url, context);
+  const grant = await context.authorize(req, 'subscribe');
   const lastEventId = requestedLastEventId(req, url);
   // Mercure reconciliation: tell the subscriber the newest id the hub knows, `earliest` for none.
   const newest = await context.log.last();
@@ -95,8 +95,8 @@ export async function handleSubscribe(
   const subscriber = new Subscriber({
     id: `urn:uuid:${randomUUID()}`,
     selectors: topicSelectors,
-    privateSelectors: context.templates.compileClaims(claims?.subscribe ?? []),
-    payload: claims?.payload,
+    privateSelectors: context.templates.compileClaims(grant.subscribe),
+    payload: grant.payload,
     stream: session,
   });
   context.index.add(subscriber);
@@ -113,21 +113,6 @@ export async function handleSubscribe(
     // History could not be read: close so the client reconnects and resumes, rather than leave a gap.
     session.close();
   }
-}
-
-async function authorizeSubscriber(
-  req: IncomingMessage,
-  url: URL,
-  context: SubscribeRouteContext,
-): Promise<MercureClaims | undefined> {
-  const token = findToken(req.headers, url.searchParams);
-  if (token === undefined) {
-    if (context.allowAnonymous) return undefined;
-    throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'this hub requires a token to subscribe');
-  }
-  if (context.verifier === undefined)
-    throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'this hub has no subscriber key');
-  return context.verifier.verify(token);
 }
 
 /** `Last-Event-ID` header first, then the `lastEventID` query parameter browsers can set (Mercure). */

@@ -6,7 +6,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { findToken, type TokenVerifier } from '../auth/index.js';
+import type { Authorize } from '../auth/index.js';
 import { EARLIEST } from '../fanout/resume.js';
 import type { Subscriber } from '../fanout/subscriber.js';
 import type { SubscriberIndex } from '../fanout/subscriber-index.js';
@@ -47,7 +47,7 @@ export function subscriptionResources(subscriber: Subscriber, active: boolean): 
 }
 
 export interface SubscriptionsRouteContext {
-  readonly verifier: TokenVerifier | undefined;
+  readonly authorize: Authorize;
   readonly index: SubscriberIndex;
   readonly matcher: TopicMatcher;
   readonly log: EventLog;
@@ -59,13 +59,13 @@ export async function handleSubscriptions(
   url: URL,
   context: SubscriptionsRouteContext,
 ): Promise<void> {
-  const token = findToken(req.headers, url.searchParams);
-  if (token === undefined || context.verifier === undefined) {
+  const grant = await context.authorize(req, 'subscribe');
+  // An anonymous grant (the hub allows anonymous subscribers) reads nothing here: ask for a credential.
+  if (grant.source === undefined) {
     throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the subscriptions API requires a subscriber token');
   }
-  const claims = await context.verifier.verify(token);
   const requested = url.pathname;
-  if (!context.matcher.matchesAny(claims.subscribe, [requested])) {
+  if (!context.matcher.matchesAny(grant.subscribe, [requested])) {
     throw new HttpError(403, 'HOTLINE_HUB_FORBIDDEN', 'the token may not read these subscriptions');
   }
   const [topic, subscriberId] = requested
@@ -78,7 +78,7 @@ export async function handleSubscriptions(
     if (subscriberId !== undefined && subscriber.id !== subscriberId) continue;
     for (const resource of subscriptionResources(subscriber, true)) {
       if (topic !== undefined && resource.topic !== topic) continue;
-      if (context.matcher.matchesAny(claims.subscribe, [resource.id])) visible.push(resource);
+      if (context.matcher.matchesAny(grant.subscribe, [resource.id])) visible.push(resource);
     }
   }
   const lastEventID = (await context.log.last())?.id ?? EARLIEST;
