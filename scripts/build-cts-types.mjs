@@ -3,12 +3,13 @@
 // condition of package.json's exports. Node ≥ 20.19 can require() our ESM, but TypeScript with
 // `module: node16` refuses a `.cts` (or CommonJS `.ts`) file importing an ESM-format `.d.ts` (TS1479),
 // and skipLibCheck does not help there. The twin describes the same named exports, which is exactly what
-// require(esm) returns (no entry has a default export). Run by `npm run build` after tsc.
+// require(esm) returns (no entry has a default export). Run by `npm run build` after tsc; an argument
+// names another output directory (test/package builds into a temporary one).
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const dist = process.argv[2] ? resolve(process.argv[2]) : join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 // Relative specifiers only: `from './x.js'`, `import('./x.js')`; packages keep their own resolution.
 const relative = /((?:from|import\()\s*['"])(\.{1,2}\/[^'"]+)\.js(['"])/g;
 

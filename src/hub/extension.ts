@@ -4,6 +4,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Grant } from './auth/index.js';
 import type { PublishInput } from './publish-input.js';
 import type { StoredUpdate } from './update.js';
 
@@ -22,8 +23,12 @@ export interface DashboardHost {
     deliveries: number;
     published: number;
   };
-  /** True for a request carrying a valid publisher token (header, `authorization` query parameter or cookie). */
-  authorizeAdmin(req: IncomingMessage): Promise<boolean>;
+  /**
+   * The grant of a request that may administer the hub (see every topic, private ones included: with the
+   * JWT scheme, a publisher token for `*`). Otherwise rejects with a 401 `HttpError` saying why — no
+   * credential, a malformed one, expired, wrong key or algorithm, too narrow — safe to show the client.
+   */
+  authorizeAdmin(req: IncomingMessage): Promise<Grant>;
 }
 
 /** A request handler the hub consults before its own routes (except the Mercure endpoint itself). */

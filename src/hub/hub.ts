@@ -5,19 +5,16 @@
  * @module
  */
 
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { HotlineError } from '../errors.js';
 import { encodeEvent } from '../protocol/index.js';
-import { createAuthorize, createJwtAuthorizer, createTokenVerifier, findToken } from './auth/index.js';
+import { createAuthorize, createJwtAuthorizer } from './auth/index.js';
 import { ConnectionLimits } from './connection-limits.js';
 import { createCors } from './cors.js';
-import { createUpdateEncoder } from './fanout/slow-consumers.js';
-import type { Subscriber } from './fanout/subscriber.js';
-import { SubscriberIndex } from './fanout/subscriber-index.js';
+import { createFanout, createPresence, SUBSCRIPTIONS_PATH } from './fanout/index.js';
 import { sendHomePage } from './home-page.js';
 import { answerClientError, HttpError, refuseConnect, sendError } from './http-errors.js';
 import type { EventLog, LogFollower } from './log/event-log.js';
@@ -31,7 +28,7 @@ import { requestUrl } from './request-url.js';
 import { handleHealth, handleMetrics, handleReady } from './routes/health.js';
 import { handlePublish } from './routes/publish.js';
 import { handleSubscribe } from './routes/subscribe.js';
-import { handleSubscriptions, SUBSCRIPTIONS_PATH, subscriptionResources } from './routes/subscriptions.js';
+import { handleSubscriptions } from './routes/subscriptions.js';
 import { TemplateLimits } from './template-limits.js';
 import { createTopicMatcher } from './topics.js';
 import type { NewUpdate, StoredUpdate } from './update.js';
@@ -92,14 +89,6 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const log =
     options.log ??
     createMemoryLog({ onFollowerError: (err, context) => logger.error({ err, ...context }, 'log follower failed') });
-  const publisherVerifier =
-    config.publisherKey === undefined ? undefined : await createTokenVerifier(config.publisherKey);
-  const subscriberVerifier =
-    config.subscriberKey === undefined
-      ? undefined
-      : config.subscriberKey === config.publisherKey
-        ? publisherVerifier
-        : await createTokenVerifier(config.subscriberKey);
   // The one seam every route and the dashboard ask; the JWT keys are one scheme among others.
   const authorize = createAuthorize({
     authorizer: options.authorizer ?? (await createJwtAuthorizer(config)),
@@ -107,44 +96,25 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     publishOrigins: config.publishOrigins,
   });
   const matcher = createTopicMatcher(config);
-  const index = new SubscriberIndex();
   const templates = new TemplateLimits(config);
   const cors = createCors(config.corsOrigins);
   const metrics = createHubMetrics(log);
   const limits = { maxIdLength: config.maxIdLength, maxTopics: config.maxTopics, maxEventBytes: config.maxEventBytes };
   const connections = new ConnectionLimits(config.maxConnections, config.maxConnectionsPerIp);
-  const encode = createUpdateEncoder(config.slowConsumers, config.maxBufferedBytes, matcher);
   let draining = false;
   let published = 0;
-  let deliveries = 0;
 
-  function dispatch(update: StoredUpdate): void {
-    if (index.size === 0) return;
-    // Serialize (and classify for slow consumers) once: every recipient gets the same bytes.
-    const outgoing = encode(update);
-    let recipients = 0;
-    const broken: Subscriber[] = [];
-    index.forEachRecipient(update, (subscriber) => {
-      // A write can run a closing stream's listeners, and one that throws must not cost the subscribers
-      // after it this update. Its stream is closed once the loop is done (not while the index is being
-      // walked); the client reconnects with Last-Event-ID and gets the update then.
-      try {
-        subscriber.deliver(update.position, outgoing);
-        recipients++;
-      } catch (err) {
-        logger.error({ err, subscriber: subscriber.id, position: update.position }, 'delivery failed');
-        broken.push(subscriber);
-      }
-    });
-    for (const subscriber of broken) closeStream(subscriber);
-    if (recipients === 0) return;
-    metrics.deliveries.inc(recipients);
-    deliveries += recipients;
-    metrics.bytesWritten.inc(recipients * outgoing.frame.byteLength);
-    metrics.publishToWrite.observe(Math.max(0, Date.now() - update.publishedAt) / 1000);
-  }
-
-  const follower: LogFollower = log.follow(await log.head(), dispatch);
+  const fanout = createFanout({
+    log,
+    matcher,
+    slowConsumers: config.slowConsumers,
+    maxBufferedBytes: config.maxBufferedBytes,
+    maxReplay: config.maxReplay,
+    metrics,
+    logger,
+    announce: config.subscriptionsApi ? createPresence(log, logger) : undefined,
+  });
+  const follower: LogFollower = log.follow(await log.head(), fanout.dispatch);
 
   async function store(update: NewUpdate): Promise<StoredUpdate> {
     let stored: StoredUpdate;
@@ -169,52 +139,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const subscribeContext = {
     authorize,
     log,
-    index,
     connections,
     templates,
     maxTopics: config.maxTopics,
-    maxReplay: config.maxReplay,
     heartbeatMs: config.heartbeatMs,
     maxBufferedBytes: config.maxBufferedBytes,
     writeTimeoutMs: config.writeTimeoutMs,
     compression: config.compression,
-    encode,
-    onSubscribe(subscriber: Subscriber) {
-      announce(subscriber, true);
-      metrics.subscriptions.inc();
-      metrics.subscribers.set(index.size);
-      logger.debug({ subscriber: subscriber.id, topics: subscriber.selectors }, 'subscribed');
-    },
-    onUnsubscribe(subscriber: Subscriber, slowConsumer: boolean) {
-      announce(subscriber, false);
-      metrics.disconnects.inc();
-      if (slowConsumer) metrics.slowConsumerDisconnects.inc();
-      metrics.subscribers.set(index.size);
-      logger.debug({ subscriber: subscriber.id, slowConsumer }, 'unsubscribed');
-    },
-    onReplay(count: number) {
-      metrics.deliveries.inc(count);
-      deliveries += count;
-    },
+    fanout,
   };
-
-  /** Presence (Mercure): each subscription's start and end as a private update, stored like any other. */
-  function announce(subscriber: Subscriber, active: boolean): void {
-    if (!config.subscriptionsApi) return;
-    for (const resource of subscriptionResources(subscriber, active)) {
-      const update: NewUpdate = {
-        id: `urn:uuid:${randomUUID()}`,
-        topics: [resource.id],
-        data: JSON.stringify({ '@context': 'https://mercure.rocks/', ...resource }),
-        private: true,
-        type: undefined,
-        retry: undefined,
-        publishedAt: Date.now(),
-      };
-      log.append(update).catch((error: unknown) => logger.warn({ err: error }, 'presence update not stored'));
-    }
-  }
-  const subscriptionsContext = { authorize, index, matcher, log };
+  const subscriptionsContext = { authorize, subscribers: fanout.subscribers, matcher, log };
   const publishContext = {
     authorize,
     matcher,
@@ -265,7 +199,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
         case '/metrics':
           return handleMetrics(res, metrics.registry);
         case '/':
-          if (config.homePage) return sendHomePage(res, index.size);
+          if (config.homePage) return sendHomePage(res, fanout.size);
       }
     }
     throw new HttpError(404, 'HOTLINE_HUB_NOT_FOUND', `nothing at ${url.pathname}; the hub is at ${HUB_PATH}`);
@@ -311,18 +245,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   let closed = false;
 
   function stats(): HubStats {
-    const counts = new Map<string, number>();
-    for (const subscriber of index.subscribers()) {
-      for (const selector of subscriber.selectors) counts.set(selector, (counts.get(selector) ?? 0) + 1);
-    }
-    return {
-      subscribers: index.size,
-      selectors: [...counts]
-        .map(([selector, subscribers]) => ({ selector, subscribers }))
-        .sort((a, b) => b.subscribers - a.subscribers),
-      published,
-      deliveries,
-    };
+    return { ...fanout.stats(), published };
   }
 
   const extension = options.extension?.({
@@ -344,32 +267,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       };
     },
     stats,
-    async authorizeAdmin(req) {
-      if (publisherVerifier === undefined) return false;
-      try {
-        const token = findToken(req.headers, new URL(req.url ?? '/', 'http://hub.invalid').searchParams);
-        if (token === undefined) return false;
-        // An admin sees every topic, private ones included: only a token that may publish everywhere.
-        const claims = await publisherVerifier.verify(token);
-        return claims.publish.includes('*');
-      } catch {
-        return false;
-      }
-    },
+    authorizeAdmin: (req) => authorize(req, 'admin'),
   });
-
-  /**
-   * Closing runs the stream's close listeners (the app's logger among them); one that throws must not stop a
-   * shutdown or a drain halfway and leave the server open.
-   */
-  function closeStream(subscriber: Subscriber, lastFrame?: Uint8Array): void {
-    try {
-      if (lastFrame !== undefined) subscriber.stream.writeFrame(lastFrame);
-      subscriber.stream.close();
-    } catch (err) {
-      logger.error({ err, subscriber: subscriber.id }, 'closing a stream failed');
-    }
-  }
 
   async function shutdown(): Promise<void> {
     if (closed) return;
@@ -377,7 +276,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     draining = true;
     follower.close();
     extension?.close();
-    for (const subscriber of [...index.subscribers()]) closeStream(subscriber);
+    fanout.closeAll();
     if (server !== undefined) {
       const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
       server.closeAllConnections();
@@ -389,7 +288,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   return {
     handler,
     get subscriberCount() {
-      return index.size;
+      return fanout.size;
     },
     log,
     metrics: metrics.registry,
@@ -431,7 +330,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       // here, new subscriptions get 503 + Retry-After, and publishes are still stored.
       draining = true;
       const windowMs = drainOptions.windowMs ?? config.drainWindowMs;
-      const subscribers = [...index.subscribers()];
+      const subscribers = fanout.subscribers();
       logger.info({ subscribers: subscribers.length, windowMs }, 'draining');
       await Promise.all(
         subscribers.map(
@@ -441,7 +340,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
               // extra second before reconnecting, so the fleet comes back spread out, not all at once.
               setTimeout(
                 () => {
-                  closeStream(subscriber, encodeEvent({ retry: 500 + Math.floor(Math.random() * 1000) }));
+                  fanout.close(subscriber, encodeEvent({ retry: 500 + Math.floor(Math.random() * 1000) }));
                   resolve();
                 },
                 Math.floor(Math.random() * windowMs),

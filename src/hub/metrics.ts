@@ -16,6 +16,7 @@ export interface HubMetrics {
   readonly deliveries: Counter;
   readonly bytesWritten: Counter;
   readonly slowConsumerDisconnects: Counter;
+  readonly resumeFailures: Counter;
   readonly rejectedRequests: Counter<'status'>;
   readonly publishToWrite: Histogram;
 }
@@ -58,6 +59,11 @@ export function createHubMetrics(log: EventLog): HubMetrics {
     slowConsumerDisconnects: new Counter({
       name: 'hotline_slow_consumer_disconnects_total',
       help: 'Subscribers closed because they read slower than updates arrived',
+      registers: [registry],
+    }),
+    resumeFailures: new Counter({
+      name: 'hotline_resume_failures_total',
+      help: 'Subscriptions closed because their history could not be read (the client resumes by id)',
       registers: [registry],
     }),
     rejectedRequests: new Counter({

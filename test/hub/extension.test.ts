@@ -15,8 +15,10 @@ test('an extension answers its own paths, sees stats and updates, and tells admi
       return {
         async handle(req, res, url) {
           if (url.pathname !== '/admin') return false;
-          const admin = await given.authorizeAdmin(req);
-          res.writeHead(admin ? 200 : 401, { 'Content-Type': 'application/json' }).end(JSON.stringify(given.stats()));
+          // A refusal rejects with the hub's 401, which the hub answers like any error of a route.
+          const grant = await given.authorizeAdmin(req);
+          assert.equal(grant.admin, true);
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(given.stats()));
           return true;
         },
         close: stop,
@@ -32,7 +34,12 @@ test('an extension answers its own paths, sees stats and updates, and tells admi
     assert.equal(seen[0]?.data, 'from the extension');
     const anonymous = await fetch(`${running.origin}/admin`);
     assert.equal(anonymous.status, 401);
-    await anonymous.text();
+    assert.deepEqual(await anonymous.json(), {
+      error: {
+        code: 'HOTLINE_HUB_UNAUTHORIZED',
+        message: 'the dashboard stream needs an admin token (Authorization: Bearer)',
+      },
+    });
     const admin = await fetch(`${running.origin}/admin`, {
       headers: { Authorization: `Bearer ${await token({ publish: ['*'] })}` },
     });

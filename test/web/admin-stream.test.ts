@@ -158,7 +158,7 @@ test('a refused dashboard stream says why in its JSON error: no token, not a JWT
     .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
     .sign(new TextEncoder().encode(SECRET));
   const cases: [Record<string, string>, string][] = [
-    [{}, 'the dashboard stream needs a publisher JWT for "*" (Authorization: Bearer)'],
+    [{}, 'the dashboard stream needs an admin token (Authorization: Bearer)'],
     [{ Authorization: 'Basic YWRtaW4=' }, 'the Authorization header is not "Bearer <token>"'],
     [{ Authorization: 'Bearer not-a-jwt' }, 'the token is not a JWT'],
     [{ Authorization: `Bearer ${expired}` }, 'the token has expired'],
@@ -168,7 +168,7 @@ test('a refused dashboard stream says why in its JSON error: no token, not a JWT
     ],
     [
       { Authorization: `Bearer ${await token({ publish: ['*'] }, 'another-secret-that-is-long-enough-for-hs256')}` },
-      'the hub did not accept the token: it is not signed with the hub’s publisher key (or the hub has none), or not with an algorithm the hub accepts',
+      'the token signature does not verify: it is not signed with the hub’s key',
     ],
   ];
   try {

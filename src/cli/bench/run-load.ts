@@ -180,28 +180,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const before = options.serverPid ? readProc(options.serverPid) : undefined;
   try {
     const started = Date.now();
-    let firstIndex = 0;
-    const connected = await Promise.all(
-      children.map((child, i) => {
-        const share = Math.floor(options.subscribers / workerCount) + (i < options.subscribers % workerCount ? 1 : 0);
-        const slowShare = Math.floor(slowTotal / workerCount) + (i < slowTotal % workerCount ? 1 : 0);
-        const start: StartMessage = {
-          type: 'start',
-          target: options.subscribe,
-          topics,
-          firstIndex,
-          connections: share,
-          slowReaders: slowShare,
-          churnPerSecond: (options.churnPerSecond ?? 0) / workerCount,
-          connectBatch: options.connectBatch ?? 200,
-          connectRatePerSecond: options.connectRatePerSecond ?? 4000,
-        };
-        firstIndex += share;
-        const reply = nextMessage(child, 'connected');
-        child.send(start);
-        return reply;
-      }),
-    );
+    const connected = await startWorkers(children, options, slowTotal, topics);
     const connectSeconds = (Date.now() - started) / 1000;
     const sum = (pick: (m: ConnectedMessage) => number): number => connected.reduce((s, m) => s + pick(m), 0);
     progress.connected = sum((m) => m.connected);
@@ -257,17 +236,54 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   } finally {
     clearInterval(tick);
     sampler?.stop();
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = once(child, 'exit');
-        if (child.connected) child.send({ type: 'stop' });
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await exited;
-        clearTimeout(timer);
-      }),
-    );
+    await stopWorkers(children);
   }
+}
+
+/** Gives each worker its share of the subscribers (and of the slow readers) and waits until all connected. */
+function startWorkers(
+  children: ChildProcess[],
+  options: LoadOptions,
+  slowTotal: number,
+  topics: number,
+): Promise<ConnectedMessage[]> {
+  const workerCount = children.length;
+  let firstIndex = 0;
+  return Promise.all(
+    children.map((child, i) => {
+      const share = Math.floor(options.subscribers / workerCount) + (i < options.subscribers % workerCount ? 1 : 0);
+      const slowShare = Math.floor(slowTotal / workerCount) + (i < slowTotal % workerCount ? 1 : 0);
+      const start: StartMessage = {
+        type: 'start',
+        target: options.subscribe,
+        topics,
+        firstIndex,
+        connections: share,
+        slowReaders: slowShare,
+        churnPerSecond: (options.churnPerSecond ?? 0) / workerCount,
+        connectBatch: options.connectBatch ?? 200,
+        connectRatePerSecond: options.connectRatePerSecond ?? 4000,
+      };
+      firstIndex += share;
+      const reply = nextMessage(child, 'connected');
+      child.send(start);
+      return reply;
+    }),
+  );
+}
+
+/** Asks every worker to stop, and kills one that has not exited within 3 s. */
+async function stopWorkers(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      if (child.connected) child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
 }
 
 /** Waits until the workers report every expected frame, or no frame arrived for `idleTimeoutMs`. */

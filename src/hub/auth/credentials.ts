@@ -20,20 +20,7 @@ const BASE = 'http://hub.invalid';
  * `Bearer <token>` is refused (401) rather than passed over: the client meant to authenticate.
  */
 export function locateCredential(request: AuthRequest): Credential | undefined {
-  return locate(request.headers, () => queryParameter(request.url, AUTH_QUERY_PARAMETER));
-}
-
-/** Transitional, until every route calls `authorize()`: {@link locateCredential} with a parsed query. */
-export function locateToken(headers: IncomingHttpHeaders, query: URLSearchParams): Credential | undefined {
-  return locate(headers, () => query.get(AUTH_QUERY_PARAMETER) ?? undefined);
-}
-
-/** Transitional, as {@link locateToken}. */
-export function findToken(headers: IncomingHttpHeaders, query: URLSearchParams): string | undefined {
-  return locateToken(headers, query)?.token;
-}
-
-function locate(headers: IncomingHttpHeaders, query: () => string | undefined): Credential | undefined {
+  const headers = request.headers;
   const authorization = headers.authorization;
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -44,7 +31,7 @@ function locate(headers: IncomingHttpHeaders, query: () => string | undefined): 
   // spec(Mercure §Authorization): "If an authorization query parameter is set by the client and no
   // Authorization HTTP header is presented, the content of the query parameter MUST be used; the content of
   // the cookie must be ignored." A stale cookie must not shadow the token the page put in the URL.
-  const fromQuery = query();
+  const fromQuery = queryParameter(request.url, AUTH_QUERY_PARAMETER);
   if (fromQuery !== undefined && fromQuery !== '') return { token: fromQuery, source: 'query' };
   const cookie = readCookie(headers, AUTH_COOKIE);
   return cookie === undefined || cookie === '' ? undefined : { token: cookie, source: 'cookie' };

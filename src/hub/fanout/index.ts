@@ -2,11 +2,21 @@
  * Delivery: how a stored update reaches the subscribers of this node. The outgoing frame is encoded once
  * per update (`outgoing.ts`, with its slow-consumer policy from `slow-consumers.ts`); the subscriber index
  * finds its recipients without testing every subscriber (`subscriber-index.ts`, `prefix-tree.ts`); each
- * `Subscriber` holds live updates while `resume.ts` replays what it missed, then goes live.
+ * `Subscriber` holds live updates while `resume.ts` replays what it missed, then goes live; `presence.ts`
+ * announces subscriptions. `createFanout` (`fanout.ts`) is the one interface the hub and its routes use.
  * @module
  */
 
+export { createFanout, type Fanout, type FanoutOptions, type FanoutStats } from './fanout.js';
 export { encodeUpdate, type Outgoing } from './outgoing.js';
+export {
+  type Announce,
+  createPresence,
+  SUBSCRIPTIONS_PATH,
+  type SubscriptionResource,
+  subscriptionId,
+  subscriptionResources,
+} from './presence.js';
 export { EARLIEST, RESET_EVENT, type ResetReason, resume } from './resume.js';
 export {
   conflationKey,

@@ -41,6 +41,10 @@ export class SubscriberIndex {
     return this.#all.values();
   }
 
+  has(subscriber: Subscriber): boolean {
+    return this.#all.has(subscriber);
+  }
+
   add(subscriber: Subscriber): void {
     if (this.#all.has(subscriber)) return;
     this.#all.add(subscriber);

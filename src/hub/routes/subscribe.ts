@@ -7,14 +7,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CompressionOptions, createSession } from '../../server/index.js';
 import type { Authorize } from '../auth/index.js';
 import type { ConnectionLimits } from '../connection-limits.js';
-import type { Outgoing } from '../fanout/outgoing.js';
-import { EARLIEST, resume } from '../fanout/resume.js';
-import { Subscriber } from '../fanout/subscriber.js';
-import type { SubscriberIndex } from '../fanout/subscriber-index.js';
+import { EARLIEST, type Fanout, Subscriber } from '../fanout/index.js';
 import { HttpError } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
 import type { TemplateLimits } from '../template-limits.js';
-import type { StoredUpdate } from '../update.js';
 
 /** The query parameter with which `hotline doctor` asks for timed probe comments. */
 export const PROBE_PARAMETER = 'hotlineProbe';
@@ -36,22 +32,18 @@ function sendProbes(session: { comment(text: string): boolean; closed: boolean }
 export interface SubscribeRouteContext {
   /** Anonymous subscribers (when the hub allows them) get a grant with no rights: public updates only. */
   readonly authorize: Authorize;
-  readonly log: EventLog;
-  readonly index: SubscriberIndex;
+  /** Where the newest id comes from (Mercure reconciliation). */
+  readonly log: Pick<EventLog, 'last'>;
   readonly connections: ConnectionLimits;
   /** Compiles the selectors before the stream opens, within the template limits. */
   readonly templates: TemplateLimits;
   readonly maxTopics: number;
-  readonly maxReplay: number;
   readonly heartbeatMs: number;
   readonly maxBufferedBytes: number;
   readonly writeTimeoutMs: number;
   readonly compression: boolean | CompressionOptions;
-  readonly encode: (update: StoredUpdate) => Outgoing;
-  readonly onSubscribe?: (subscriber: Subscriber) => void;
-  /** `slowConsumer`: the stream was closed because the client read slower than updates arrived. */
-  readonly onUnsubscribe?: (subscriber: Subscriber, slowConsumer: boolean) => void;
-  readonly onReplay?: (count: number) => void;
+  /** Takes the subscriber from here: index, replay, live delivery, presence, metrics. */
+  readonly fanout: Pick<Fanout, 'attach' | 'detach'>;
 }
 
 export async function handleSubscribe(
@@ -99,20 +91,11 @@ export async function handleSubscribe(
     payload: grant.payload,
     stream: session,
   });
-  context.index.add(subscriber);
-  context.onSubscribe?.(subscriber);
-  session.on('close', () => {
+  session.on('close', () => context.fanout.detach(subscriber, session.closeReason === 'slow-consumer'));
+  await context.fanout.attach(subscriber, lastEventId, () => {
     releaseConnection();
     releaseTemplates();
-    context.index.remove(subscriber);
-    context.onUnsubscribe?.(subscriber, session.closeReason === 'slow-consumer');
   });
-  try {
-    context.onReplay?.(await resume(subscriber, lastEventId, context));
-  } catch {
-    // History could not be read: close so the client reconnects and resumes, rather than leave a gap.
-    session.close();
-  }
 }
 
 /** `Last-Event-ID` header first, then the `lastEventID` query parameter browsers can set (Mercure). */

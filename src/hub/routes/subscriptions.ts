@@ -7,48 +7,21 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authorize } from '../auth/index.js';
-import { EARLIEST } from '../fanout/resume.js';
-import type { Subscriber } from '../fanout/subscriber.js';
-import type { SubscriberIndex } from '../fanout/subscriber-index.js';
+import {
+  EARLIEST,
+  SUBSCRIPTIONS_PATH,
+  type Subscriber,
+  type SubscriptionResource,
+  subscriptionResources,
+} from '../fanout/index.js';
 import { HttpError } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { decodePathSegment } from '../request-url.js';
 import type { TopicMatcher } from '../topics.js';
 
-export const SUBSCRIPTIONS_PATH = '/.well-known/mercure/subscriptions';
-
-/** One subscription: one topic selector of one subscriber. */
-export interface SubscriptionResource {
-  id: string;
-  type: 'Subscription';
-  topic: string;
-  subscriber: string;
-  active: boolean;
-  payload?: unknown;
-}
-
-/** The id (and presence topic) of a subscription, as Mercure builds it. */
-export function subscriptionId(selector: string, subscriberId: string): string {
-  return `${SUBSCRIPTIONS_PATH}/${encodeURIComponent(selector)}/${encodeURIComponent(subscriberId)}`;
-}
-
-export function subscriptionResources(subscriber: Subscriber, active: boolean): SubscriptionResource[] {
-  return subscriber.selectors.map((topic) => {
-    const resource: SubscriptionResource = {
-      id: subscriptionId(topic, subscriber.id),
-      type: 'Subscription',
-      topic,
-      subscriber: subscriber.id,
-      active,
-    };
-    if (subscriber.payload !== undefined) resource.payload = subscriber.payload;
-    return resource;
-  });
-}
-
 export interface SubscriptionsRouteContext {
   readonly authorize: Authorize;
-  readonly index: SubscriberIndex;
+  readonly subscribers: () => Iterable<Subscriber>;
   readonly matcher: TopicMatcher;
   readonly log: EventLog;
 }
@@ -74,7 +47,7 @@ export async function handleSubscriptions(
     .filter((part) => part !== '')
     .map(decodePathSegment);
   const visible: SubscriptionResource[] = [];
-  for (const subscriber of context.index.subscribers()) {
+  for (const subscriber of context.subscribers()) {
     if (subscriberId !== undefined && subscriber.id !== subscriberId) continue;
     for (const resource of subscriptionResources(subscriber, true)) {
       if (topic !== undefined && resource.topic !== topic) continue;
