@@ -52,18 +52,7 @@ export async function diagnose(url: string, options: { token?: string; watchMs?:
     'Cache-Control': 'no-cache',
   };
   if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
-  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  // No headers within the watch is a finding, not an error: a proxy that buffers the body (nginx with
-  // `gzip on` and `proxy_buffering on`) holds the headers back with it.
-  const response = await new Promise<IncomingMessage | undefined>((resolve, reject) => {
-    const req = request(target, { headers }, resolve);
-    req.on('error', reject);
-    req.setTimeout(watchMs, () => {
-      req.destroy();
-      resolve(undefined);
-    });
-    req.end();
-  });
+  const response = await openResponse(target, headers, watchMs);
   const diagnosis: Diagnosis = {
     url,
     status: response?.statusCode ?? 0,
@@ -87,6 +76,39 @@ export async function diagnose(url: string, options: { token?: string; watchMs?:
     adviseOnBuffering(diagnosis);
     return diagnosis;
   }
+  const { arrivals, probes } = await watchStream(response, diagnosis, started, watchMs);
+  judge(diagnosis, arrivals, probes, watchMs);
+  return diagnosis;
+}
+
+/**
+ * Sends the request; no headers within the watch is a finding, not an error: a proxy that buffers the body
+ * (nginx with `gzip on` and `proxy_buffering on`) holds the headers back with it.
+ */
+function openResponse(
+  target: URL,
+  headers: Record<string, string>,
+  watchMs: number,
+): Promise<IncomingMessage | undefined> {
+  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<IncomingMessage | undefined>((resolve, reject) => {
+    const req = request(target, { headers }, resolve);
+    req.on('error', reject);
+    req.setTimeout(watchMs, () => {
+      req.destroy();
+      resolve(undefined);
+    });
+    req.end();
+  });
+}
+
+/** Reads the stream for `watchMs`, noting when each event and each Hotline probe comment arrived. */
+async function watchStream(
+  response: IncomingMessage,
+  diagnosis: Diagnosis,
+  started: number,
+  watchMs: number,
+): Promise<{ arrivals: number[]; probes: number[] }> {
   const arrivals: number[] = [];
   const probes: number[] = [];
   const parser = createParser({
@@ -97,6 +119,12 @@ export async function diagnose(url: string, options: { token?: string; watchMs?:
     },
     onComment: (text) => {
       if (text.startsWith('probe ')) probes.push(performance.now());
+    },
+    onError: (error) => {
+      // Clients drop such a connection and reconnect: the operator must hear of it, not see a lower count.
+      if (error.code === 'HOTLINE_PARSE_EVENT_TOO_LARGE') {
+        diagnosis.problems.push(`${error.message}: EventSource and connect() drop the connection and reconnect`);
+      }
     },
   });
   const encoding = diagnosis.contentEncoding;
@@ -123,8 +151,7 @@ export async function diagnose(url: string, options: { token?: string; watchMs?:
       resolve();
     });
   });
-  judge(diagnosis, arrivals, probes, watchMs);
-  return diagnosis;
+  return { arrivals, probes };
 }
 
 function judge(d: Diagnosis, arrivals: number[], probes: number[], watchMs: number): void {

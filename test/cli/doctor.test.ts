@@ -35,6 +35,25 @@ async function bufferingProxy(upstream: string, holdMs: number): Promise<{ url: 
 }
 
 describe('hotline doctor', () => {
+  test('an event past 1 MiB is reported as a problem, not silently left out of the count', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      res.write(`data: ${'x'.repeat(1024 * 1024 + 1)}\n\ndata: small\n\n`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const d = await diagnose(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { watchMs: 800 });
+      assert.equal(d.events, 1, 'the small event after it still counts');
+      assert.ok(
+        d.problems.some((p) => /drop the connection and reconnect/.test(p)),
+        d.problems.join('; '),
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   test('a hub reached directly has no buffering, and the report says so', async () => {
     const running = await startHub({ allowAnonymous: true, compression: true });
     try {
