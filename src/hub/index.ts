@@ -1,13 +1,26 @@
 /**
  * `hotline/hub` — a Mercure-protocol pub/sub hub over SSE with durable history, resume with no gap and no
- * duplicate, and JWT authorization. Mount `hub.handler` in an existing server or call `hub.listen()`.
+ * duplicate, and JWT authorization (or a scheme of your own: the `authorizer` option). Mount `hub.handler` in
+ * an existing server or call `hub.listen()`.
  * @module
  */
 
 export type { HotlineErrorCode } from '../errors.js';
 export { HotlineError, isHotlineError } from '../errors.js';
-export type { AsymmetricAlgorithm, HmacAlgorithm, JwtKeyOptions, MercureClaims } from './auth/index.js';
-export { AUTH_COOKIE, AUTH_QUERY_PARAMETER } from './auth/index.js';
+export type {
+  AsymmetricAlgorithm,
+  AuthAction,
+  Authorizer,
+  Credential,
+  CredentialSource,
+  Grant,
+  HmacAlgorithm,
+  JwtAuthorizerOptions,
+  JwtKeyOptions,
+  MercureClaims,
+  Rights,
+} from './auth/index.js';
+export { AUTH_COOKIE, AUTH_QUERY_PARAMETER, createJwtAuthorizer } from './auth/index.js';
 export type { DashboardOptions, DemoPublisherOptions, DemoTokenClaims, DemoUser } from './dashboard/index.js';
 export {
   createDashboard,

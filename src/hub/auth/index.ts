@@ -4,7 +4,7 @@
  * @module
  */
 export { ANONYMOUS, type Authorize, type AuthorizeOptions, createAuthorize } from './authorize.js';
-export { AUTH_COOKIE, AUTH_QUERY_PARAMETER, locateCredential } from './credentials.js';
+export { AUTH_COOKIE, AUTH_QUERY_PARAMETER } from './credentials.js';
 export {
   type AsymmetricAlgorithm,
   createTokenVerifier,

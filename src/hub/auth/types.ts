@@ -50,7 +50,8 @@ export interface Grant extends Rights {
 
 /**
  * An authorization scheme: turns a credential into {@link Rights}, or throws a 401 `HttpError`
- * (`HOTLINE_HUB_UNAUTHORIZED`) whose message says, safely, what is wrong with it. Finding the credential,
+ * (`HOTLINE_HUB_UNAUTHORIZED`) whose message says, safely, what is wrong with it (it is sent to the client;
+ * any other error is answered `500` and logged). Finding the credential,
  * anonymous requests and the cookie CSRF check are done once for every scheme, by {@link authorize}.
  */
 export interface Authorizer {
