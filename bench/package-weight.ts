@@ -123,7 +123,13 @@ try {
   writeFileSync(
     new URL('./results/package-weight.json', import.meta.url),
     `${JSON.stringify(
-      { date: new Date().toISOString(), node: process.version, tarball: packed, installs, bundles },
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        tarball: { bytes: packed.size, unpackedBytes: packed.unpackedSize },
+        installs,
+        bundles,
+      },
       null,
       2,
     )}\n`,
