@@ -2,8 +2,9 @@
  * `npm run bench:weight` — what a user pays for `hotline`. Builds and packs this repo, then
  * installs it into throwaway projects from npm's cache (network only for what is not cached):
  * - client-only: `npm install hotline`, as a user of hotline/protocol, /client or /server does now;
- * - with every driver: hotline plus the optional peers (better-sqlite3, ioredis, NATS), which is both what
- *   every user installed before they became optional peers and what `hotline-hub` installs now.
+ * - with every driver: hotline plus the optional peers (better-sqlite3, ioredis, NATS): what every user
+ *   installed before they became optional peers;
+ * - hotline-hub (next to the hotline tarball, as the registry would serve it): a hub user's one install.
  * Installs run with --ignore-scripts: better-sqlite3's native build (a prebuilt download, or a minute of
  * compiling) would add its binary and objects, about 18 MB measured once, to the drivers' row only.
  * Then the browser bundle (esbuild, minified, ESM, gzip level 9) of the client next to `eventsource` and
@@ -89,17 +90,28 @@ const BUNDLES: Record<string, string> = {
 };
 
 const tmp = mkdtempSync(join(tmpdir(), 'hotline-weight-'));
+
+interface Packed {
+  filename: string;
+  size: number;
+  unpackedSize: number;
+}
+
+async function pack(dir: string): Promise<Packed> {
+  const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: dir });
+  return (JSON.parse(stdout) as [Packed])[0];
+}
+
 try {
   // Built first, so that pack's --json output is not mixed with the build's.
   await exec('npm', ['run', 'build'], { cwd: root });
-  const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], {
-    cwd: root,
-  });
-  const [packed] = JSON.parse(stdout) as [{ filename: string; size: number; unpackedSize: number }];
+  const packed = await pack(root);
   const tarball = join(tmp, packed.filename);
+  const hub = join(tmp, (await pack(join(root, 'packages', 'hotline-hub'))).filename);
   const installs = {
     'client-only (npm install hotline)': await install(join(tmp, 'client'), [tarball]),
-    'with every driver (before, and hotline-hub now)': await install(join(tmp, 'drivers'), [tarball, ...DRIVERS]),
+    'with every driver (as before)': await install(join(tmp, 'drivers'), [tarball, ...DRIVERS]),
+    'hotline-hub': await install(join(tmp, 'hub'), [tarball, hub]),
   };
   const bundles: Record<string, BundleWeight> = {};
   for (const [name, contents] of Object.entries(BUNDLES)) bundles[name] = await bundle(contents);
