@@ -7,37 +7,28 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { HotlineError } from '../errors.js';
 import { encodeEvent } from '../protocol/index.js';
 import { createAuthorize, createJwtAuthorizer } from './auth/index.js';
 import { ConnectionLimits } from './connection-limits.js';
 import { createCors } from './cors.js';
-import { createFanout, createPresence, SUBSCRIPTIONS_PATH } from './fanout/index.js';
-import { sendHomePage } from './home-page.js';
-import { answerClientError, HttpError, refuseConnect, sendError } from './http-errors.js';
+import { createFanout, createPresence } from './fanout/index.js';
 import type { EventLog, LogFollower } from './log/event-log.js';
 import { invokeListener } from './log/follower-cursor.js';
 import { createMemoryLog } from './log/memory.js';
-import { LOG_REDACTION, redactUrl, scrubText } from './log-redaction.js';
+import { LOG_REDACTION } from './log-redaction.js';
 import { createHubMetrics } from './metrics.js';
 import { type HubOptions, resolveHubOptions } from './options.js';
-import { type PublishInput, toNewUpdate } from './publish-input.js';
-import { requestUrl } from './request-url.js';
-import { handleHealth, handleMetrics, handleReady } from './routes/health.js';
-import { handlePublish } from './routes/publish.js';
-import { handleSubscribe } from './routes/subscribe.js';
-import { handleSubscriptions } from './routes/subscriptions.js';
+import type { PublishInput } from './publish-input.js';
+import { createPublisher } from './publisher.js';
+import { createRouter } from './router.js';
 import { TemplateLimits } from './template-limits.js';
 import { createTopicMatcher } from './topics.js';
-import type { NewUpdate, StoredUpdate } from './update.js';
+import type { StoredUpdate } from './update.js';
 
 /** How long a drain waits, after closing every stream, for the last bytes to leave. */
 const DRAIN_GRACE_MS = 1000;
-
-/** The path of the Mercure endpoint. */
-export const HUB_PATH = '/.well-known/mercure';
 
 /** Options of {@link Hub.drain}. */
 export interface DrainOptions {
@@ -97,12 +88,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   });
   const matcher = createTopicMatcher(config);
   const templates = new TemplateLimits(config);
-  const cors = createCors(config.corsOrigins);
   const metrics = createHubMetrics(log);
   const limits = { maxIdLength: config.maxIdLength, maxTopics: config.maxTopics, maxEventBytes: config.maxEventBytes };
   const connections = new ConnectionLimits(config.maxConnections, config.maxConnectionsPerIp);
   let draining = false;
-  let published = 0;
 
   const fanout = createFanout({
     log,
@@ -116,25 +105,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   });
   const follower: LogFollower = log.follow(await log.head(), fanout.dispatch);
 
-  async function store(update: NewUpdate): Promise<StoredUpdate> {
-    let stored: StoredUpdate;
-    try {
-      stored = await log.append(update);
-    } catch (cause) {
-      logger.error({ err: cause, log: log.kind }, 'event log append failed');
-      throw new HttpError(503, 'HOTLINE_HUB_STORAGE_UNAVAILABLE', 'the update could not be stored; retry later', {
-        cause,
-        headers: { 'Retry-After': '1' },
-      });
-    }
-    metrics.published.inc();
-    published++;
-    logger.debug(
-      { id: stored.id, topics: stored.topics, private: stored.private, bytes: stored.data.length },
-      'published',
-    );
-    return stored;
-  }
+  const publisher = createPublisher({ log, limits, metrics, logger });
 
   const subscribeContext = {
     authorize,
@@ -154,102 +125,18 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     matcher,
     limits,
     maxPublishBytes: config.maxPublishBytes,
-    store,
+    store: publisher.store,
   };
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = requestUrl(req);
-    if (url.pathname === HUB_PATH) {
-      const corsHeaders = cors.headersFor(req);
-      switch (req.method) {
-        case 'GET':
-          if (draining)
-            throw new HttpError(503, 'HOTLINE_HUB_UNAVAILABLE', 'the hub is draining', {
-              headers: { 'Retry-After': '1' },
-            });
-          return handleSubscribe(req, res, url, subscribeContext, corsHeaders);
-        case 'POST':
-          return handlePublish(req, res, publishContext, corsHeaders);
-        case 'OPTIONS':
-          return cors.preflight(req, res);
-        default:
-          throw new HttpError(405, 'HOTLINE_HUB_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {
-            headers: { Allow: 'GET, POST, OPTIONS', ...corsHeaders },
-          });
-      }
-    }
-    if (
-      config.subscriptionsApi &&
-      (url.pathname === SUBSCRIPTIONS_PATH || url.pathname.startsWith(`${SUBSCRIPTIONS_PATH}/`))
-    ) {
-      if (req.method !== 'GET') {
-        throw new HttpError(405, 'HOTLINE_HUB_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {
-          headers: { Allow: 'GET' },
-        });
-      }
-      return handleSubscriptions(req, res, url, subscriptionsContext);
-    }
-    if (extension !== undefined && (await extension.handle(req, res, url))) return;
-    if (req.method === 'GET' || req.method === 'HEAD') {
-      switch (url.pathname) {
-        case '/healthz':
-          return handleHealth(res);
-        case '/readyz':
-          return handleReady(res, log, draining);
-        case '/metrics':
-          return handleMetrics(res, metrics.registry);
-        case '/':
-          if (config.homePage) return sendHomePage(res, fanout.size);
-      }
-    }
-    throw new HttpError(404, 'HOTLINE_HUB_NOT_FOUND', `nothing at ${url.pathname}; the hub is at ${HUB_PATH}`);
-  }
-
-  function handler(req: IncomingMessage, res: ServerResponse): void {
-    route(req, res).catch((error: unknown) => {
-      const url = redactUrl(req.url ?? '');
-      if (error instanceof HttpError) {
-        rejected(error, { method: req.method, url });
-        sendError(req, res, error);
-        if (error.status === 413) req.resume();
-        return;
-      }
-      if (req.socket.destroyed) {
-        // The client went away mid-request (a publish body cut off): no one to answer, nothing broken.
-        logger.debug({ err: error, method: req.method, url }, 'request aborted by the client');
-        return;
-      }
-      // Never show an internal message to a client; the details go to the operator's log.
-      logger.error({ err: error, method: req.method, url }, 'internal error');
-      metrics.rejectedRequests.inc({ status: '500' });
-      sendError(req, res, new HttpError(500, 'HOTLINE_HUB_INTERNAL', 'internal error'));
-    });
-  }
-
-  function rejected(error: HttpError, context: Record<string, string | undefined>): void {
-    metrics.rejectedRequests.inc({ status: String(error.status) });
-    if (error.status === 404) return;
-    logger.warn(
-      { status: error.status, code: error.code, reason: scrubText(error.message), ...context },
-      'request rejected',
-    );
-  }
-
-  /** A request node:http could not parse: answered with a JSON error like any other (never its raw bytes). */
-  function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-    const answered = answerClientError(error, socket);
-    if (answered !== undefined) rejected(answered, { parseError: error.code });
-  }
 
   let server: Server | undefined;
   let closed = false;
 
   function stats(): HubStats {
-    return { ...fanout.stats(), published };
+    return { ...fanout.stats(), published: publisher.published };
   }
 
   const extension = options.extension?.({
-    publish: (input) => store(toNewUpdate(input, limits)),
+    publish: publisher.publish,
     follow(listener) {
       let follower: LogFollower | undefined;
       let stopped = false;
@@ -270,6 +157,19 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     authorizeAdmin: (req) => authorize(req, 'admin'),
   });
 
+  const router = createRouter({
+    subscribe: subscribeContext,
+    publish: publishContext,
+    subscriptions: config.subscriptionsApi ? subscriptionsContext : undefined,
+    cors: createCors(config.corsOrigins),
+    extension,
+    homePage: config.homePage ? () => fanout.size : undefined,
+    isDraining: () => draining,
+    log,
+    metrics,
+    logger,
+  });
+
   async function shutdown(): Promise<void> {
     if (closed) return;
     closed = true;
@@ -286,7 +186,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   }
 
   return {
-    handler,
+    handler: router.handler,
     get subscriberCount() {
       return fanout.size;
     },
@@ -305,12 +205,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
           keepAliveTimeout: 5_000,
           connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.headersTimeoutMs / 4))),
         },
-        handler,
+        router.handler,
       );
-      created.on('clientError', onClientError);
-      created.on('connect', (req: IncomingMessage, socket: Duplex) =>
-        rejected(refuseConnect(socket), { method: req.method, url: redactUrl(req.url ?? '') }),
-      );
+      created.on('clientError', router.onClientError);
+      created.on('connect', router.onConnect);
       server = created;
       await new Promise<void>((resolve, reject) => {
         created.once('error', reject);
@@ -321,9 +219,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       });
       return created.address() as AddressInfo;
     },
-    async publish(input) {
-      return store(toNewUpdate(input, limits));
-    },
+    publish: publisher.publish,
     async drain(drainOptions = {}) {
       if (closed) return;
       // Keep listening while draining: /readyz answers 503 so load balancers stop sending subscribers

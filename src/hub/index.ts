@@ -36,7 +36,7 @@ export type { ResetReason } from './fanout/resume.js';
 export { EARLIEST, RESET_EVENT } from './fanout/resume.js';
 export { HttpError } from './http-errors.js';
 export type { DrainOptions, Hub, HubStats } from './hub.js';
-export { createHub, HUB_PATH } from './hub.js';
+export { createHub } from './hub.js';
 export type {
   EventLog,
   FollowerErrorContext,
@@ -54,4 +54,5 @@ export { LOG_REDACTION } from './log-redaction.js';
 export type { HubOptions } from './options.js';
 export { HUB_DEFAULTS } from './options.js';
 export type { PublishInput } from './publish-input.js';
+export { HUB_PATH } from './router.js';
 export type { NewUpdate, StoredUpdate } from './update.js';
