@@ -53,19 +53,32 @@ async function consumer(name: string, tarballs: string[], extra: string[] = []):
   return dir;
 }
 
+/** The compile error, if the sources do not build: a failure, not a reason to skip. */
+let buildError: { stdout?: string; message: string } | undefined;
 let skip: string | false = false;
 let client = '';
 let hub = '';
-try {
-  const hotline = await pack(await stage());
-  const hotlineHub = await pack(join(root, 'packages', 'hotline-hub'));
-  client = await consumer('client-only', [hotline]);
-  // No install scripts: better-sqlite3 would compile for a minute; its binary is copied in below instead,
-  // standing in for the prebuilt one its install script downloads.
-  hub = await consumer('hub', [hotline, hotlineHub], ['--ignore-scripts']);
-} catch (error) {
-  skip = `npm could not pack or install the package here: ${(error as Error).message.split('\n')[0]}`;
+const staged = await stage().catch((error: { stdout?: string; message: string }) => {
+  buildError = error;
+  skip = 'the sources did not compile (see the failing test)';
+  return undefined;
+});
+if (staged !== undefined) {
+  try {
+    const hotline = await pack(staged);
+    const hotlineHub = await pack(join(root, 'packages', 'hotline-hub'));
+    client = await consumer('client-only', [hotline]);
+    // No install scripts: better-sqlite3 would compile for a minute; its binary is copied in below instead,
+    // standing in for the prebuilt one its install script downloads.
+    hub = await consumer('hub', [hotline, hotlineHub], ['--ignore-scripts']);
+  } catch (error) {
+    skip = `npm could not pack or install the package here: ${(error as Error).message.split('\n')[0]}`;
+  }
 }
+
+test('the sources compile into the package', () => {
+  assert.equal(buildError, undefined, `tsc failed:\n${buildError?.stdout ?? buildError?.message}`);
+});
 
 /** Every path under `dir`, relative to it. */
 function tree(dir: string): string[] {
