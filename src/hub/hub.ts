@@ -7,22 +7,23 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { HotlineError } from '../errors.js';
 import { encodeEvent } from '../protocol/index.js';
-import { createAuthorize, createJwtAuthorizer } from './auth/index.js';
+import { type Authorize, createAuthorize, createJwtAuthorizer } from './auth/index.js';
 import { ConnectionLimits } from './connection-limits.js';
 import { createCors } from './cors.js';
-import { createFanout, createPresence } from './fanout/index.js';
+import type { DashboardHost } from './extension.js';
+import { createFanout, createPresence, type Fanout } from './fanout/index.js';
 import type { EventLog, LogFollower } from './log/event-log.js';
 import { invokeListener } from './log/follower-cursor.js';
 import { createMemoryLog } from './log/memory.js';
 import { LOG_REDACTION } from './log-redaction.js';
 import { createHubMetrics } from './metrics.js';
-import { type HubOptions, resolveHubOptions } from './options.js';
+import { type HubOptions, type ResolvedHubOptions, resolveHubOptions } from './options.js';
 import type { PublishInput } from './publish-input.js';
-import { createPublisher } from './publisher.js';
-import { createRouter } from './router.js';
+import { createPublisher, type Publisher } from './publisher.js';
+import { createRouter, type Router } from './router.js';
 import { TemplateLimits } from './template-limits.js';
 import { createTopicMatcher } from './topics.js';
 import type { StoredUpdate } from './update.js';
@@ -72,6 +73,10 @@ export interface Hub {
   readonly metrics: ReturnType<typeof createHubMetrics>['registry'];
 }
 
+/**
+ * Longer than 80 lines on purpose: it is the hub's wiring, read top to bottom — options, log, authorization,
+ * fan-out, publisher, router, lifecycle — and every piece it wires lives in its own module.
+ */
 export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const config = resolveHubOptions(options);
   // Whatever logger the user passes, what the hub logs through it goes through the redaction rules.
@@ -87,12 +92,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     publishOrigins: config.publishOrigins,
   });
   const matcher = createTopicMatcher(config);
-  const templates = new TemplateLimits(config);
   const metrics = createHubMetrics(log);
   const limits = { maxIdLength: config.maxIdLength, maxTopics: config.maxTopics, maxEventBytes: config.maxEventBytes };
-  const connections = new ConnectionLimits(config.maxConnections, config.maxConnectionsPerIp);
-  let draining = false;
 
+  // Delivery: every update stored in the log, by any node, reaches this node's subscribers through here.
   const fanout = createFanout({
     log,
     matcher,
@@ -104,63 +107,28 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     announce: config.subscriptionsApi ? createPresence(log, logger) : undefined,
   });
   const follower: LogFollower = log.follow(await log.head(), fanout.dispatch);
-
   const publisher = createPublisher({ log, limits, metrics, logger });
+  const stats = (): HubStats => ({ ...fanout.stats(), published: publisher.published });
+  const extension = options.extension?.(extensionHost({ log, logger, publisher, stats, authorize }));
 
-  const subscribeContext = {
-    authorize,
-    log,
-    connections,
-    templates,
-    maxTopics: config.maxTopics,
-    heartbeatMs: config.heartbeatMs,
-    maxBufferedBytes: config.maxBufferedBytes,
-    writeTimeoutMs: config.writeTimeoutMs,
-    compression: config.compression,
-    fanout,
-  };
-  const subscriptionsContext = { authorize, subscribers: fanout.subscribers, matcher, log };
-  const publishContext = {
-    authorize,
-    matcher,
-    limits,
-    maxPublishBytes: config.maxPublishBytes,
-    store: publisher.store,
-  };
-
-  let server: Server | undefined;
+  let draining = false;
   let closed = false;
-
-  function stats(): HubStats {
-    return { ...fanout.stats(), published: publisher.published };
-  }
-
-  const extension = options.extension?.({
-    publish: publisher.publish,
-    follow(listener) {
-      let follower: LogFollower | undefined;
-      let stopped = false;
-      // The log's rule (isolate, report, keep delivering), reported in the hub's own log.
-      const guarded = (update: StoredUpdate) =>
-        invokeListener(listener, update, (err) =>
-          logger.error({ err, position: update.position }, 'extension follower failed'),
-        );
-      void log.head().then((head) => {
-        if (!stopped) follower = log.follow(head, guarded);
-      });
-      return () => {
-        stopped = true;
-        follower?.close();
-      };
-    },
-    stats,
-    authorizeAdmin: (req) => authorize(req, 'admin'),
-  });
-
+  let server: Server | undefined;
   const router = createRouter({
-    subscribe: subscribeContext,
-    publish: publishContext,
-    subscriptions: config.subscriptionsApi ? subscriptionsContext : undefined,
+    subscribe: {
+      authorize,
+      log,
+      connections: new ConnectionLimits(config.maxConnections, config.maxConnectionsPerIp),
+      templates: new TemplateLimits(config),
+      maxTopics: config.maxTopics,
+      heartbeatMs: config.heartbeatMs,
+      maxBufferedBytes: config.maxBufferedBytes,
+      writeTimeoutMs: config.writeTimeoutMs,
+      compression: config.compression,
+      fanout,
+    },
+    publish: { authorize, matcher, limits, maxPublishBytes: config.maxPublishBytes, store: publisher.store },
+    subscriptions: config.subscriptionsApi ? { authorize, subscribers: fanout.subscribers, matcher, log } : undefined,
     cors: createCors(config.corsOrigins),
     extension,
     homePage: config.homePage ? () => fanout.size : undefined,
@@ -195,29 +163,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     stats,
     async listen(port = 3000, host = '127.0.0.1') {
       if (server !== undefined) throw new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', 'the hub is already listening');
-      // Slowloris-safe: headers must arrive within headersTimeoutMs and a publish within requestTimeoutMs; a
-      // stream, once its request is in, is bounded by neither. Node checks these timers only every
-      // connectionsCheckingInterval, so that interval follows the timeout.
-      const created = createServer(
-        {
-          requestTimeout: config.requestTimeoutMs,
-          headersTimeout: config.headersTimeoutMs,
-          keepAliveTimeout: 5_000,
-          connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.headersTimeoutMs / 4))),
-        },
-        router.handler,
-      );
-      created.on('clientError', router.onClientError);
-      created.on('connect', router.onConnect);
-      server = created;
-      await new Promise<void>((resolve, reject) => {
-        created.once('error', reject);
-        created.listen(port, host, () => {
-          created.off('error', reject);
-          resolve();
-        });
-      });
-      return created.address() as AddressInfo;
+      server = createHubServer(config, router);
+      return listenOn(server, port, host);
     },
     publish: publisher.publish,
     async drain(drainOptions = {}) {
@@ -226,37 +173,108 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       // here, new subscriptions get 503 + Retry-After, and publishes are still stored.
       draining = true;
       const windowMs = drainOptions.windowMs ?? config.drainWindowMs;
-      const subscribers = fanout.subscribers();
-      logger.info({ subscribers: subscribers.length, windowMs }, 'draining');
-      await Promise.all(
-        subscribers.map(
-          (subscriber) =>
-            new Promise<void>((resolve) => {
-              // Each stream closes at its own moment in the window and asks its client to wait a random
-              // extra second before reconnecting, so the fleet comes back spread out, not all at once.
-              setTimeout(
-                () => {
-                  fanout.close(subscriber, encodeEvent({ retry: 500 + Math.floor(Math.random() * 1000) }));
-                  resolve();
-                },
-                Math.floor(Math.random() * windowMs),
-              );
-            }),
-        ),
-      );
+      logger.info({ subscribers: fanout.size, windowMs }, 'draining');
+      await closeSpreadOut(fanout, windowMs);
       // Let the last bytes reach the clients before the remaining connections are cut, but never wait long.
-      if (server !== undefined) {
-        const listening = server;
-        await new Promise<void>((resolve) => {
-          const grace = setTimeout(resolve, DRAIN_GRACE_MS);
-          listening.close(() => {
-            clearTimeout(grace);
-            resolve();
-          });
-        });
-      }
+      if (server !== undefined) await stopAccepting(server, DRAIN_GRACE_MS);
       await shutdown();
     },
     close: shutdown,
   };
+}
+
+/**
+ * What the dashboard extension may do with the hub: publish (validated like HTTP), follow the log, read
+ * stats, authorize its admin requests.
+ */
+function extensionHost(hub: {
+  log: EventLog;
+  logger: Logger;
+  publisher: Publisher;
+  stats: () => HubStats;
+  authorize: Authorize;
+}): DashboardHost {
+  const { log, logger } = hub;
+  return {
+    publish: hub.publisher.publish,
+    follow(listener) {
+      let follower: LogFollower | undefined;
+      let stopped = false;
+      // The log's rule (isolate, report, keep delivering), reported in the hub's own log.
+      const guarded = (update: StoredUpdate) =>
+        invokeListener(listener, update, (err) =>
+          logger.error({ err, position: update.position }, 'extension follower failed'),
+        );
+      void log.head().then((head) => {
+        if (!stopped) follower = log.follow(head, guarded);
+      });
+      return () => {
+        stopped = true;
+        follower?.close();
+      };
+    },
+    stats: hub.stats,
+    authorizeAdmin: (req) => hub.authorize(req, 'admin'),
+  };
+}
+
+function createHubServer(config: ResolvedHubOptions, router: Router): Server {
+  // Slowloris-safe: headers must arrive within headersTimeoutMs and a publish within requestTimeoutMs; a
+  // stream, once its request is in, is bounded by neither. Node checks these timers only every
+  // connectionsCheckingInterval, so that interval follows the timeout.
+  const server = createServer(
+    {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.headersTimeoutMs,
+      keepAliveTimeout: 5_000,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.headersTimeoutMs / 4))),
+    },
+    router.handler,
+  );
+  server.on('clientError', router.onClientError);
+  server.on('connect', router.onConnect);
+  return server;
+}
+
+async function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server.address() as AddressInfo;
+}
+
+/**
+ * Each stream closes at its own moment in the window and asks its client to wait a random extra second
+ * before reconnecting, so the fleet comes back spread out, not all at once.
+ */
+function closeSpreadOut(fanout: Fanout, windowMs: number): Promise<void> {
+  return Promise.all(
+    fanout.subscribers().map(
+      (subscriber) =>
+        new Promise<void>((resolve) => {
+          setTimeout(
+            () => {
+              fanout.close(subscriber, encodeEvent({ retry: 500 + Math.floor(Math.random() * 1000) }));
+              resolve();
+            },
+            Math.floor(Math.random() * windowMs),
+          );
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+/** Stops accepting connections; resolves when the open ones have ended, or after `graceMs` at most. */
+function stopAccepting(server: Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const grace = setTimeout(resolve, graceMs);
+    server.close(() => {
+      clearTimeout(grace);
+      resolve();
+    });
+  });
 }
