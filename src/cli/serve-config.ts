@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { validateSlowConsumerPolicies } from '../hub/fanout/index.js';
 import { UsageError } from './args.js';
 
 const nonNegativeInteger = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -19,17 +20,11 @@ const origins = z
   )
   .default([]);
 
-/** One slow-consumer policy (see `SlowConsumerPolicy` in src/hub/fanout/slow-consumers.ts). */
-const slowConsumerPolicy = z
-  .object({
-    policy: z.enum(['conflate', 'drop-oldest', 'close']),
-    key: z.union([z.literal('topic'), z.templateLiteral(['data.', z.string().min(1)])]).optional(),
-    bufferLimit: positiveInteger.optional(),
-  })
-  .strict()
-  .refine((p) => p.key === undefined || p.policy === 'conflate', { message: "key only applies to 'conflate'" });
-
-/** Topic selector → policy: an object in a config file, JSON text in a flag or environment variable. */
+/**
+ * Topic selector → slow-consumer policy: an object in a config file, JSON text in a flag or environment
+ * variable. Checked by the hub's own `validateSlowConsumerPolicies` — one set of rules for `createHub` and
+ * the CLI, so the two can never disagree about what a valid policy is.
+ */
 const slowConsumers = z.preprocess(
   (value, context) => {
     if (typeof value !== 'string') return value;
@@ -40,7 +35,14 @@ const slowConsumers = z.preprocess(
       return z.NEVER;
     }
   },
-  z.record(z.string().min(1), slowConsumerPolicy),
+  z.unknown().transform((value, context) => {
+    try {
+      return validateSlowConsumerPolicies(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
 );
 
 export const serveConfigSchema = z

@@ -71,6 +71,14 @@ describe('the hotline CLI', () => {
     });
   }
 
+  test('serve refuses slow-consumer policies with the hub library’s own message (one validation path)', async () => {
+    const { code, stderr } = await run(['serve', '--slow-consumers', '{"urn:t":{"policy":"close","key":"topic"}}'], {
+      HOTLINE_DATA_DIR: dir,
+    });
+    assert.equal(code, 2);
+    assert.match(stderr, /--slow-consumers: slowConsumers\["urn:t"\]\.key only applies to the 'conflate' policy/);
+  });
+
   test('a JSON config file is validated too, and flags beat the environment, which beats the file', async () => {
     const { writeFileSync } = await import('node:fs');
     const bad = join(dir, 'bad.json');
