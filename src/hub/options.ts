@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { HotlineError } from '../errors.js';
 import { PARSER_DEFAULTS } from '../protocol/index.js';
-import type { CompressionOptions } from '../server/index.js';
+import { type CompressionOptions, SESSION_DEFAULTS } from '../server/index.js';
 import type { Authorizer, JwtKeyOptions } from './auth/index.js';
 import type { HubExtensionFactory } from './extension.js';
 import { type SlowConsumerPolicies, validateSlowConsumerPolicies } from './fanout/slow-consumers.js';
@@ -140,9 +140,10 @@ export const HUB_DEFAULTS = Object.freeze({
   allowWeakSecrets: false,
   maxPublishBytes: 1024 * 1024,
   maxEventBytes: PARSER_DEFAULTS.maxEventBytes,
-  heartbeatMs: 15_000,
-  maxBufferedBytes: 1024 * 1024,
-  writeTimeoutMs: 30_000,
+  // A hub stream is a hotline/server session: the same knobs keep the same defaults, defined once there.
+  heartbeatMs: SESSION_DEFAULTS.heartbeatMs,
+  maxBufferedBytes: SESSION_DEFAULTS.maxBufferedBytes,
+  writeTimeoutMs: SESSION_DEFAULTS.writeTimeoutMs,
   maxReplay: 10_000,
   maxIdLength: 1024,
   maxTopics: 256,
