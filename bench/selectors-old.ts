@@ -2,7 +2,7 @@
  * The "before" peer of `npm run bench:selectors`: the hub's selector matching as it was until issue L — each
  * distinct template compiled by `uri-template-router` on first use (10,000 kept), each (selector, topic)
  * answer cached (100,000 kept), and every distinct template tested on every publish. Same logic as the old
- * src/hub/topics.ts and src/hub/fanout/subscriber-index.ts, minus authorization (the bench publishes public updates).
+ * src/hub/topics/selectors.ts and src/hub/fanout/subscriber-index.ts, minus authorization (the bench publishes public updates).
  * @module
  */
 import uriTemplateRouter from 'uri-template-router';

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:selectors` — what topic selectors cost the hub, before and after issue L, in one run:
  *
- * 1. compile time per template, `uri-template-router` (the old matcher) against ours (src/hub/uri-template.ts),
+ * 1. compile time per template, `uri-template-router` (the old matcher) against ours (src/hub/topics/uri-template.ts),
  *    on the issue's hostile `{&x*}` shapes and an ordinary template;
  * 2. µs per publish through the subscriber index with 100 and with 100,000 distinct templates subscribed
  *    (`https://example.com/tenant{N}/{id}{/sub}` plus a few hostile and catch-all shapes): ours
@@ -18,9 +18,9 @@ import { request } from 'node:http';
 import { Subscriber } from '../src/hub/fanout/subscriber.js';
 import { SubscriberIndex } from '../src/hub/fanout/subscriber-index.js';
 import { createHub } from '../src/hub/hub.js';
-import { compileSelector, TEMPLATE_BOUNDS } from '../src/hub/topics.js';
+import { compileSelector, TEMPLATE_BOUNDS } from '../src/hub/topics/selectors.js';
+import { compileUriTemplate } from '../src/hub/topics/uri-template.js';
 import type { StoredUpdate } from '../src/hub/update.js';
-import { compileUriTemplate } from '../src/hub/uri-template.js';
 import { compileOld, OldIndex, type OldRouter } from './selectors-old.js';
 
 const PUBLISHES = Number(process.env.BENCH_PUBLISHES ?? 20_000);

@@ -24,8 +24,7 @@ import { type HubOptions, type ResolvedHubOptions, resolveHubOptions } from './o
 import type { PublishInput } from './publish-input.js';
 import { createPublisher, type Publisher } from './publisher.js';
 import { createRouter, type Router } from './router.js';
-import { TemplateLimits } from './template-limits.js';
-import { createTopicMatcher } from './topics.js';
+import { createTopicMatcher, TemplateLimits } from './topics/index.js';
 import type { StoredUpdate } from './update.js';
 
 /** How long a drain waits, after closing every stream, for the last bytes to leave. */

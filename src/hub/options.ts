@@ -10,7 +10,7 @@ import type { Authorizer, JwtKeyOptions } from './auth/index.js';
 import type { HubExtensionFactory } from './extension.js';
 import { type SlowConsumerPolicies, validateSlowConsumerPolicies } from './fanout/slow-consumers.js';
 import type { EventLog } from './log/event-log.js';
-import { TEMPLATE_BOUNDS } from './topics.js';
+import { TEMPLATE_BOUNDS } from './topics/index.js';
 
 /** Options of {@link createHub}. */
 export interface HubOptions {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { createTopicMatcher } from '../../src/hub/topics.js';
+import { createTopicMatcher } from '../../src/hub/topics/selectors.js';
 import { hubForSuite, publishOk, subscribe, token } from '../fixtures/hub.js';
 
 const topics = ['/books/1', '/books/2', '/books/1/reviews', '/users/7/inbox', '/users/8/inbox', '/news'];

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { StatsSnapshot, UpdateSummary } from '../../src/hub/dashboard/index.js';
 import { demoTopics, startDemoPublisher } from '../../src/hub/dashboard/index.js';
-import { createTopicMatcher } from '../../src/hub/topics.js';
+import { createTopicMatcher } from '../../src/hub/topics/selectors.js';
 import type { StoredUpdate } from '../../src/hub/update.js';
 import { type EventReader, SECRET, subscribe, token } from '../fixtures/hub.js';
 import { adminToken, startWebHub } from './web-hub.js';

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { EventLog } from '../log/event-log.js';
 import type { HubMetrics } from '../metrics.js';
-import type { TopicMatcher } from '../topics.js';
+import type { TopicMatcher } from '../topics/index.js';
 import type { StoredUpdate } from '../update.js';
 import type { Announce } from './presence.js';
 import { resume } from './resume.js';

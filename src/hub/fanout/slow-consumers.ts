@@ -8,7 +8,7 @@
  */
 import { HotlineError } from '../../errors.js';
 import type { FramePolicy } from '../../server/index.js';
-import type { TopicMatcher } from '../topics.js';
+import type { TopicMatcher } from '../topics/index.js';
 import type { StoredUpdate } from '../update.js';
 import { encodeUpdate, type Outgoing } from './outgoing.js';
 

@@ -7,9 +7,8 @@
  * follows the templates that can match, not the number subscribed (`npm run bench:selectors`).
  * @module
  */
-import type { TopicSelector } from '../topics.js';
+import type { TopicSelector, UriTemplate } from '../topics/index.js';
 import type { StoredUpdate } from '../update.js';
-import type { UriTemplate } from '../uri-template.js';
 import { PrefixTree } from './prefix-tree.js';
 import type { Subscriber } from './subscriber.js';
 

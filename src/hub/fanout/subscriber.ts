@@ -5,7 +5,7 @@
  */
 
 import type { FramePolicy } from '../../server/index.js';
-import { anySelectorMatches, type TopicSelector } from '../topics.js';
+import { anySelectorMatches, type TopicSelector } from '../topics/index.js';
 import type { StoredUpdate } from '../update.js';
 import type { Outgoing } from './outgoing.js';
 

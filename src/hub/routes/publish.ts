@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authorize } from '../auth/index.js';
 import { HttpError } from '../http-errors.js';
 import { fieldsToInput, type PublishLimits, toNewUpdate } from '../publish-input.js';
-import type { TopicMatcher } from '../topics.js';
+import type { TopicMatcher } from '../topics/index.js';
 import type { NewUpdate, StoredUpdate } from '../update.js';
 import { parsePublishBody, readBody } from './publish-body.js';
 

@@ -10,7 +10,7 @@ import type { ConnectionLimits } from '../connection-limits.js';
 import { EARLIEST, type Fanout, Subscriber } from '../fanout/index.js';
 import { HttpError } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
-import type { TemplateLimits } from '../template-limits.js';
+import type { TemplateLimits } from '../topics/index.js';
 
 /** The query parameter with which `hotline doctor` asks for timed probe comments. */
 export const PROBE_PARAMETER = 'hotlineProbe';

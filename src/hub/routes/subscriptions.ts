@@ -17,7 +17,7 @@ import {
 import { HttpError } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { decodePathSegment } from '../request-url.js';
-import type { TopicMatcher } from '../topics.js';
+import type { TopicMatcher } from '../topics/index.js';
 
 export interface SubscriptionsRouteContext {
   readonly authorize: Authorize;

@@ -8,7 +8,7 @@ import {
   validateSlowConsumerPolicies,
 } from '../../../src/hub/fanout/slow-consumers.js';
 import type { HubOptions } from '../../../src/hub/options.js';
-import { createTopicMatcher } from '../../../src/hub/topics.js';
+import { createTopicMatcher } from '../../../src/hub/topics/selectors.js';
 import type { StoredUpdate } from '../../../src/hub/update.js';
 import { startHub } from '../../fixtures/hub.js';
 import { openStream, type RawStream } from '../../fixtures/sse-reader.js';

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { HttpError } from '../../src/hub/http-errors.js';
-import { resolveHubOptions } from '../../src/hub/options.js';
-import { TemplateLimits } from '../../src/hub/template-limits.js';
+import { HttpError } from '../../../src/hub/http-errors.js';
+import { resolveHubOptions } from '../../../src/hub/options.js';
+import { TemplateLimits } from '../../../src/hub/topics/template-limits.js';
 
 const limits = () =>
   new TemplateLimits({

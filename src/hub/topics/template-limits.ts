@@ -6,8 +6,14 @@
  * can cause and what each publish can be made to evaluate.
  * @module
  */
-import { HttpError } from './http-errors.js';
-import { compileSelector, compileTemplate, selectorKind, type TemplateBounds, type TopicSelector } from './topics.js';
+import { HttpError } from '../http-errors.js';
+import {
+  compileSelector,
+  compileTemplate,
+  selectorKind,
+  type TemplateBounds,
+  type TopicSelector,
+} from './selectors.js';
 
 export interface TemplateLimitOptions extends TemplateBounds {
   /** Most distinct URI templates in one subscription. */

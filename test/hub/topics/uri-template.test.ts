@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { compileUriTemplate } from '../../src/hub/uri-template.js';
-import { type Expression, parseUriTemplate, type TemplatePart } from '../../src/hub/uri-template-parse.js';
+import { compileUriTemplate } from '../../../src/hub/topics/uri-template.js';
+import { type Expression, parseUriTemplate, type TemplatePart } from '../../../src/hub/topics/uri-template-parse.js';
 
 const UNRESERVED = String.raw`\-.0-9A-Z_a-z~`;
 const RESERVED = String.raw`:/?#\[\]@!$&'()*+,;=`;

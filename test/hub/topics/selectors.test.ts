@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { Subscriber } from '../../src/hub/fanout/subscriber.js';
-import { SubscriberIndex } from '../../src/hub/fanout/subscriber-index.js';
-import { compileSelector, createTopicMatcher, selectorKind, TEMPLATE_BOUNDS } from '../../src/hub/topics.js';
-import type { StoredUpdate } from '../../src/hub/update.js';
+import { Subscriber } from '../../../src/hub/fanout/subscriber.js';
+import { SubscriberIndex } from '../../../src/hub/fanout/subscriber-index.js';
+import {
+  compileSelector,
+  createTopicMatcher,
+  selectorKind,
+  TEMPLATE_BOUNDS,
+} from '../../../src/hub/topics/selectors.js';
+import type { StoredUpdate } from '../../../src/hub/update.js';
 
 describe('topic selectors', () => {
   const matcher = createTopicMatcher();

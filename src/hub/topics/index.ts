@@ -1,0 +1,26 @@
+/**
+ * Topic selectors (Mercure): an exact topic, `*`, or an RFC 6570 URI template, compiled once when a
+ * subscriber subscribes (`selectors.ts`) by our own linear-time matcher (`uri-template.ts`, which parses in
+ * `uri-template-parse.ts` and compiles to an automaton in `uri-template-program.ts`), within the per
+ * connection and per IP limits of `template-limits.ts`.
+ * @module
+ */
+
+export {
+  ANY_TOPIC,
+  anySelectorMatches,
+  compileSelector,
+  compileTemplate,
+  createTopicMatcher,
+  type SelectorKind,
+  selectorKind,
+  selectorMatches,
+  TEMPLATE_BOUNDS,
+  type TemplateBounds,
+  type TemplateCompilation,
+  type TopicMatcher,
+  type TopicMatcherOptions,
+  type TopicSelector,
+} from './selectors.js';
+export { type TemplateLimitOptions, TemplateLimits } from './template-limits.js';
+export { compileUriTemplate, type UriTemplate } from './uri-template.js';
