@@ -53,6 +53,8 @@ export async function handleSubscribe(
   context: SubscribeRouteContext,
   extraHeaders: Record<string, string>,
 ): Promise<void> {
+  // Who asks comes first: a refused client learns nothing about, and costs nothing for, its selectors.
+  const grant = await context.authorize(req, 'subscribe');
   const selectors = url.searchParams.getAll('topic');
   if (selectors.length === 0)
     throw new HttpError(400, 'HOTLINE_HUB_BAD_REQUEST', 'subscribe with at least one topic parameter');
@@ -61,7 +63,6 @@ export async function handleSubscribe(
   }
   // Every template is compiled here, once, in time linear in its length: never later on a publish.
   const topicSelectors = context.templates.compile(selectors);
-  const grant = await context.authorize(req, 'subscribe');
   const lastEventId = requestedLastEventId(req, url);
   // Mercure reconciliation: tell the subscriber the newest id the hub knows, `earliest` for none.
   const newest = await context.log.last();
