@@ -8,21 +8,19 @@ import {
   type EventSchemas,
   type InferOutput,
   type ParsedEvent,
+  RESET_EVENT_TYPE,
   SchemaError,
   validateEvent,
 } from '../protocol/index.js';
 import type { CursorStore } from './cursor.js';
 import { AbortError } from './errors.js';
 
-/** The event type of the hub's "cannot resume" frame. */
-export const RESET_EVENT_TYPE = 'reset';
-
 /**
  * The hub could not resume after the requested id (it is unknown, or too far behind): the app should
  * refetch a snapshot. Still a `ParsedEvent`, with the hub's JSON `data` read into fields.
  */
 export interface ResetEvent extends ParsedEvent {
-  readonly type: 'reset';
+  readonly type: typeof RESET_EVENT_TYPE;
   /** `'unknown-last-event-id'`, `'too-far-behind'`, or `''` when the server gave none. */
   readonly reason: string;
   /** The id the client asked to resume after, as the server reports it (`''` when it gave none). */

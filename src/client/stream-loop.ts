@@ -6,7 +6,7 @@
  */
 
 import { HotlineError } from '../errors.js';
-import type { ParsedEvent } from '../protocol/index.js';
+import { announcedHeartbeatMs, type ParsedEvent } from '../protocol/index.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { ConnectOptions } from './connect.js';
 import { tokenExpiry } from './cursor.js';
@@ -137,9 +137,9 @@ export class StreamLoop {
         },
         onComment: (text) => {
           // A Hotline server announces its heartbeat period; the liveness watchdog follows it by default.
-          const announced = /^heartbeat (\d+)$/.exec(text);
-          if (announced !== null && this.#options.livenessTimeoutMs === undefined)
-            this.#announcedHeartbeatMs = Number(announced[1]);
+          const announced = announcedHeartbeatMs(text);
+          if (announced !== undefined && this.#options.livenessTimeoutMs === undefined)
+            this.#announcedHeartbeatMs = announced;
         },
         onRetry: (ms) => {
           this.#serverRetryMs = ms;

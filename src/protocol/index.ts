@@ -39,3 +39,4 @@ export type {
   ParserOptions,
   ParserResetOptions,
 } from './types.js';
+export { announcedHeartbeatMs, helloComment, RESET_EVENT_TYPE } from './wire.js';

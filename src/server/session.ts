@@ -8,6 +8,7 @@ import {
   type EventSchemas,
   encodeComment,
   encodeEvent,
+  helloComment,
   typedEventData,
 } from '../protocol/index.js';
 import { concatBytes } from './bytes.js';
@@ -57,7 +58,7 @@ export class SseSession implements Session {
     const heartbeatMs = options.heartbeatMs ?? SESSION_DEFAULTS.heartbeatMs;
     // The first bytes go out at once so that browsers fire `open` immediately; they announce the
     // heartbeat period so that clients can set a liveness watchdog.
-    const hello = encodeComment(heartbeatMs > 0 ? `heartbeat ${heartbeatMs}` : 'ok');
+    const hello = encodeComment(helloComment(heartbeatMs));
     this.#writeFrames(options.retryMs === undefined ? [hello] : [encodeEvent({ retry: options.retryMs }), hello]);
     this.#stopHeartbeat = startHeartbeat(heartbeatMs, this);
   }

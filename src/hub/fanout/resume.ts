@@ -14,7 +14,7 @@
  *    in one turn, so no update can slip between the two.
  * @module
  */
-import { encodeEvent } from '../../protocol/index.js';
+import { encodeEvent, RESET_EVENT_TYPE } from '../../protocol/index.js';
 import type { EventLog } from '../log/event-log.js';
 import type { StoredUpdate } from '../update.js';
 import type { Outgoing } from './outgoing.js';
@@ -23,8 +23,11 @@ import type { Subscriber } from './subscriber.js';
 /** The value of `Last-Event-ID` that asks for the whole history (Mercure). */
 export const EARLIEST = 'earliest';
 
-/** The event type of the frame sent when history cannot be resumed (a Hotline extension to Mercure). */
-export const RESET_EVENT = 'reset';
+/**
+ * The event type of the frame sent when history cannot be resumed (a Hotline extension to Mercure).
+ * @deprecated Use `RESET_EVENT_TYPE` from `hotline/protocol`, the one definition the client also reads.
+ */
+export const RESET_EVENT = RESET_EVENT_TYPE;
 
 const PAGE_SIZE = 500;
 /**
@@ -105,5 +108,5 @@ export async function resume(
 function sendReset(subscriber: Subscriber, reason: ResetReason, lastEventId: string): void {
   // No `id:` line: the client keeps its old id until a live update brings a new one, so reconnecting
   // before then yields the same honest `reset`, never a silent gap.
-  subscriber.stream.writeFrame(encodeEvent({ event: RESET_EVENT, data: { reason, lastEventId } }));
+  subscriber.stream.writeFrame(encodeEvent({ event: RESET_EVENT_TYPE, data: { reason, lastEventId } }));
 }
