@@ -8,58 +8,11 @@
  */
 
 import { HotlineTypeError } from '../errors.js';
-import type { EventSchemas, ParsedEvent } from '../protocol/index.js';
-import type { CursorStore } from './cursor.js';
-import { Delivery, type ResetEvent, type SchemaEvent } from './delivery.js';
-import { SharedConnection, type ShareOptions } from './share.js';
-import { type LoopOptions, loopOptions, StreamLoop, startingId } from './stream-loop.js';
-
-export interface ConnectOptions<E = ParsedEvent> extends LoopOptions {
-  /** Aborting it closes the connection for good. */
-  signal?: AbortSignal;
-  /** Resume after this id on the first connection (later ones use the last id received). */
-  lastEventId?: string;
-  /**
-   * Called for every event (as well as, or instead of, iterating). With `onEvent`, the iterator yields the
-   * events from the moment iteration starts (nothing is kept for an iterator nobody starts).
-   */
-  onEvent?: (event: E) => void;
-  /** Where the last event id is kept between runs (see `memoryCursor`, `storageCursor`). */
-  cursor?: CursorStore;
-  /** Called for a `reset` event: the hub could not resume, so the app should refetch a snapshot. */
-  onReset?: (event: ResetEvent) => void;
-  /**
-   * Opt-in: one connection for every tab of this origin that uses the same `share.name`. One tab (the
-   * leader, elected with Web Locks) holds the connection and relays each event to the others; when it
-   * closes, the next tab takes over and resumes after the last relayed id. It needs `BroadcastChannel`
-   * (browsers, workers, Node — where it shares between the connections and worker threads of one process);
-   * without it the connection is simply not shared.
-   */
-  share?: ShareOptions;
-  /**
-   * `'pause'`: close the connection while the page is hidden (after `hiddenGraceMs`) and reconnect with
-   * `Last-Event-ID` when it is visible again, so nothing is lost. Not with `share`. @defaultValue 'keep'
-   */
-  whenHidden?: 'keep' | 'pause';
-  /** How long a page may stay hidden before a paused stream disconnects. @defaultValue 0 */
-  hiddenGraceMs?: number;
-}
-
-/** The options of a typed stream: each event's JSON data is validated by the schema of its type. */
-export interface TypedConnectOptions<S extends EventSchemas> extends ConnectOptions<SchemaEvent<S>> {
-  /** One Standard Schema (zod, valibot…) per event type; `message` for events sent without a type. */
-  schemas: S;
-}
-
-/** A live connection: iterate it, or use `onEvent`; `done` settles when it ends for good. */
-export interface EventStreamConnection<E = ParsedEvent> extends AsyncIterable<E> {
-  /** Stops for good (no error). */
-  close(): void;
-  /** The id the next reconnection resumes from. */
-  readonly lastEventId: string;
-  /** Resolves when the stream ends without error (closed, or the server answered 204); rejects with the final error. */
-  readonly done: Promise<void>;
-}
+import type { EventSchemas } from '../protocol/index.js';
+import type { ConnectOptions, EventStreamConnection, TypedConnectOptions } from './connect-options.js';
+import { Delivery, type SchemaEvent } from './delivery.js';
+import { SharedConnection } from './share.js';
+import { loopOptions, StreamLoop, startingId } from './stream-loop.js';
 
 export function connect<S extends EventSchemas>(
   url: string | URL,

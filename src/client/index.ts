@@ -8,8 +8,15 @@ export type { EventSchemas, InferOutput, ParsedEvent, StandardSchemaV1 } from '.
 export { SchemaError } from '../protocol/index.js';
 export type { BackoffOptions } from './backoff.js';
 export { BACKOFF_DEFAULTS, backoffCap, backoffDelay } from './backoff.js';
-export type { ConnectOptions, EventStreamConnection, TypedConnectOptions } from './connect.js';
 export { connect } from './connect.js';
+export type {
+  ConnectOptions,
+  EventStreamConnection,
+  LoopOptions,
+  ReconnectOptions,
+  ShareOptions,
+  TypedConnectOptions,
+} from './connect-options.js';
 export type { CursorStore, StorageLike } from './cursor.js';
 export { memoryCursor, storageCursor, tokenExpiry } from './cursor.js';
 export type { InvalidEvent, ResetEvent, SchemaEvent, TypedEvent } from './delivery.js';
@@ -18,6 +25,4 @@ export type { ServerReason } from './errors.js';
 export { AbortError, HttpError, NetworkError, StallError } from './errors.js';
 export type { EventSourceInit } from './event-source.js';
 export { EventSource } from './event-source.js';
-export type { ShareOptions } from './share.js';
-export type { LoopOptions, ReconnectOptions } from './stream-loop.js';
 export type { FetchLike, RequestInitLike, ResponseLike } from './types.js';

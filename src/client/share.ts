@@ -11,17 +11,10 @@
  */
 import { HotlineError, type HotlineErrorCode } from '../errors.js';
 import type { EventSchemas, ParsedEvent } from '../protocol/index.js';
-import type { ConnectOptions, EventStreamConnection } from './connect.js';
+import type { ConnectOptions, EventStreamConnection, ShareOptions } from './connect-options.js';
 import { Delivery } from './delivery.js';
 import { HttpError, type ServerReason } from './errors.js';
 import { checkResponse, loopOptions, StreamLoop, startingId } from './stream-loop.js';
-
-export interface ShareOptions {
-  /** Tabs of one origin that use the same name share one connection (name it after the URL it reads). */
-  name: string;
-  /** The leader's lease where Web Locks are missing: a silent leader is replaced after this long. @defaultValue 1500 */
-  leaseMs?: number;
-}
 
 const DEFAULT_LEASE_MS = 1500;
 /** The response headers followers' `onOpen` sees (a response's headers cannot be listed through `get()`). */

@@ -7,55 +7,14 @@
 
 import { HotlineError } from '../errors.js';
 import { announcedHeartbeatMs, type ParsedEvent } from '../protocol/index.js';
-import { type BackoffOptions, backoffDelay } from './backoff.js';
-import type { ConnectOptions } from './connect.js';
+import { backoffDelay } from './backoff.js';
+import type { ConnectOptions, LoopOptions } from './connect-options.js';
 import { tokenExpiry } from './cursor.js';
 import { httpErrorOf } from './error-body.js';
 import { AbortError, HttpError, NetworkError, StallError } from './errors.js';
 import { createClientParser, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
-import type { FetchLike, RequestInitLike, ResponseLike } from './types.js';
+import type { FetchLike, ResponseLike } from './types.js';
 import { watchHidden, whenVisible } from './visibility.js';
-
-export interface ReconnectOptions extends BackoffOptions {
-  /** Failed attempts in a row before giving up; `Infinity` never gives up. @defaultValue Infinity */
-  maxAttempts?: number;
-}
-
-/** The options of `connect()` that shape the network loop. */
-export interface LoopOptions {
-  /** Request headers, or a function (sync or async) called before every connection attempt. */
-  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
-  /** @defaultValue 'GET' */
-  method?: string;
-  body?: RequestInitLike['body'];
-  /** Reconnection policy; `false` turns reconnection off. */
-  reconnect?: ReconnectOptions | false;
-  /** Called with each response before it is read; throw to reject it (the error decides: HttpError(4xx) is final). */
-  onOpen?: (response: ResponseLike) => void | Promise<void>;
-  /** Called for every failure the client recovers from by reconnecting, with the delay it will wait. */
-  onRetry?: (error: HotlineError, delayMs: number, attempt: number) => void;
-  /**
-   * Liveness watchdog: no byte at all (not even a heartbeat) for this long drops the connection and
-   * reconnects. @defaultValue 2.5 × the heartbeat period the server announces (`: heartbeat N`), else off
-   */
-  livenessTimeoutMs?: number;
-  /** Progress watchdog: no event (comments do not count) for this long drops and reconnects. @defaultValue off */
-  progressTimeoutMs?: number;
-  /**
-   * Called on 401/403 and shortly before the `Authorization: Bearer` token expires; update what `headers`
-   * returns, and the client reconnects with the same `Last-Event-ID`. If it throws, the client stops — it
-   * never goes on without credentials.
-   */
-  refreshAuth?: () => void | Promise<void>;
-  /**
-   * The largest line or event accepted, in UTF-8 bytes (see the parser's `maxEventBytes`). Past it the
-   * connection is dropped, `onRetry` gets a `NetworkError` (`HOTLINE_CLIENT_EVENT_TOO_LARGE`), and the client
-   * reconnects with `Last-Event-ID` after the backoff, which keeps growing while connections bring nothing
-   * but an oversize event. `0` turns the bound off. @defaultValue 1 MiB
-   */
-  maxEventBytes?: number;
-  fetch?: FetchLike;
-}
 
 /** The first id to resume after: the `lastEventId` option, else the cursor store, else none. */
 export function startingId(options: ConnectOptions<unknown>): string | Promise<string> {
