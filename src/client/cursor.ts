@@ -34,16 +34,3 @@ export function storageCursor(storage: StorageLike, key: string): CursorStore {
     set: (id) => storage.setItem(key, id),
   };
 }
-
-/** The seconds-since-epoch `exp` of a JWT, read without verifying it (the server verifies), if any. */
-export function tokenExpiry(token: string): number | undefined {
-  const payload = token.split('.')[1];
-  if (payload === undefined) return undefined;
-  try {
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
-    return typeof exp === 'number' ? exp : undefined;
-  } catch {
-    return undefined;
-  }
-}

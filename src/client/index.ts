@@ -18,11 +18,12 @@ export type {
   TypedConnectOptions,
 } from './connect-options.js';
 export type { CursorStore, StorageLike } from './cursor.js';
-export { memoryCursor, storageCursor, tokenExpiry } from './cursor.js';
+export { memoryCursor, storageCursor } from './cursor.js';
 export type { InvalidEvent, ResetEvent, SchemaEvent, TypedEvent } from './delivery.js';
 export { ERROR_BODY_MAX_BYTES, ERROR_BODY_TIMEOUT_MS } from './error-body.js';
 export type { ServerReason } from './errors.js';
 export { AbortError, HttpError, NetworkError, StallError } from './errors.js';
 export type { EventSourceInit } from './event-source.js';
 export { EventSource } from './event-source.js';
+export { tokenExpiry } from './token-expiry.js';
 export type { FetchLike, RequestInitLike, ResponseLike } from './types.js';

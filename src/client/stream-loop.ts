@@ -9,10 +9,10 @@ import { HotlineError } from '../errors.js';
 import { announcedHeartbeatMs, type ParsedEvent } from '../protocol/index.js';
 import { backoffDelay } from './backoff.js';
 import type { ConnectOptions, LoopOptions } from './connect-options.js';
-import { tokenExpiry } from './cursor.js';
 import { httpErrorOf } from './error-body.js';
 import { AbortError, HttpError, NetworkError, StallError } from './errors.js';
 import { createClientParser, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
+import { tokenExpiry } from './token-expiry.js';
 import type { FetchLike, ResponseLike } from './types.js';
 import { watchHidden, whenVisible } from './visibility.js';
 
