@@ -82,30 +82,15 @@ export class StreamLoop {
     return this.#lastEventId;
   }
 
-  /** Reads until the stream ends for good: resolves on abort or 204, rejects with the final error. */
+  /**
+   * Reads until the stream ends for good: resolves on abort or 204, rejects with the final error. One loop
+   * of one attempt per turn, kept in one function because its locals (failures in a row, the 401 refresh,
+   * the attempt's watchdog and pause) span the attempt's try, catch and finally.
+   */
   async run(): Promise<void> {
     const reconnect = this.#options.reconnect;
     const maxAttempts = reconnect === false ? 1 : (reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY);
-    const parser = createClientParser(
-      {
-        onEvent: (event) => {
-          const previousId = this.#lastEventId;
-          this.#lastEventId = event.lastEventId;
-          this.#eventCount++;
-          this.#emit(event, previousId);
-        },
-        onComment: (text) => {
-          // A Hotline server announces its heartbeat period; the liveness watchdog follows it by default.
-          const announced = announcedHeartbeatMs(text);
-          if (announced !== undefined && this.#options.livenessTimeoutMs === undefined)
-            this.#announcedHeartbeatMs = announced;
-        },
-        onRetry: (ms) => {
-          this.#serverRetryMs = ms;
-        },
-      },
-      { lastEventId: this.#lastEventId, maxEventBytes: this.#options.maxEventBytes },
-    );
+    const parser = this.#createParser();
     let failures = 0;
     /** The failures in a row before this connection opened, and the events seen then: see the backoff below. */
     let failedBefore = 0;
@@ -192,6 +177,30 @@ export class StreamLoop {
       this.#options.onRetry?.(error, delay, failures);
       await this.#sleep(delay);
     }
+  }
+
+  /** One parser for every attempt (reset between them), keeping the id, the server's retry and its heartbeat. */
+  #createParser(): ReturnType<typeof createClientParser> {
+    return createClientParser(
+      {
+        onEvent: (event) => {
+          const previousId = this.#lastEventId;
+          this.#lastEventId = event.lastEventId;
+          this.#eventCount++;
+          this.#emit(event, previousId);
+        },
+        onComment: (text) => {
+          // A Hotline server announces its heartbeat period; the liveness watchdog follows it by default.
+          const announced = announcedHeartbeatMs(text);
+          if (announced !== undefined && this.#options.livenessTimeoutMs === undefined)
+            this.#announcedHeartbeatMs = announced;
+        },
+        onRetry: (ms) => {
+          this.#serverRetryMs = ms;
+        },
+      },
+      { lastEventId: this.#lastEventId, maxEventBytes: this.#options.maxEventBytes },
+    );
   }
 
   /** One connection attempt: the response to read, `'no-content'` for 204, or a typed error. */
