@@ -3,7 +3,7 @@
  * `Retry-After` so well-behaved clients back off instead of hammering.
  * @module
  */
-import { HttpError } from './http-errors.js';
+import { HttpRejection } from './http-errors.js';
 
 export class ConnectionLimits {
   readonly #maxTotal: number;
@@ -19,13 +19,13 @@ export class ConnectionLimits {
   /** Admits one connection from `ip`, or throws; call the returned function exactly once when it ends. */
   admit(ip: string): () => void {
     if (this.#total >= this.#maxTotal) {
-      throw new HttpError(503, 'HOTLINE_HUB_UNAVAILABLE', 'the hub is at its connection limit', {
+      throw new HttpRejection(503, 'HOTLINE_HUB_UNAVAILABLE', 'the hub is at its connection limit', {
         headers: { 'Retry-After': '5' },
       });
     }
     const fromIp = this.#perIp.get(ip) ?? 0;
     if (this.#maxPerIp > 0 && fromIp >= this.#maxPerIp) {
-      throw new HttpError(429, 'HOTLINE_HUB_TOO_MANY_CONNECTIONS', 'too many connections from this address', {
+      throw new HttpRejection(429, 'HOTLINE_HUB_TOO_MANY_CONNECTIONS', 'too many connections from this address', {
         headers: { 'Retry-After': '5' },
       });
     }

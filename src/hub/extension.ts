@@ -25,7 +25,7 @@ export interface DashboardHost {
   };
   /**
    * The grant of a request that may administer the hub (see every topic, private ones included: with the
-   * JWT scheme, a publisher token for `*`). Otherwise rejects with a 401 `HttpError` saying why — no
+   * JWT scheme, a publisher token for `*`). Otherwise rejects with a 401 `HttpRejection` saying why — no
    * credential, a malformed one, expired, wrong key or algorithm, too narrow — safe to show the client.
    */
   authorizeAdmin(req: IncomingMessage): Promise<Grant>;

@@ -7,8 +7,12 @@ import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES 
 import type { Duplex } from 'node:stream';
 import { HotlineError, type HotlineErrorCode } from '../errors.js';
 
-/** An error that becomes an HTTP response; `message` must never hold internal details or secrets. */
-export class HttpError extends HotlineError {
+/**
+ * The hub's answer to a request it refuses: a status, a catalogue code and a message, written as the
+ * response. `message` must never hold internal details or secrets. (Not the client's `HttpError`, which is
+ * what a client gets when a server answers a status it cannot use.)
+ */
+export class HttpRejection extends HotlineError {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
 
@@ -19,14 +23,19 @@ export class HttpError extends HotlineError {
     options: { cause?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(code, message, options);
-    this.name = 'HttpError';
+    this.name = 'HttpRejection';
     this.status = status;
     this.headers = options.headers ?? {};
   }
 }
 
+/** @deprecated Renamed {@link HttpRejection}: one name per concept (the client's `HttpError` is another class). */
+export const HttpError = HttpRejection;
+/** @deprecated Renamed {@link HttpRejection}. */
+export type HttpError = HttpRejection;
+
 /** Writes `error` as the response, unless headers are already sent, in which case it ends the response. */
-export function sendError(req: IncomingMessage, res: ServerResponse, error: HttpError): void {
+export function sendError(req: IncomingMessage, res: ServerResponse, error: HttpRejection): void {
   if (res.headersSent) {
     res.end();
     return;
@@ -61,7 +70,7 @@ const CLIENT_ERROR_LINGER_MS = 1000;
  * (the peer is gone, or a response is already under way on the connection, which raw bytes would corrupt).
  * Never reads `error.rawPacket`: it holds the request's bytes, credentials included.
  */
-export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): HttpError | undefined {
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): HttpRejection | undefined {
   // After a parse error node:http reports every later chunk of the same connection again: answered once.
   if (socket.writableEnded) return undefined;
   if (error.code === 'ECONNRESET' || !socket.writable || responseStarted(socket)) {
@@ -77,8 +86,8 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
  * Answers a `CONNECT` (a server's `connect` event), which node:http would otherwise drop without a word:
  * the hub is no proxy.
  */
-export function refuseConnect(socket: Duplex): HttpError {
-  const httpError = new HttpError(
+export function refuseConnect(socket: Duplex): HttpRejection {
+  const httpError = new HttpRejection(
     405,
     'HOTLINE_HUB_METHOD_NOT_ALLOWED',
     'CONNECT is not allowed: the hub is not a proxy',
@@ -88,7 +97,7 @@ export function refuseConnect(socket: Duplex): HttpError {
 }
 
 /** Writes `error` as a whole HTTP/1.1 response on a socket no `ServerResponse` owns, then closes it. */
-function writeRawError(socket: Duplex, error: HttpError): void {
+function writeRawError(socket: Duplex, error: HttpRejection): void {
   const body = JSON.stringify({ error: { code: error.code, message: error.message } });
   socket.end(
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\n` +
@@ -103,21 +112,21 @@ function writeRawError(socket: Duplex, error: HttpError): void {
 }
 
 /** The statuses node:http itself would send (431, 413, 408, else 400), with a catalogue code. */
-function fromParseError(code: string | undefined): HttpError {
+function fromParseError(code: string | undefined): HttpRejection {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
       // maxHeaderSize is node:http's limit (--max-http-header-size, 16 KiB by default).
-      return new HttpError(
+      return new HttpRejection(
         431,
         'HOTLINE_HUB_HEADERS_TOO_LARGE',
         `the request headers are larger than ${maxHeaderSize} bytes`,
       );
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return new HttpError(413, 'HOTLINE_HUB_PAYLOAD_TOO_LARGE', 'the chunk extensions are too large');
+      return new HttpRejection(413, 'HOTLINE_HUB_PAYLOAD_TOO_LARGE', 'the chunk extensions are too large');
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new HttpError(408, 'HOTLINE_HUB_REQUEST_TIMEOUT', 'the request did not arrive in time');
+      return new HttpRejection(408, 'HOTLINE_HUB_REQUEST_TIMEOUT', 'the request did not arrive in time');
     default:
-      return new HttpError(400, 'HOTLINE_HUB_BAD_REQUEST', 'the request is not valid HTTP/1.1');
+      return new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', 'the request is not valid HTTP/1.1');
   }
 }
 

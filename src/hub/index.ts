@@ -34,7 +34,7 @@ export {
 export type { DashboardHost, HubExtension, HubExtensionFactory } from './extension.js';
 export type { ResetReason } from './fanout/resume.js';
 export { EARLIEST, RESET_EVENT } from './fanout/resume.js';
-export { HttpError } from './http-errors.js';
+export { HttpError, HttpRejection } from './http-errors.js';
 export type { DrainOptions, Hub, HubStats } from './hub.js';
 export { createHub } from './hub.js';
 export type {

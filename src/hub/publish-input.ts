@@ -4,7 +4,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { HttpError } from './http-errors.js';
+import { HttpRejection } from './http-errors.js';
 import type { NewUpdate } from './update.js';
 
 /** An update as a program publishes it with `hub.publish()`. */
@@ -32,7 +32,7 @@ export interface PublishLimits {
 /** The path under which topics are reserved for updates the hub itself publishes. */
 const RESERVED_PATH = '/.well-known/mercure';
 
-/** Turns input into an update, or throws an {@link HttpError} (400/403) naming the field. */
+/** Turns input into an update, or throws an {@link HttpRejection} (400/403) naming the field. */
 export function toNewUpdate(input: PublishInput, limits: PublishLimits, now = Date.now()): NewUpdate {
   const topics = typeof input.topics === 'string' ? [input.topics] : [...input.topics];
   if (topics.length === 0) throw badRequest('topic is required');
@@ -40,7 +40,7 @@ export function toNewUpdate(input: PublishInput, limits: PublishLimits, now = Da
   for (const topic of topics) {
     if (topic === '') throw badRequest('topic must not be empty');
     if (isReserved(topic)) {
-      throw new HttpError(403, 'HOTLINE_HUB_FORBIDDEN', `topics under ${RESERVED_PATH}/ are reserved for the hub`);
+      throw new HttpRejection(403, 'HOTLINE_HUB_FORBIDDEN', `topics under ${RESERVED_PATH}/ are reserved for the hub`);
     }
   }
   const id = input.id ?? `urn:uuid:${randomUUID()}`;
@@ -92,7 +92,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
 function refuseLoneSurrogates(fields: Record<string, string | undefined>): void {
   for (const [name, value] of Object.entries(fields)) {
     if (value !== undefined && LONE_SURROGATE.test(value)) {
-      throw new HttpError(400, 'HOTLINE_HUB_INVALID_UTF8', `${name} holds a lone UTF-16 surrogate`);
+      throw new HttpRejection(400, 'HOTLINE_HUB_INVALID_UTF8', `${name} holds a lone UTF-16 surrogate`);
     }
   }
 }
@@ -107,7 +107,7 @@ function refuseOversizeEvent(data: string | undefined, id: string, type: string 
   if (units * 3 <= max) return;
   const bytes = Buffer.byteLength(data ?? '') + Buffer.byteLength(id) + Buffer.byteLength(type ?? '');
   if (bytes <= max) return;
-  throw new HttpError(
+  throw new HttpRejection(
     413,
     'HOTLINE_HUB_PAYLOAD_TOO_LARGE',
     `the event is ${bytes} bytes of data, type and id; clients drop events over maxEventBytes (${max})`,
@@ -124,6 +124,6 @@ function isReserved(topic: string): boolean {
   return path === RESERVED_PATH || path.startsWith(`${RESERVED_PATH}/`);
 }
 
-function badRequest(message: string): HttpError {
-  return new HttpError(400, 'HOTLINE_HUB_BAD_REQUEST', message);
+function badRequest(message: string): HttpRejection {
+  return new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', message);
 }

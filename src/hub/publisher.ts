@@ -5,7 +5,7 @@
  * @module
  */
 import type { Logger } from 'pino';
-import { HttpError } from './http-errors.js';
+import { HttpRejection } from './http-errors.js';
 import type { EventLog } from './log/event-log.js';
 import type { HubMetrics } from './metrics.js';
 import { type PublishInput, type PublishLimits, toNewUpdate } from './publish-input.js';
@@ -37,7 +37,7 @@ export function createPublisher({ log, limits, metrics, logger }: PublisherOptio
       stored = await log.append(update);
     } catch (cause) {
       logger.error({ err: cause, log: log.kind }, 'event log append failed');
-      throw new HttpError(503, 'HOTLINE_HUB_STORAGE_UNAVAILABLE', 'the update could not be stored; retry later', {
+      throw new HttpRejection(503, 'HOTLINE_HUB_STORAGE_UNAVAILABLE', 'the update could not be stored; retry later', {
         cause,
         headers: { 'Retry-After': '1' },
       });

@@ -5,7 +5,7 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from './http-errors.js';
+import { HttpRejection } from './http-errors.js';
 
 /** The base an origin-form target resolves against; only the path and query are ever read. */
 const BASE = 'http://hub.invalid';
@@ -29,6 +29,6 @@ export function decodePathSegment(segment: string): string {
   }
 }
 
-function invalidUrl(message: string): HttpError {
-  return new HttpError(400, 'HOTLINE_HUB_INVALID_URL', message);
+function invalidUrl(message: string): HttpRejection {
+  return new HttpRejection(400, 'HOTLINE_HUB_INVALID_URL', message);
 }

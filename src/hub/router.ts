@@ -1,6 +1,6 @@
 /**
  * The hub's request router: which route answers a request, and how a failure becomes an answer. Every
- * refusal is an `HttpError` turned into a JSON 4xx (counted, logged redacted); anything else is a 500
+ * refusal is an `HttpRejection` turned into a JSON 4xx (counted, logged redacted); anything else is a 500
  * whose details go to the operator's log only. Requests node:http cannot parse, and CONNECT, get the same
  * JSON answers (issue L).
  * @module
@@ -12,7 +12,7 @@ import type { Cors } from './cors.js';
 import type { HubExtension } from './extension.js';
 import { SUBSCRIPTIONS_PATH } from './fanout/index.js';
 import { sendHomePage } from './home-page.js';
-import { answerClientError, HttpError, refuseConnect, sendError } from './http-errors.js';
+import { answerClientError, HttpRejection, refuseConnect, sendError } from './http-errors.js';
 import type { EventLog } from './log/event-log.js';
 import { redactUrl, scrubText } from './log-redaction.js';
 import type { HubMetrics } from './metrics.js';
@@ -65,7 +65,7 @@ export function createRouter(context: RouterContext): Router {
       (url.pathname === SUBSCRIPTIONS_PATH || url.pathname.startsWith(`${SUBSCRIPTIONS_PATH}/`))
     ) {
       if (req.method !== 'GET') {
-        throw new HttpError(405, 'HOTLINE_HUB_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {
+        throw new HttpRejection(405, 'HOTLINE_HUB_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {
           headers: { Allow: 'GET' },
         });
       }
@@ -84,7 +84,7 @@ export function createRouter(context: RouterContext): Router {
           if (context.homePage !== undefined) return sendHomePage(res, context.homePage());
       }
     }
-    throw new HttpError(404, 'HOTLINE_HUB_NOT_FOUND', `nothing at ${url.pathname}; the hub is at ${HUB_PATH}`);
+    throw new HttpRejection(404, 'HOTLINE_HUB_NOT_FOUND', `nothing at ${url.pathname}; the hub is at ${HUB_PATH}`);
   }
 
   async function routeHub(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -92,7 +92,7 @@ export function createRouter(context: RouterContext): Router {
     switch (req.method) {
       case 'GET':
         if (context.isDraining())
-          throw new HttpError(503, 'HOTLINE_HUB_UNAVAILABLE', 'the hub is draining', {
+          throw new HttpRejection(503, 'HOTLINE_HUB_UNAVAILABLE', 'the hub is draining', {
             headers: { 'Retry-After': '1' },
           });
         return handleSubscribe(req, res, url, context.subscribe, corsHeaders);
@@ -101,7 +101,7 @@ export function createRouter(context: RouterContext): Router {
       case 'OPTIONS':
         return cors.preflight(req, res);
       default:
-        throw new HttpError(405, 'HOTLINE_HUB_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {
+        throw new HttpRejection(405, 'HOTLINE_HUB_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {
           headers: { Allow: 'GET, POST, OPTIONS', ...corsHeaders },
         });
     }
@@ -110,7 +110,7 @@ export function createRouter(context: RouterContext): Router {
   function handler(req: IncomingMessage, res: ServerResponse): void {
     route(req, res).catch((error: unknown) => {
       const url = redactUrl(req.url ?? '');
-      if (error instanceof HttpError) {
+      if (error instanceof HttpRejection) {
         rejected(error, { method: req.method, url });
         sendError(req, res, error);
         if (error.status === 413) req.resume();
@@ -124,11 +124,11 @@ export function createRouter(context: RouterContext): Router {
       // Never show an internal message to a client; the details go to the operator's log.
       logger.error({ err: error, method: req.method, url }, 'internal error');
       metrics.rejectedRequests.inc({ status: '500' });
-      sendError(req, res, new HttpError(500, 'HOTLINE_HUB_INTERNAL', 'internal error'));
+      sendError(req, res, new HttpRejection(500, 'HOTLINE_HUB_INTERNAL', 'internal error'));
     });
   }
 
-  function rejected(error: HttpError, details: Record<string, string | undefined>): void {
+  function rejected(error: HttpRejection, details: Record<string, string | undefined>): void {
     metrics.rejectedRequests.inc({ status: String(error.status) });
     if (error.status === 404) return;
     logger.warn(

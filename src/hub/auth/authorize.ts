@@ -5,12 +5,12 @@
  * what the credential may do. Every route and the dashboard call it; a new scheme touches none of them.
  * @module
  */
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 import { locateCredential } from './credentials.js';
 import { createPublishOriginCheck } from './publish-origin.js';
 import type { AuthAction, Authorizer, AuthRequest, Grant } from './types.js';
 
-/** Decides what a request may do; throws a 401 or 403 `HttpError` saying why it may not. */
+/** Decides what a request may do; throws a 401 or 403 `HttpRejection` saying why it may not. */
 export type Authorize = (request: AuthRequest, action: AuthAction) => Promise<Grant>;
 
 /** What a request without a credential gets when anonymous subscribers are allowed: public updates only. */
@@ -46,7 +46,7 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     const credential = locateCredential(request);
     if (credential === undefined) {
       if (action === 'subscribe' && options.allowAnonymous) return ANONYMOUS;
-      throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', MISSING[action]);
+      throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', MISSING[action]);
     }
     // CSRF, before the credential is even checked: the browser attaches the cookie to requests that any page
     // makes, a header or a query token it does not.
@@ -54,7 +54,7 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     const rights = await options.authorizer.authenticate(credential, action);
     // The scheme may have said why already; this holds for every scheme, whatever it checks.
     if (action === 'admin' && !rights.admin)
-      throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the token may not administer this hub');
+      throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the token may not administer this hub');
     return { ...rights, source: credential.source };
   };
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 import type { AuthRequest, Credential } from './types.js';
 
 /** The name of the cookie browsers use to send their token (Mercure). */
@@ -25,7 +25,7 @@ export function locateCredential(request: AuthRequest): Credential | undefined {
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (match === null)
-      throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the Authorization header is not "Bearer <token>"');
+      throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the Authorization header is not "Bearer <token>"');
     return { token: match[1]!, source: 'header' };
   }
   // spec(Mercure §Authorization): "If an authorization query parameter is set by the client and no

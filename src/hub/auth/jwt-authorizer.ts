@@ -6,7 +6,7 @@
  * @module
  */
 import { HotlineError } from '../../errors.js';
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 import { createTokenVerifier, type JwtKeyOptions, weakSecretProblem } from './jwt.js';
 import type { Authorizer, Rights } from './types.js';
 
@@ -79,6 +79,6 @@ function checkSecret(name: string, key: JwtKeyOptions | undefined): void {
   }
 }
 
-function unauthorized(message: string): HttpError {
-  return new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', message);
+function unauthorized(message: string): HttpRejection {
+  return new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', message);
 }

@@ -16,7 +16,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { HotlineError } from '../../errors.js';
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 import { jsonValueTooDeep, MAX_JSON_DEPTH } from '../json-depth.js';
 
 /** How tokens are verified: an HMAC secret, a PEM public key or certificate, or a JWKS URL. */
@@ -127,7 +127,7 @@ export async function createTokenVerifier(options: JwtKeyOptions): Promise<Token
             ? await jwtVerify(token, key, { algorithms })
             : await jwtVerify(token, key, { algorithms }));
       } catch (cause) {
-        throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', describeJoseError(cause), { cause });
+        throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', describeJoseError(cause), { cause });
       }
       const claims: VerifiedClaims = {
         ...readClaims(payload),
@@ -187,12 +187,12 @@ function readClaims(payload: JWTPayload): MercureClaims {
   const mercure = payload.mercure;
   if (mercure === undefined) return { publish: [], subscribe: [], payload: undefined };
   if (typeof mercure !== 'object' || mercure === null || Array.isArray(mercure)) {
-    throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the mercure claim must be an object');
+    throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the mercure claim must be an object');
   }
   const claims = mercure as Record<string, unknown>;
   // The payload is serialized again (subscriptions API, presence updates): past this depth that overflows.
   if (jsonValueTooDeep(claims.payload)) {
-    throw new HttpError(
+    throw new HttpRejection(
       401,
       'HOTLINE_HUB_UNAUTHORIZED',
       `the mercure.payload claim nests deeper than ${MAX_JSON_DEPTH}`,
@@ -208,7 +208,7 @@ function readClaims(payload: JWTPayload): MercureClaims {
 function selectors(value: unknown, name: string): string[] {
   if (value === undefined || value === null) return [];
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
-  throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', `the mercure.${name} claim must be an array of strings`);
+  throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', `the mercure.${name} claim must be an array of strings`);
 }
 
 /** A message safe to show the client: what was wrong with the token, never the token itself. */

@@ -10,7 +10,7 @@
  * @module
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 
 /** Throws `403 HOTLINE_HUB_FORBIDDEN_ORIGIN` unless the request comes from an accepted origin. */
 export type PublishOriginCheck = (headers: IncomingHttpHeaders) => void;
@@ -85,6 +85,6 @@ function sameHost(origin: string, host: string | undefined): boolean {
   return page.origin !== 'null' && target.host === page.host;
 }
 
-function forbidden(message: string): HttpError {
-  return new HttpError(403, 'HOTLINE_HUB_FORBIDDEN_ORIGIN', message);
+function forbidden(message: string): HttpRejection {
+  return new HttpRejection(403, 'HOTLINE_HUB_FORBIDDEN_ORIGIN', message);
 }

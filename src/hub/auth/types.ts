@@ -49,7 +49,7 @@ export interface Grant extends Rights {
 }
 
 /**
- * An authorization scheme: turns a credential into {@link Rights}, or throws a 401 `HttpError`
+ * An authorization scheme: turns a credential into {@link Rights}, or throws a 401 `HttpRejection`
  * (`HOTLINE_HUB_UNAUTHORIZED`) whose message says, safely, what is wrong with it (it is sent to the client;
  * any other error is answered `500` and logged). Finding the credential,
  * anonymous requests and the cookie CSRF check are done once for every scheme, by {@link authorize}.

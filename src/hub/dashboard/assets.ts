@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 
 /** `web/dist/` of the package: three levels up from both `src/hub/dashboard/` and `dist/hub/dashboard/`. */
 export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
@@ -38,7 +38,7 @@ export async function sendAsset(
     if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw cause;
     if (name.endsWith('.html')) {
       // The pages exist once the package is built; say how to build it rather than a bare 404.
-      throw new HttpError(503, 'HOTLINE_HUB_UNAVAILABLE', 'the dashboard is not built: run `npm run build`', {
+      throw new HttpRejection(503, 'HOTLINE_HUB_UNAVAILABLE', 'the dashboard is not built: run `npm run build`', {
         cause,
       });
     }

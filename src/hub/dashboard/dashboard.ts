@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HotlineError } from '../../errors.js';
 import type { DashboardHost, HubExtension } from '../extension.js';
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 import { AdminStream } from './admin-stream.js';
 import { DEFAULT_ASSETS_DIR, sendAsset } from './assets.js';
 import { createDemoSession, type DemoUser } from './demo-session.js';
@@ -49,7 +49,7 @@ export function createDashboard(host: DashboardHost, options: DashboardOptions =
     if (read && (path === '/demo' || path === '/demo/')) return sendAsset(req, res, assetsDir, 'demo.html');
     if (read && path.startsWith('/assets/')) {
       if (await sendAsset(req, res, assetsDir, path.slice('/assets/'.length))) return true;
-      throw new HttpError(404, 'HOTLINE_HUB_NOT_FOUND', `no asset at ${path}`);
+      throw new HttpRejection(404, 'HOTLINE_HUB_NOT_FOUND', `no asset at ${path}`);
     }
     if (path === '/dashboard/stream' && req.method === 'GET') {
       // The stream lists every topic, private ones included: only an admin grant (with the JWT scheme, a

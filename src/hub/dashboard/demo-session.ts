@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AUTH_COOKIE } from '../auth/index.js';
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 import { demoTopics, notificationTopic } from './demo-publisher.js';
 
 /** What a demo token may hold: the demo user's name, its one topic, and a lifetime. */
@@ -65,7 +65,7 @@ export function createDemoSession(user: DemoUser | undefined, refusal: string) {
   };
 
   async function signIn(res: ServerResponse): Promise<void> {
-    if (user === undefined) throw new HttpError(403, 'HOTLINE_HUB_FORBIDDEN', refusal);
+    if (user === undefined) throw new HttpRejection(403, 'HOTLINE_HUB_FORBIDDEN', refusal);
     const { ttlSeconds, cookieMarginSeconds } = DEMO_SESSION_DEFAULTS;
     const token = await user.sign({
       subject: user.name,
@@ -99,7 +99,7 @@ export function createDemoSession(user: DemoUser | undefined, refusal: string) {
       if (req.method === 'POST') await signIn(res);
       else if (req.method === 'DELETE') signOut(res);
       else {
-        throw new HttpError(405, 'HOTLINE_HUB_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {
+        throw new HttpRejection(405, 'HOTLINE_HUB_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {
           headers: { Allow: 'POST, DELETE' },
         });
       }

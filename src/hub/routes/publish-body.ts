@@ -4,7 +4,7 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 import { jsonTextTooDeep, MAX_JSON_DEPTH } from '../json-depth.js';
 
 /** The publish fields, as sent: every field a list (only `topic` may repeat). */
@@ -24,8 +24,8 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   return Buffer.concat(chunks, total);
 }
 
-function tooLarge(maxBytes: number): HttpError {
-  return new HttpError(413, 'HOTLINE_HUB_PAYLOAD_TOO_LARGE', `the body is larger than ${maxBytes} bytes`);
+function tooLarge(maxBytes: number): HttpRejection {
+  return new HttpRejection(413, 'HOTLINE_HUB_PAYLOAD_TOO_LARGE', `the body is larger than ${maxBytes} bytes`);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -34,7 +34,7 @@ function decodeUtf8(bytes: Uint8Array): string {
   try {
     return strictUtf8.decode(bytes);
   } catch {
-    throw new HttpError(400, 'HOTLINE_HUB_INVALID_UTF8', 'the body is not valid UTF-8');
+    throw new HttpRejection(400, 'HOTLINE_HUB_INVALID_UTF8', 'the body is not valid UTF-8');
   }
 }
 
@@ -43,7 +43,7 @@ export function parsePublishBody(contentType: string | undefined, body: Uint8Arr
   const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (mediaType === 'application/x-www-form-urlencoded') return parseForm(decodeUtf8(body));
   if (mediaType === 'application/json') return parseJson(decodeUtf8(body));
-  throw new HttpError(
+  throw new HttpRejection(
     415,
     'HOTLINE_HUB_UNSUPPORTED_MEDIA_TYPE',
     'publish with Content-Type application/x-www-form-urlencoded (or application/json)',
@@ -73,7 +73,7 @@ function decodeFormComponent(raw: string): string {
   try {
     return decodeURIComponent(raw.replaceAll('+', ' '));
   } catch {
-    throw new HttpError(400, 'HOTLINE_HUB_INVALID_UTF8', 'a form field is not valid percent-encoded UTF-8');
+    throw new HttpRejection(400, 'HOTLINE_HUB_INVALID_UTF8', 'a form field is not valid percent-encoded UTF-8');
   }
 }
 
@@ -83,7 +83,7 @@ function decodeFormComponent(raw: string): string {
  */
 function parseJson(text: string): PublishFields {
   if (jsonTextTooDeep(text)) {
-    throw new HttpError(
+    throw new HttpRejection(
       400,
       'HOTLINE_HUB_JSON_TOO_DEEP',
       `the JSON body nests deeper than ${MAX_JSON_DEPTH} arrays/objects`,
@@ -97,7 +97,7 @@ function parseJson(text: string): PublishFields {
   }
   // The text is well-formed (strict UTF-8), so only a \u escape can make a lone surrogate.
   if (text.includes('\\u') && holdsLoneSurrogate(body)) {
-    throw new HttpError(
+    throw new HttpRejection(
       400,
       'HOTLINE_HUB_INVALID_UTF8',
       'the JSON body holds a lone UTF-16 surrogate (\\uD800-\\uDFFF)',
@@ -152,6 +152,6 @@ function holdsLoneSurrogate(value: unknown): boolean {
   return false;
 }
 
-function badRequest(message: string): HttpError {
-  return new HttpError(400, 'HOTLINE_HUB_BAD_REQUEST', message);
+function badRequest(message: string): HttpRejection {
+  return new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', message);
 }

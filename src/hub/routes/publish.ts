@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authorize } from '../auth/index.js';
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 import { fieldsToInput, type PublishLimits, toNewUpdate } from '../publish-input.js';
 import type { TopicMatcher } from '../topics/index.js';
 import type { NewUpdate, StoredUpdate } from '../update.js';
@@ -33,7 +33,7 @@ export async function handlePublish(
   // Mercure: every topic of the update must match one of the token's mercure.publish selectors.
   for (const topic of update.topics) {
     if (!context.matcher.matchesAny(grant.publish, [topic])) {
-      throw new HttpError(403, 'HOTLINE_HUB_FORBIDDEN', `the token may not publish to ${JSON.stringify(topic)}`);
+      throw new HttpRejection(403, 'HOTLINE_HUB_FORBIDDEN', `the token may not publish to ${JSON.stringify(topic)}`);
     }
   }
   const stored = await context.store(update);

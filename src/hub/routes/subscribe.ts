@@ -8,7 +8,7 @@ import { type CompressionOptions, createSession } from '../../server/index.js';
 import type { Authorize } from '../auth/index.js';
 import type { ConnectionLimits } from '../connection-limits.js';
 import { EARLIEST, type Fanout, Subscriber } from '../fanout/index.js';
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
 import type { TemplateLimits } from '../topics/index.js';
 
@@ -57,9 +57,9 @@ export async function handleSubscribe(
   const grant = await context.authorize(req, 'subscribe');
   const selectors = url.searchParams.getAll('topic');
   if (selectors.length === 0)
-    throw new HttpError(400, 'HOTLINE_HUB_BAD_REQUEST', 'subscribe with at least one topic parameter');
+    throw new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', 'subscribe with at least one topic parameter');
   if (selectors.length > context.maxTopics) {
-    throw new HttpError(400, 'HOTLINE_HUB_BAD_REQUEST', `at most ${context.maxTopics} topic parameters`);
+    throw new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', `at most ${context.maxTopics} topic parameters`);
   }
   // Every template is compiled here, once, in time linear in its length: never later on a publish.
   const topicSelectors = context.templates.compile(selectors);

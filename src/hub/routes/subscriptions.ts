@@ -14,7 +14,7 @@ import {
   type SubscriptionResource,
   subscriptionResources,
 } from '../fanout/index.js';
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { decodePathSegment } from '../request-url.js';
 import type { TopicMatcher } from '../topics/index.js';
@@ -35,11 +35,11 @@ export async function handleSubscriptions(
   const grant = await context.authorize(req, 'subscribe');
   // An anonymous grant (the hub allows anonymous subscribers) reads nothing here: ask for a credential.
   if (grant.source === undefined) {
-    throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the subscriptions API requires a subscriber token');
+    throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the subscriptions API requires a subscriber token');
   }
   const requested = url.pathname;
   if (!context.matcher.matchesAny(grant.subscribe, [requested])) {
-    throw new HttpError(403, 'HOTLINE_HUB_FORBIDDEN', 'the token may not read these subscriptions');
+    throw new HttpRejection(403, 'HOTLINE_HUB_FORBIDDEN', 'the token may not read these subscriptions');
   }
   const [topic, subscriberId] = requested
     .slice(SUBSCRIPTIONS_PATH.length + 1)
@@ -75,6 +75,6 @@ export async function handleSubscriptions(
 }
 
 function single(resource: SubscriptionResource | undefined, lastEventID: string) {
-  if (resource === undefined) throw new HttpError(404, 'HOTLINE_HUB_NOT_FOUND', 'no such subscription');
+  if (resource === undefined) throw new HttpRejection(404, 'HOTLINE_HUB_NOT_FOUND', 'no such subscription');
   return { '@context': 'https://mercure.rocks/', ...resource, lastEventID };
 }

@@ -6,7 +6,7 @@
  * can cause and what each publish can be made to evaluate.
  * @module
  */
-import { HttpError } from '../http-errors.js';
+import { HttpRejection } from '../http-errors.js';
 import {
   compileSelector,
   compileTemplate,
@@ -114,6 +114,6 @@ export class TemplateLimits {
   }
 }
 
-function refused(status: number, message: string, headers?: Record<string, string>): HttpError {
-  return new HttpError(status, 'HOTLINE_HUB_SELECTOR_LIMIT', message, headers === undefined ? {} : { headers });
+function refused(status: number, message: string, headers?: Record<string, string>): HttpRejection {
+  return new HttpRejection(status, 'HOTLINE_HUB_SELECTOR_LIMIT', message, headers === undefined ? {} : { headers });
 }

@@ -8,7 +8,7 @@ import {
   createAuthorize,
   createJwtAuthorizer,
 } from '../../../src/hub/auth/index.js';
-import { HttpError } from '../../../src/hub/http-errors.js';
+import { HttpRejection } from '../../../src/hub/http-errors.js';
 import { SECRET, token } from '../../fixtures/hub.js';
 
 const SUBSCRIBER_SECRET = 'a-subscriber-secret-that-is-long-enough-for-hs256';
@@ -26,7 +26,7 @@ async function refusal(granting: Promise<unknown>): Promise<{ status: number; me
   try {
     await granting;
   } catch (error) {
-    assert.ok(error instanceof HttpError, String(error));
+    assert.ok(error instanceof HttpRejection, String(error));
     return { status: error.status, message: error.message };
   }
   assert.fail('the request was granted');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import { createTokenVerifier } from '../../../src/hub/auth/index.js';
-import { HttpError } from '../../../src/hub/http-errors.js';
+import { HttpRejection } from '../../../src/hub/http-errors.js';
 import { SECRET } from '../../fixtures/hub.js';
 
 const sign = (claims: Record<string, unknown>, exp: number, secret = SECRET): Promise<string> =>
@@ -19,10 +19,10 @@ test('a token verified before is remembered, yet still expires at its exp and ne
   assert.deepEqual((await verifier.verify(token)).publish, ['/a']);
   assert.deepEqual((await verifier.verify(token)).publish, ['/a'], 'a second use is accepted too');
   const forged = await sign({ mercure: { publish: ['*'] } }, exp, 'another-secret-that-is-long-enough');
-  await assert.rejects(verifier.verify(forged), (e: unknown) => e instanceof HttpError && e.status === 401);
+  await assert.rejects(verifier.verify(forged), (e: unknown) => e instanceof HttpRejection && e.status === 401);
   while (Math.floor(Date.now() / 1000) < exp) await sleep(50);
   await assert.rejects(
     verifier.verify(token),
-    (e: unknown) => e instanceof HttpError && e.status === 401 && e.message === 'the token has expired',
+    (e: unknown) => e instanceof HttpRejection && e.status === 401 && e.message === 'the token has expired',
   );
 });

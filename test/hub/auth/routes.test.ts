@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { Authorizer, Rights } from '../../../src/hub/auth/index.js';
 import { createDashboard } from '../../../src/hub/dashboard/index.js';
-import { HttpError } from '../../../src/hub/http-errors.js';
+import { HttpRejection } from '../../../src/hub/http-errors.js';
 import { createHub } from '../../../src/hub/hub.js';
 import { publish, publishOk, type RunningHub, SECRET, startHub, subscribe, token } from '../../fixtures/hub.js';
 
@@ -17,7 +17,7 @@ function apiKeys(keys: Record<string, Partial<Rights>>): Authorizer & { readonly
     async authenticate(credential, action) {
       asked.push(`${action} ${credential.source}`);
       const rights = keys[credential.token];
-      if (rights === undefined) throw new HttpError(401, 'HOTLINE_HUB_UNAUTHORIZED', 'unknown API key');
+      if (rights === undefined) throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', 'unknown API key');
       return { publish: [], subscribe: [], admin: false, payload: undefined, exp: undefined, ...rights };
     },
   };

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { HttpError } from '../../../src/hub/http-errors.js';
+import { HttpRejection } from '../../../src/hub/http-errors.js';
 import { resolveHubOptions } from '../../../src/hub/options.js';
 import { TemplateLimits } from '../../../src/hub/topics/template-limits.js';
 
@@ -18,7 +18,7 @@ const limits = () =>
 
 function refusal(run: () => unknown, status: number, limit: string): void {
   assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof HttpError);
+    assert.ok(error instanceof HttpRejection);
     assert.equal(error.status, status);
     assert.equal(error.code, 'HOTLINE_HUB_SELECTOR_LIMIT');
     assert.match(error.message, new RegExp(limit));
@@ -70,7 +70,7 @@ describe('templates held per client address', () => {
       perIp.admit('10.0.0.1', perIp.compile(['/d/{x}']));
       assert.fail('a fourth template was admitted');
     } catch (error) {
-      assert.ok(error instanceof HttpError);
+      assert.ok(error instanceof HttpRejection);
       assert.equal(error.status, 429);
       assert.equal(error.headers['Retry-After'], '5');
       assert.match(error.message, /maxTemplatesPerIp/);
