@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createHub } from '../../src/hub/hub.js';
 import { createPublishOriginCheck } from '../../src/hub/auth/index.js';
+import { createHub } from '../../src/hub/hub.js';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
 import { type RunningHub, startHub, token } from '../fixtures/hub.js';
 
