@@ -1,10 +1,12 @@
 /**
  * Authorization: one `authorize(request, action)` for every route and the dashboard, and the schemes
- * behind it (`Authorizer`); the JWT scheme of Mercure is one of them.
+ * behind it (`Authorizer`); the JWT scheme of Mercure is one of them; and closing streams when their
+ * credential expires.
  * @module
  */
 export { ANONYMOUS, type Authorize, type AuthorizeOptions, createAuthorize } from './authorize.js';
 export { AUTH_COOKIE, AUTH_QUERY_PARAMETER } from './credentials.js';
+export { createExpiryTimers, type ExpiryTimers, streamExpiry } from './expiry.js';
 export {
   type AsymmetricAlgorithm,
   createTokenVerifier,

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSession, type Session } from '../../server/index.js';
+import { streamExpiry } from '../auth/index.js';
 import type { DashboardHost } from '../extension.js';
 import type { StoredUpdate } from '../update.js';
 
@@ -56,10 +57,18 @@ export class AdminStream {
     this.#options = options;
   }
 
-  /** Opens a stream for an already authorized request. */
-  open(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Opens a stream for an already authorized request; `exp` (ms since the epoch) is when its credential
+   * expires: the stream is closed then, as subscriber streams are, and the page reconnects with a fresh one.
+   */
+  open(req: IncomingMessage, res: ServerResponse, exp?: number): void {
     const session = createSession(req, res, { retryMs: 1000, headers: { 'Cache-Control': 'no-store' } });
     this.#sessions.add(session);
+    if (exp !== undefined)
+      session.on(
+        'close',
+        streamExpiry.schedule(exp, () => session.close()),
+      );
     session.on('close', () => {
       this.#sessions.delete(session);
       if (this.#sessions.size === 0) this.#stop();

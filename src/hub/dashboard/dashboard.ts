@@ -55,8 +55,8 @@ export function createDashboard(host: DashboardHost, options: DashboardOptions =
       // The stream lists every topic, private ones included: only an admin grant (with the JWT scheme, a
       // publisher token for `*`, not the demo user's subscriber token). A refusal is a 401 whose message
       // says what is wrong with the token; the page shows it next to the token field.
-      await host.authorizeAdmin(req);
-      admin.open(req, res);
+      const grant = await host.authorizeAdmin(req);
+      admin.open(req, res, grant.exp);
       return true;
     }
     if (path === '/demo/config' && read) {

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CompressionOptions, createSession } from '../../server/index.js';
-import type { Authorize } from '../auth/index.js';
+import { type Authorize, streamExpiry } from '../auth/index.js';
 import type { ConnectionLimits } from '../connection-limits.js';
-import { EARLIEST, type Fanout, Subscriber } from '../fanout/index.js';
+import { type Fanout, reconcile, Subscriber } from '../fanout/index.js';
 import { HttpRejection } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
 import type { TemplateLimits } from '../topics/index.js';
@@ -32,8 +32,8 @@ function sendProbes(session: { comment(text: string): boolean; closed: boolean }
 export interface SubscribeRouteContext {
   /** Anonymous subscribers (when the hub allows them) get a grant with no rights: public updates only. */
   readonly authorize: Authorize;
-  /** Where the newest id comes from (Mercure reconciliation). */
-  readonly log: Pick<EventLog, 'last'>;
+  /** Where the `Last-Event-ID` response header comes from (Mercure reconciliation). */
+  readonly log: Pick<EventLog, 'findPosition' | 'head' | 'readAfter'>;
   readonly connections: ConnectionLimits;
   /** Compiles the selectors before the stream opens, within the template limits. */
   readonly templates: TemplateLimits;
@@ -63,9 +63,11 @@ export async function handleSubscribe(
   }
   // Every template is compiled here, once, in time linear in its length: never later on a publish.
   const topicSelectors = context.templates.compile(selectors);
-  const lastEventId = requestedLastEventId(req, url);
-  // Mercure reconciliation: tell the subscriber the newest id the hub knows, `earliest` for none.
-  const newest = await context.log.last();
+  // Resolved before the stream opens: the `Last-Event-ID` header goes out with the response head.
+  const privateSelectors = context.templates.compileClaims(grant.subscribe);
+  const { header, from } = await reconcile(context.log, requestedLastEventId(req, url), (update) =>
+    Subscriber.allows(privateSelectors, update),
+  );
   const ip = req.socket.remoteAddress ?? 'unknown';
   const releaseTemplates = context.templates.admit(ip, topicSelectors);
   let releaseConnection: () => void;
@@ -82,18 +84,26 @@ export async function handleSubscribe(
     writeTimeoutMs: context.writeTimeoutMs,
     backpressure: 'close',
     compression: context.compression,
-    headers: { ...extraHeaders, 'Last-Event-ID': newest?.id ?? EARLIEST },
+    headers: header === undefined ? extraHeaders : { ...extraHeaders, 'Last-Event-ID': header },
   });
   if (url.searchParams.has(PROBE_PARAMETER)) sendProbes(session);
   const subscriber = new Subscriber({
     id: `urn:uuid:${randomUUID()}`,
     selectors: topicSelectors,
-    privateSelectors: context.templates.compileClaims(grant.subscribe),
+    privateSelectors,
     payload: grant.payload,
     stream: session,
   });
   session.on('close', () => context.fanout.detach(subscriber, session.closeReason === 'slow-consumer'));
-  await context.fanout.attach(subscriber, lastEventId, () => {
+  // spec(Mercure §Subscribers): "If the presented JWS contains an expiration time in the standard `exp`
+  // claim defined in [RFC7519], the connection MUST be closed by the hub at that time." Scheduled before the
+  // replay, so a long replay cannot outlive the token; the client reconnects with a fresh one.
+  if (grant.exp !== undefined)
+    session.on(
+      'close',
+      streamExpiry.schedule(grant.exp, () => session.close()),
+    );
+  await context.fanout.attach(subscriber, from, () => {
     releaseConnection();
     releaseTemplates();
   });
