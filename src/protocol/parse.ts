@@ -42,7 +42,7 @@ import type { EventStreamParser, ParsedEvent, ParserCallbacks, ParserOptions, Pa
  * the longest, `parseText`, is ~70 lines.
  */
 export function createParser(callbacks: ParserCallbacks, options: ParserOptions = {}): EventStreamParser {
-  const { onEvent, onRetry, onComment, onError } = callbacks;
+  const { onEvent, onId, onRetry, onComment, onError } = callbacks;
   const maxBytes = maxEventBytesOf(options);
   /** Text of at most this many code units is at most `maxBytes` UTF-8 bytes (3 bytes per code unit at most). */
   const sureUnits = Math.floor(maxBytes / 3);
@@ -63,6 +63,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   let dataLines = 0;
   let eventType = '';
   let lastEventId = options.lastEventId ?? '';
+  /**
+   * The spec's "last event ID string": the buffer as of the last blank line. An `id:` whose block never got
+   * its blank line is pending in `lastEventId` only, and `reset()` drops it.
+   */
+  let committedId = lastEventId;
   /** How closely the event being built is watched: see {@link NORMAL}, {@link COUNTING}, {@link DISCARDING}. */
   let mode = NORMAL;
   // The UTF-8 sizes of the three buffers while COUNTING. The id's outlives the event, as the id does, so a
@@ -348,6 +353,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   function dispatch(): void {
+    // spec(§9.2.6): "Set the last event ID string of the event source to the value of the last event ID
+    // buffer" — at every blank line, before the empty-data check, so an id-only block commits its id.
+    if (lastEventId !== committedId) commitId();
     // spec(§9.2.6): if the data buffer is empty, reset the data and event type buffers and return.
     if (dataLines === 0) {
       eventType = '';
@@ -365,6 +373,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     } catch (cause) {
       callbackFailed(cause);
     }
+  }
+
+  function commitId(): void {
+    committedId = lastEventId;
+    if (onId !== undefined) safely(onId, committedId);
   }
 
   function safely<T>(callback: (value: T) => void, value: T): void {
@@ -406,7 +419,10 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     dataLines = 0;
     eventType = '';
     mode = NORMAL;
-    if (resetOptions.lastEventId !== undefined) lastEventId = resetOptions.lastEventId;
+    // spec(§9.2.6): "If the file ends in the middle of an event, before the final empty line, the incomplete
+    // event is not dispatched": its `id:` never reached the last event ID string, so it is dropped too.
+    lastEventId = resetOptions.lastEventId ?? committedId;
+    committedId = lastEventId;
   }
 
   return {

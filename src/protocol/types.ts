@@ -36,6 +36,13 @@ export interface ParsedEvent {
 export interface ParserCallbacks {
   /** Called once per dispatched event, in stream order. */
   onEvent: (event: ParsedEvent) => void;
+  /**
+   * Called when the last event ID string changes, with its new value: the documented way to observe ids.
+   * Per the spec it is called at dispatch time — at the blank line that ends a block, before `onEvent` —
+   * so an id-only block (`id: 7` then a blank line) reports its id although no event is dispatched, and an
+   * `id:` in a block cut off by the end of the stream (or `reset()`) is never reported.
+   */
+  onId?: (lastEventId: string) => void;
   /** Called when a valid `retry:` field sets the reconnection time (milliseconds). */
   onRetry?: (retryMs: number) => void;
   /** Called for each comment line, with the text after the colon (one leading space removed). */
@@ -73,8 +80,9 @@ export interface ParserOptions {
 /** Options of {@link EventStreamParser.reset}. */
 export interface ParserResetOptions {
   /**
-   * The last-event-ID buffer to continue with. By default the buffer is kept, as browsers do when they
-   * reconnect, so events on the new stream without an `id:` still report the last id seen.
+   * The last-event-ID buffer to continue with. By default it is the last event ID string — the id as of the
+   * last blank line, as browsers keep it when they reconnect — so events on the new stream without an `id:`
+   * still report it; an `id:` of a block the old stream cut off before its blank line is dropped.
    */
   lastEventId?: string;
 }
@@ -85,6 +93,6 @@ export interface EventStreamParser {
   feed(chunk: string | Uint8Array): void;
   /** Discards any partial line and event and starts a new stream (a reconnection). */
   reset(options?: ParserResetOptions): void;
-  /** The current last-event-ID buffer. */
+  /** The current last-event-ID buffer (it may hold an `id:` whose blank line has not arrived yet; see `onId`). */
   readonly lastEventId: string;
 }
