@@ -11,7 +11,7 @@ import type { HubMetrics } from '../metrics.js';
 import type { TopicMatcher } from '../topics/index.js';
 import type { StoredUpdate } from '../update.js';
 import type { Announce } from './presence.js';
-import { resume } from './resume.js';
+import { type ResumePoint, resume } from './resume.js';
 import { createUpdateEncoder, type SlowConsumerPolicies } from './slow-consumers.js';
 import type { Subscriber } from './subscriber.js';
 import { SubscriberIndex } from './subscriber-index.js';
@@ -43,11 +43,11 @@ export interface FanoutStats {
 
 export interface Fanout {
   /**
-   * Adds a subscriber whose stream is open, replays what it missed since `lastEventId` and switches it to
-   * live. `release` runs once, when it is detached (connection and template limits). Never rejects: when
+   * Adds a subscriber whose stream is open, replays what it missed since `lastEventId` (an id, or one
+   * already resolved by `reconcile`) and switches it to live. `release` runs once, when it is detached (connection and template limits). Never rejects: when
    * history cannot be read, the failure is logged and counted and the stream closed, so the client resumes.
    */
-  attach(subscriber: Subscriber, lastEventId: string | undefined, release?: () => void): Promise<void>;
+  attach(subscriber: Subscriber, lastEventId: string | ResumePoint | undefined, release?: () => void): Promise<void>;
   /** Removes a subscriber whose stream closed; `slowConsumer`: closed for reading too slowly. */
   detach(subscriber: Subscriber, slowConsumer: boolean): void;
   /** Writes one stored update to every subscriber that wants it. */
@@ -116,7 +116,7 @@ export function createFanout(options: FanoutOptions): Fanout {
     metrics.publishToWrite.observe(Math.max(0, Date.now() - update.publishedAt) / 1000);
   }
 
-  async function attach(subscriber: Subscriber, lastEventId: string | undefined, release?: () => void) {
+  async function attach(subscriber: Subscriber, lastEventId: string | ResumePoint | undefined, release?: () => void) {
     // Into the index first: from here on it holds every live update, so nothing published during the
     // replay can be missed (see resume.ts).
     index.add(subscriber);

@@ -17,7 +17,15 @@ export {
   subscriptionId,
   subscriptionResources,
 } from './presence.js';
-export { EARLIEST, RESET_EVENT, type ResetReason, resume } from './resume.js';
+export { NEWEST_VISIBLE_WINDOW, type Reconciliation, reconcile } from './reconcile.js';
+export {
+  EARLIEST,
+  RESET_EVENT,
+  type ResetReason,
+  type ResumePoint,
+  resolveResumePoint,
+  resume,
+} from './resume.js';
 export {
   conflationKey,
   createUpdateEncoder,

@@ -36,6 +36,20 @@ const PAGE_SIZE = 500;
  */
 const SLICE_MS = 10;
 
+/** A requested last event id and its log position (`undefined`: no longer, or never, in history). */
+export interface ResumePoint {
+  readonly lastEventId: string;
+  readonly after: number | undefined;
+}
+
+/** Resolves a requested last event id to the position replay starts after (`earliest` is position 0). */
+export async function resolveResumePoint(
+  log: Pick<EventLog, 'findPosition'>,
+  lastEventId: string,
+): Promise<ResumePoint> {
+  return { lastEventId, after: lastEventId === EARLIEST ? 0 : await log.findPosition(lastEventId) };
+}
+
 /** Why a subscriber was sent a `reset`. */
 export type ResetReason = 'unknown-last-event-id' | 'too-far-behind';
 
@@ -48,19 +62,20 @@ export interface ResumeContext {
 }
 
 /**
- * Replays what `subscriber` missed since `lastEventId` (none: nothing to replay) and switches it to live.
+ * Replays what `subscriber` missed since `from` (none: nothing to replay) and switches it to live; `from`
+ * comes resolved when the route already told the client where replay starts (`Last-Event-ID` header).
  * Returns how many updates were replayed.
  */
 export async function resume(
   subscriber: Subscriber,
-  lastEventId: string | undefined,
+  from: string | ResumePoint | undefined,
   context: ResumeContext,
 ): Promise<number> {
-  if (lastEventId === undefined) {
+  if (from === undefined) {
     subscriber.goLive();
     return 0;
   }
-  const after = lastEventId === EARLIEST ? 0 : await context.log.findPosition(lastEventId);
+  const { lastEventId, after } = typeof from === 'string' ? await resolveResumePoint(context.log, from) : from;
   if (after === undefined) {
     sendReset(subscriber, 'unknown-last-event-id', lastEventId);
     subscriber.goLive();

@@ -66,7 +66,12 @@ export class Subscriber {
 
   /** May this subscriber see `update`, given that it already matched one of its selectors? */
   allowed(update: StoredUpdate): boolean {
-    return !update.private || anySelectorMatches(this.#privateSelectors, update.topics);
+    return Subscriber.allows(this.#privateSelectors, update);
+  }
+
+  /** Mercure: a public update is for anyone; a private one for a token whose selectors match a topic. */
+  static allows(privateSelectors: readonly TopicSelector[], update: StoredUpdate): boolean {
+    return !update.private || anySelectorMatches(privateSelectors, update.topics);
   }
 
   /** For the index: true the first time it is called with `position`, false after. */

@@ -7,10 +7,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CompressionOptions, createSession } from '../../server/index.js';
 import { type Authorize, streamExpiry } from '../auth/index.js';
 import type { ConnectionLimits } from '../connection-limits.js';
-import { type Fanout, reconcile, Subscriber } from '../fanout/index.js';
+import { type Fanout, type Reconciliation, reconcile, Subscriber } from '../fanout/index.js';
 import { HttpRejection } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
-import type { TemplateLimits } from '../topics/index.js';
+import type { TemplateLimits, TopicSelector } from '../topics/index.js';
 
 /** The query parameter with which `hotline doctor` asks for timed probe comments. */
 export const PROBE_PARAMETER = 'hotlineProbe';
@@ -63,20 +63,20 @@ export async function handleSubscribe(
   }
   // Every template is compiled here, once, in time linear in its length: never later on a publish.
   const topicSelectors = context.templates.compile(selectors);
-  // Resolved before the stream opens: the `Last-Event-ID` header goes out with the response head.
   const privateSelectors = context.templates.compileClaims(grant.subscribe);
-  const { header, from } = await reconcile(context.log, requestedLastEventId(req, url), (update) =>
-    Subscriber.allows(privateSelectors, update),
-  );
-  const ip = req.socket.remoteAddress ?? 'unknown';
-  const releaseTemplates = context.templates.admit(ip, topicSelectors);
-  let releaseConnection: () => void;
+  const release = admit(req, context, topicSelectors);
+  let reconciliation: Reconciliation;
   try {
-    releaseConnection = context.connections.admit(ip);
+    // Resolved before the stream opens, as the `Last-Event-ID` header goes out with the response head;
+    // after admission, so a client over its limits costs no read of history.
+    reconciliation = await reconcile(context.log, requestedLastEventId(req, url), (update) =>
+      Subscriber.allows(privateSelectors, update),
+    );
   } catch (error) {
-    releaseTemplates();
+    release();
     throw error;
   }
+  const { header, from } = reconciliation;
 
   const session = createSession(req, res, {
     heartbeatMs: context.heartbeatMs,
@@ -103,10 +103,24 @@ export async function handleSubscribe(
       'close',
       streamExpiry.schedule(grant.exp, () => session.close()),
     );
-  await context.fanout.attach(subscriber, from, () => {
+  await context.fanout.attach(subscriber, from, release);
+}
+
+/** Counts the subscriber against the template and connection limits; returns what gives both back. */
+function admit(req: IncomingMessage, context: SubscribeRouteContext, selectors: TopicSelector[]): () => void {
+  const ip = req.socket.remoteAddress ?? 'unknown';
+  const releaseTemplates = context.templates.admit(ip, selectors);
+  let releaseConnection: () => void;
+  try {
+    releaseConnection = context.connections.admit(ip);
+  } catch (error) {
+    releaseTemplates();
+    throw error;
+  }
+  return () => {
     releaseConnection();
     releaseTemplates();
-  });
+  };
 }
 
 /** `Last-Event-ID` header first, then the `lastEventID` query parameter browsers can set (Mercure). */

@@ -9,7 +9,7 @@ import { hubForSuite, publishOk, startHub, subscribe, token } from '../../fixtur
 describe('hub: history and resume', () => {
   const suite = hubForSuite();
 
-  test('the Last-Event-ID response header names the newest update, or earliest', async () => {
+  test('without a last event id, the Last-Event-ID response header names the newest update it may see, or earliest', async () => {
     const empty = await startHub({ allowAnonymous: true });
     try {
       const reader = await subscribe(empty.endpoint, ['/x']);
