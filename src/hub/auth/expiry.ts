@@ -23,6 +23,8 @@ export interface ExpiryTimers {
   schedule(at: number, close: () => void): () => void;
   /** Streams still waiting for their deadline. */
   readonly size: number;
+  /** Entries held, cancelled ones not yet dropped included: what the memory bound is about. */
+  readonly heldEntries: number;
 }
 
 export function createExpiryTimers(now: () => number = Date.now): ExpiryTimers {
@@ -123,6 +125,9 @@ export function createExpiryTimers(now: () => number = Date.now): ExpiryTimers {
     },
     get size() {
       return live;
+    },
+    get heldEntries() {
+      return heap.length;
     },
   };
 }
