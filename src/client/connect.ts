@@ -58,6 +58,7 @@ class DirectConnection implements EventStreamConnection<unknown> {
         lastEventId: this.#startId,
         abort: this.#abort,
         emit: (event, previousId) => this.#delivery.accept(event, previousId),
+        commitId: (id, previousId) => this.#delivery.commitId(id, previousId),
         pauseGraceMs: options.whenHidden === 'pause' ? (options.hiddenGraceMs ?? 0) : undefined,
       });
       await this.#loop.run();

@@ -119,8 +119,18 @@ export class Delivery<E> {
     this.#queueing = options.onEvent === undefined;
   }
 
+  /**
+   * Saves a committed last event id to the cursor store when it changed. It is called at every blank line
+   * that changes the id, an id-only block's included: per the spec (HTML §9.2.6) that id is the one the
+   * client resumes from, so a restarted client must resume from it too. `''` (a server's reset of the id)
+   * is not saved: the store keeps the last real position.
+   */
+  commitId(id: string, previousId: string): void {
+    if (id !== previousId && id !== '') void this.#options.cursor?.set(id);
+  }
+
   accept(event: ParsedEvent, previousId: string): void {
-    if (event.lastEventId !== previousId && event.lastEventId !== '') void this.#options.cursor?.set(event.lastEventId);
+    this.commitId(event.lastEventId, previousId);
     if (event.type === RESET_EVENT_TYPE) {
       const reset = toResetEvent(event);
       this.#options.onReset?.(reset);

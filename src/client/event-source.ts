@@ -68,6 +68,11 @@ export class EventSource extends EventTarget {
     this.#parser = createClientParser(
       {
         onEvent: (event) => this.#dispatchMessage(event.type, event.data, event.lastEventId),
+        // spec(§9.2.6): "Set the last event ID string of the event source to the value of the last event ID
+        // buffer" at every blank line, even one that dispatches nothing (an id-only block).
+        onId: (id) => {
+          if (this.#readyState !== this.CLOSED) this.#lastEventId = id;
+        },
         // spec(§9.2.6): a valid retry field sets the event stream's reconnection time.
         onRetry: (ms) => {
           this.#reconnectionTimeMs = ms;
@@ -159,7 +164,9 @@ export class EventSource extends EventTarget {
     if (response.body === null) return this.#reestablish(new NetworkError('the response has no body'));
     // spec(§9.2.3): events carry the origin of the final URL, after redirects.
     this.#origin = new URL(response.url || this.#url).origin;
-    this.#parser.reset();
+    // spec(§9.2.6): the new stream starts from the last event ID string; an `id:` the old stream cut off
+    // before its blank line was never dispatched, so it is neither sent nor used to label events.
+    this.#parser.reset({ lastEventId: this.#lastEventId });
     // spec(§9.2.3): announce the connection: readyState OPEN, fire `open`.
     this.#readyState = this.OPEN;
     this.dispatchEvent(new Event('open'));
@@ -198,8 +205,6 @@ export class EventSource extends EventTarget {
 
   #dispatchMessage(type: string, data: string, lastEventId: string): void {
     if (this.#readyState === this.CLOSED) return;
-    // spec(§9.2.6): set the last event ID string of the event source to the last event ID buffer.
-    this.#lastEventId = lastEventId;
     this.dispatchEvent(new MessageEvent(type, { data, lastEventId, origin: this.#origin }));
   }
 }

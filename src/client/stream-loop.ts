@@ -50,10 +50,14 @@ export class StreamLoop {
   readonly #url: string;
   readonly #options: LoopOptions;
   readonly #emit: (event: ParsedEvent, previousId: string) => void;
+  readonly #commitId: ((id: string, previousId: string) => void) | undefined;
   readonly #abort: AbortController;
   /** Hidden pages hold no connection when set (`whenHidden: 'pause'`), after this grace period. */
   readonly #pauseGraceMs: number | undefined;
+  /** The last event ID string: the id as of the last blank line (HTML §9.2.6), sent as `Last-Event-ID`. */
   #lastEventId: string;
+  /** The id before the block being dispatched, so that `emit` can tell whether the event changed it. */
+  #idBeforeBlock: string;
   #serverRetryMs: number | undefined;
   #announcedHeartbeatMs: number | undefined;
   #bearer: string | undefined;
@@ -66,14 +70,18 @@ export class StreamLoop {
       lastEventId: string;
       abort: AbortController;
       emit: (event: ParsedEvent, previousId: string) => void;
+      /** Called when a blank line changes the last event id, whether or not it dispatches an event. */
+      commitId?: (id: string, previousId: string) => void;
       pauseGraceMs?: number | undefined;
     },
   ) {
     this.#url = url;
     this.#options = options;
     this.#lastEventId = init.lastEventId;
+    this.#idBeforeBlock = init.lastEventId;
     this.#abort = init.abort;
     this.#emit = init.emit;
+    this.#commitId = init.commitId;
     this.#pauseGraceMs = init.pauseGraceMs;
   }
 
@@ -122,7 +130,9 @@ export class StreamLoop {
         eventsAtOpen = this.#eventCount;
         failures = 0;
         refreshedFor401 = false;
-        parser.reset();
+        // spec(§9.2.6): resume from the last event ID string; an `id:` the old stream cut off before its
+        // blank line was never dispatched, so it is neither sent nor used to label events.
+        parser.reset({ lastEventId: this.#lastEventId });
         watch.start();
         await pumpBody(response.body!, parser, { onChunk: watch.sawBytes });
         error = new NetworkError('the stream ended');
@@ -183,9 +193,16 @@ export class StreamLoop {
   #createParser(): ReturnType<typeof createClientParser> {
     return createClientParser(
       {
+        // spec(§9.2.6): the last event ID string is set at every blank line, before the event (if any) is
+        // dispatched, so an id-only block moves the resume position too.
+        onId: (id) => {
+          this.#idBeforeBlock = this.#lastEventId;
+          this.#lastEventId = id;
+          this.#commitId?.(id, this.#idBeforeBlock);
+        },
         onEvent: (event) => {
-          const previousId = this.#lastEventId;
-          this.#lastEventId = event.lastEventId;
+          const previousId = this.#idBeforeBlock;
+          this.#idBeforeBlock = event.lastEventId;
           this.#eventCount++;
           this.#emit(event, previousId);
         },

@@ -29,12 +29,17 @@ export function createClientParser(
 ): EventStreamParser {
   let tooLarge: HotlineError | undefined;
   let failure: { cause: unknown } | undefined;
-  const { onEvent, onComment, onRetry } = callbacks;
+  const { onEvent, onId, onComment, onRetry } = callbacks;
   const parser = createParser(
     {
       onEvent: (event) => {
         if (tooLarge === undefined) onEvent(event);
       },
+      onId:
+        onId &&
+        ((id) => {
+          if (tooLarge === undefined) onId(id);
+        }),
       onComment:
         onComment &&
         ((text) => {

@@ -175,6 +175,50 @@ export function eventSourceSuite(
       }
     });
 
+    /** Serves `first` then ends; later connections get `data: b`. Returns the messages and the requests. */
+    async function reconnectAfter(first: string, expected: number) {
+      const server = await startTestServer((_req, res, attempt) => {
+        streamHead(res);
+        if (attempt === 1) res.end(first);
+        else res.write('data: b\n\n');
+      });
+      const source = new EventSourceClass(server.url);
+      const messages: { data: string; lastEventId: string }[] = [];
+      source.onmessage = (e) => messages.push({ data: String(e.data), lastEventId: e.lastEventId });
+      try {
+        await waitUntil(() => messages.length >= expected);
+        return { messages, lastEventIdHeader: server.requests[1]?.headers['last-event-id'] };
+      } finally {
+        source.close();
+        await server.close();
+      }
+    }
+
+    // spec(§9.2.6) dispatch step 1, "Set the last event ID string of the event source to the value of the
+    // last event ID buffer", comes before "If the data buffer is an empty string ... return".
+    maybe(
+      'format: an id-only block sets the last event ID string: the reconnection sends it, later events carry it',
+      async () => {
+        const { messages, lastEventIdHeader } = await reconnectAfter('retry: 50\ndata: a\nid: 1\n\nid: 7\n\n', 2);
+        assert.equal(lastEventIdHeader, '7');
+        assert.deepEqual(messages, [
+          { data: 'a', lastEventId: '1' },
+          { data: 'b', lastEventId: '7' },
+        ]);
+      },
+    );
+
+    // WPT format-data-before-final-empty-line; spec(§9.2.6): "If the file ends in the middle of an event,
+    // before the final empty line, the incomplete event is not dispatched."
+    maybe('format: the id of an event cut off before its final empty line is never used', async () => {
+      const { messages, lastEventIdHeader } = await reconnectAfter('retry: 50\ndata:test1\n\nid:test\ndata:test2', 2);
+      assert.equal(lastEventIdHeader, undefined, 'no id was ever dispatched: no Last-Event-ID');
+      assert.deepEqual(messages, [
+        { data: 'test1', lastEventId: '' },
+        { data: 'b', lastEventId: '' },
+      ]);
+    });
+
     for (const [label, status, contentType] of [
       ['a 204 stops for good', 204, 'text/event-stream'],
       ['a 500 fails for good', 500, 'text/event-stream'],
