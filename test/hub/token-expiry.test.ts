@@ -12,6 +12,7 @@ import { tokenExpiry } from '../../src/client/token-expiry.js';
 import { AUTH_COOKIE } from '../../src/hub/auth/index.js';
 import { publishOk, type RunningHub, startHub, subscribe, token } from '../fixtures/hub.js';
 import { waitUntil } from '../fixtures/sse-test-server.js';
+import { startWebHub } from '../web/web-hub.js';
 
 const TOPIC = '/expiry/counter';
 /** jose rounds a lifetime to whole seconds from a whole-second `iat`: a token lives 1 to 2 s, 1.5 s on average. */
@@ -81,6 +82,39 @@ describe('the hub closes a stream when its token expires (Mercure §Subscribers)
       await assert.rejects(expiring.next(5000), /stream ended/);
       assert.equal(running.hub.subscriberCount, 1, 'only the expired stream was closed');
       reader.close();
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe('the dashboard closes its admin stream when the admin token expires', () => {
+  test('the admin stream sends stats until exp, then ends: after exp and within exp + 2 s', async () => {
+    const running = await startWebHub();
+    try {
+      const jwt = await token({ publish: ['*'], subscribe: ['*'], ttlSeconds: TTL_SECONDS });
+      const exp = expiresAt(jwt);
+      const admin = await subscribe(`${running.origin}/dashboard/stream`, [], { token: jwt });
+      assert.equal(admin.response.status, 200);
+      let stats = 0;
+      // Stats arrive every 200 ms, so the stream is alive until it is closed; a stream that outlives exp by
+      // 5 s fails the loop's bound.
+      const error = await (async () => {
+        for (;;) {
+          if (Date.now() > exp + 5000) return new Error('still open 5 s after exp');
+          try {
+            await admin.next(1000);
+            stats++;
+          } catch (e) {
+            return e as Error;
+          }
+        }
+      })();
+      const closedAt = Date.now();
+      assert.match(error.message, /stream ended/);
+      assert.ok(stats > 0, 'the stream was live before exp');
+      assert.ok(closedAt >= exp, `closed ${exp - closedAt} ms before exp`);
+      assert.ok(closedAt <= exp + 2000, `closed ${closedAt - exp} ms after exp`);
     } finally {
       await running.close();
     }
