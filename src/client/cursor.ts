@@ -4,7 +4,12 @@
  * @module
  */
 
-/** Keeps the last event id. Both methods may be async. */
+/**
+ * Keeps the last event id. Both methods may be async. `set` gets the last event ID string of HTML §9.2.6:
+ * the id as of each blank line that changes it, an id-only block's (`id: 7` then a blank line) included, as
+ * that is what a reconnection resumes from; never the id of a block the stream cut off before its blank
+ * line, and never `''` (a server's reset of the id leaves the stored position as it was).
+ */
 export interface CursorStore {
   get(): string | undefined | null | Promise<string | undefined | null>;
   set(id: string): void | Promise<void>;
