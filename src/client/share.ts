@@ -200,6 +200,8 @@ export class SharedConnection implements EventStreamConnection<unknown> {
           this.#channel.postMessage({ kind: 'event', event: plain, key } satisfies Message);
           this.#accept(plain, key);
         },
+        // An id-only block moves the cursor too (HTML dispatch step 1), though no event is relayed for it.
+        commitId: (id, previousId) => this.#delivery.commitId(id, previousId),
       },
     );
     const finish = (error?: unknown) => {

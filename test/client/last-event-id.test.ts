@@ -42,6 +42,29 @@ describe('connect() and the last event ID string', () => {
     assert.equal(r.cursor, '7');
   });
 
+  test("a shared connection (the leader tab) saves an id-only block's id in the cursor at its blank line", async () => {
+    // The stream stays open after the id-only block: no later event can carry the id to the cursor.
+    const server = await startTestServer((_req, res) => {
+      streamHead(res);
+      res.write('data: a\nid: 1\n\nid: 7\n\n');
+    });
+    const cursor = memoryCursor();
+    const connection = connect(server.url, { cursor, share: { name: `last-id-${process.pid}` } });
+    try {
+      for await (const event of connection) {
+        assert.equal(event.lastEventId, '1');
+        break;
+      }
+      for (let waited = 0; cursor.get() !== '7' && waited < 2000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(cursor.get(), '7');
+    } finally {
+      connection.close();
+      await server.close();
+    }
+  });
+
   // spec(§9.2.6): "If the file ends in the middle of an event, before the final empty line, the incomplete
   // event is not dispatched." (WPT format-data-before-final-empty-line)
   test('the id of an event cut off before its final empty line is neither sent, nor carried, nor saved', async () => {
