@@ -11,6 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { createParser } from '../protocol/index.js';
 import { helpText, integerOption, type OptionTable, parseOptions, stringOption, UsageError } from './args.js';
+import { unreachable } from './fail.js';
 
 const OPTIONS: OptionTable = {
   token: { type: 'string', description: 'Bearer token to send', env: 'HOTLINE_TOKEN', valueName: 'jwt' },
@@ -234,6 +235,8 @@ export const doctorCommand = {
     const diagnosis = await diagnose(url, {
       ...(token ? { token } : {}),
       watchMs: integerOption(values, 'watch-ms') ?? 4000,
+    }).catch((error: unknown) => {
+      throw unreachable(url, error);
     });
     console.log(values.json === true ? JSON.stringify(diagnosis, null, 2) : formatDiagnosis(diagnosis));
     return diagnosis.problems.length === 0 ? 0 : 1;

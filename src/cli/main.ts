@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { benchCommand } from './bench.js';
 import { doctorCommand } from './doctor.js';
+import { describeFailure, exitQuietlyOnEpipe } from './fail.js';
 import { publishCommand } from './publish.js';
-import { invalidOptions, serveCommand } from './serve.js';
+import { serveCommand } from './serve.js';
 import { subscribeCommand } from './subscribe.js';
 import { tokenCommand } from './token.js';
 
@@ -65,13 +66,15 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
-    // Exit code 2 for a bad command line or configuration, before anything was started.
-    if (invalidOptions(error)) {
-      console.error(`hotline ${name}: ${(error as Error).message}\nRun \`hotline ${name} --help\` for the options.`);
-      return 2;
-    }
-    throw error;
+    const { line, exitCode } = describeFailure(name, error);
+    console.error(line);
+    if (debug) console.error(error);
+    return exitCode;
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// `--debug` anywhere (or HOTLINE_DEBUG=1) adds the stack trace to the one-line message.
+const argv = process.argv.slice(2);
+const debug = argv.includes('--debug') || process.env.HOTLINE_DEBUG === '1';
+exitQuietlyOnEpipe();
+process.exitCode = await main(argv.filter((arg) => arg !== '--debug'));

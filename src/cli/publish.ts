@@ -11,6 +11,7 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
+import { unreachable } from './fail.js';
 
 const OPTIONS: OptionTable = {
   url: HUB_URL_OPTION,
@@ -55,6 +56,9 @@ export const publishCommand = {
       }
     } else if (data !== undefined) {
       body.set('data', data);
+    } else {
+      // An update without data is almost always a forgotten flag; `--data ''` still publishes an empty one.
+      throw new UsageError('give the payload with --data <text> or --json <json>');
     }
     if (values.private === true) body.set('private', 'on');
     for (const field of ['type', 'id', 'retry'] as const) {
@@ -68,7 +72,9 @@ export const publishCommand = {
     };
     if (token !== undefined) headers.Authorization = `Bearer ${token}`;
     const url = stringOption(values, 'url') ?? '';
-    const response = await fetch(url, { method: 'POST', headers, body });
+    const response = await fetch(url, { method: 'POST', headers, body }).catch((error: unknown) => {
+      throw unreachable(url, error);
+    });
     const text = await response.text();
     if (!response.ok) {
       console.error(`hotline publish: ${response.status} ${describeError(text)}`);

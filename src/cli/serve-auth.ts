@@ -4,12 +4,13 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type JwtKeyOptions, weakSecretProblem } from '../hub/auth/index.js';
 import { type DashboardOptions, DEMO_DEFAULTS } from '../hub/dashboard/index.js';
 import type { HubOptions } from '../hub/options.js';
 import { UsageError } from './args.js';
+import { makeDirectory } from './fail.js';
 import type { ServeConfig } from './serve-config.js';
 import { mintToken } from './token.js';
 
@@ -58,7 +59,7 @@ export function readKeys(config: ServeConfig, dev: boolean): Keys {
 function devSecret(dataDir: string): string {
   const file = join(dataDir, 'dev-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  makeDirectory(dataDir);
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;

@@ -9,12 +9,12 @@ import { HotlineError } from '../errors.js';
 import { createDashboard, startDemoPublisher } from '../hub/dashboard/index.js';
 import type { DashboardHost } from '../hub/extension.js';
 import { createHub } from '../hub/hub.js';
-import { openLog } from '../hub/log/open-log.js';
 import { LOG_REDACTION } from '../hub/log-redaction.js';
 import type { HubOptions } from '../hub/options.js';
 import { helpText, type OptionTable, parseOptions, UsageError } from './args.js';
 import { demoSignIn, NO_PUBLISHER_KEY_WARNING, readKeys } from './serve-auth.js';
 import { readConfigFile, validateServeConfig } from './serve-config.js';
+import { openServeLog } from './serve-log.js';
 import { mintToken } from './token.js';
 
 const OPTIONS: OptionTable = {
@@ -288,7 +288,7 @@ export const serveCommand = {
     // Redacting at the source: whatever is logged, by the hub or by this command, leaves tokens out.
     const logger = pino({ level: config['log-level'], ...LOG_REDACTION }, pino.destination(2));
     if (keys.publisherKey === undefined) logger.warn(NO_PUBLISHER_KEY_WARNING);
-    const log = await openLog(config.log ?? `sqlite:${join(dataDir, 'hotline.db')}`, {
+    const log = await openServeLog(config.log ?? `sqlite:${join(dataDir, 'hotline.db')}`, {
       maxEvents: config['history-max-events'],
       maxAgeMs: config['history-max-age-seconds'] * 1000,
     });

@@ -13,6 +13,7 @@ import {
   stringOption,
   UsageError,
 } from './args.js';
+import { CliError, unreachable } from './fail.js';
 
 const OPTIONS: OptionTable = {
   url: HUB_URL_OPTION,
@@ -49,7 +50,13 @@ export const subscribeCommand = {
     }
     const topics = listOption(values, 'topic');
     if (topics.length === 0) throw new UsageError('--topic is required');
-    const url = new URL(stringOption(values, 'url') ?? '');
+    const hubUrl = stringOption(values, 'url') ?? '';
+    let url: URL;
+    try {
+      url = new URL(hubUrl);
+    } catch (error) {
+      throw unreachable(hubUrl, error);
+    }
     for (const topic of topics) url.searchParams.append('topic', topic);
     const token = stringOption(values, 'token');
     let lastEventId = stringOption(values, 'last-event-id');
@@ -66,13 +73,23 @@ export const subscribeCommand = {
           console.error(`hotline subscribe: ${response.status} ${(await response.text()).trim()}`);
           return 1;
         }
+        // Anything but an event stream (the dashboard's HTML when the path was forgotten) will not turn into
+        // one by retrying: say so once instead of reconnecting forever.
+        const contentType = response.headers.get('content-type') ?? '';
+        if (!/^text\/event-stream\b/i.test(contentType)) {
+          await response.body.cancel();
+          throw new CliError(
+            `${hubUrl} answered ${JSON.stringify(contentType || 'no content type')}, not an event stream — is the path right? a hub's is /.well-known/mercure`,
+          );
+        }
         for await (const event of iterateEvents(response.body, {}, { lastEventId: lastEventId ?? '' })) {
           if (event.lastEventId !== '') lastEventId = event.lastEventId;
           console.log(values.raw === true ? event.data : JSON.stringify(event));
         }
       } catch (error) {
         if (stop.signal.aborted) break;
-        console.error(`hotline subscribe: ${(error as Error).message}; reconnecting`);
+        if (error instanceof CliError) throw error;
+        console.error(`hotline subscribe: ${(unreachable(hubUrl, error) as Error).message}; reconnecting`);
       }
       if (!stop.signal.aborted) await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
     }

@@ -1,0 +1,140 @@
+/**
+ * The one place where a failed `hotline` command becomes ONE line on stderr that says what went wrong and
+ * what to do, and an exit code: 2 for a bad command line or configuration, 1 for a runtime failure. The
+ * stack trace is for us, not for users: `--debug` or `HOTLINE_DEBUG=1` prints it too.
+ * @module
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { HotlineError } from '../errors.js';
+import { UsageError } from './args.js';
+
+/** A failure a command already described in words; `exitCode` 2 means the command line was wrong. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+interface SystemError extends Error {
+  code?: string;
+  path?: string;
+  address?: string;
+  port?: number;
+  hostname?: string;
+  input?: string;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/** The system error under a wrapper such as undici's `TypeError: fetch failed` (its `cause`). */
+function rootCause(error: unknown): SystemError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (typeof (current as SystemError).code === 'string') return current as SystemError;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/**
+ * Wraps a failure to reach `url` (connection refused, unknown host, invalid URL, `fetch failed`) into a
+ * {@link CliError} that names the URL; any other error is returned as it is.
+ */
+export function unreachable(url: string, error: unknown): unknown {
+  const cause = rootCause(error);
+  if (cause?.code === 'ERR_INVALID_URL') {
+    return new CliError(
+      `${JSON.stringify(url)} is not a valid URL — give a full URL such as http://127.0.0.1:3000/.well-known/mercure`,
+      2,
+      { cause: error },
+    );
+  }
+  if (cause?.code !== undefined && NETWORK_CODES.has(cause.code)) {
+    const why = cause.code === 'ENOTFOUND' || cause.code === 'EAI_AGAIN' ? 'unknown host' : cause.code;
+    return new CliError(`cannot reach ${url} (${why}) — is the hub running there? check --url`, 1, { cause: error });
+  }
+  if (error instanceof TypeError && error.message === 'fetch failed') {
+    return new CliError(`cannot reach ${url} — is the hub running there? check --url`, 1, { cause: error });
+  }
+  return error;
+}
+
+/**
+ * Creates `dir` one level at a time. Node's `mkdirSync(…, { recursive: true })` spins forever where a
+ * parent refuses children with ENOENT (e.g. under /proc); one level at a time fails at once, naming it.
+ */
+export function makeDirectory(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirectory(parent);
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if ((error as SystemError).code !== 'EEXIST') throw error;
+  }
+}
+
+/** The SQLite file a `--log` spec names, if it names one (the rules of `openLog`). */
+export function sqlitePath(spec: string): string | undefined {
+  if (spec.startsWith('sqlite:')) return spec.slice('sqlite:'.length);
+  return /\.(db|sqlite|sqlite3)$/.test(spec) ? spec : undefined;
+}
+
+/** Describes a failure of `hotline <command>` as one line, and the exit code it deserves. */
+export function describeFailure(command: string, error: unknown): { line: string; exitCode: 1 | 2 } {
+  const prefix = `hotline ${command}:`;
+  const usage = (message: string) => ({
+    line: `${prefix} ${message} — run \`hotline ${command} --help\` for the options`,
+    exitCode: 2 as const,
+  });
+  if (error instanceof CliError) return { line: `${prefix} ${error.message}`, exitCode: error.exitCode };
+  if (error instanceof UsageError) return usage(error.message);
+  if (error instanceof HotlineError) {
+    if (error.code === 'HOTLINE_HUB_INVALID_OPTIONS') return usage(error.message);
+    return { line: `${prefix} ${error.message} (${error.code})`, exitCode: 1 };
+  }
+  const cause = rootCause(error);
+  switch (cause?.code) {
+    case 'EADDRINUSE':
+      return {
+        line: `${prefix} port ${cause.port ?? '?'} is in use — stop the other process or pass --port N`,
+        exitCode: 1,
+      };
+    case 'EACCES':
+    case 'EPERM':
+      return {
+        line: `${prefix} permission denied on ${cause.path ?? cause.address ?? 'a file'} — pick a path you can write (--data-dir, --log sqlite:<path>) or fix its permissions`,
+        exitCode: 1,
+      };
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return {
+        line: `${prefix} cannot create or open ${cause.path ?? 'a file'} (${cause.code}) — pick a path you can write (--data-dir, --log sqlite:<path>)`,
+        exitCode: 1,
+      };
+    case 'ERR_INVALID_URL':
+      return usage(`${JSON.stringify(cause.input ?? '')} is not a valid URL`);
+  }
+  const unexplained = error instanceof Error ? error.message : String(error);
+  return {
+    line: `${prefix} ${unexplained.replace(/\s*\n\s*/g, ' ')} (HOTLINE_DEBUG=1 for the stack trace)`,
+    exitCode: 1,
+  };
+}
+
+/**
+ * A reader that went away (`hotline subscribe … | head -1`) is not a failure: stop quietly, exit 0.
+ * Without this, the EPIPE on stdout is an unhandled 'error' event and a stack trace.
+ */
+export function exitQuietlyOnEpipe(): void {
+  process.stdout.on('error', (error: SystemError) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
