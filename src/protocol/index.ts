@@ -19,6 +19,8 @@ export {
   formatEvent,
 } from './encode.js';
 export { createParser } from './parse.js';
+export type { ParseErrorCode, ParseErrorDetails } from './parse-error.js';
+export { PARSE_ERROR_VALUE_MAX_CHARS, ParseError } from './parse-error.js';
 export type {
   EventSchemas,
   InferInput,

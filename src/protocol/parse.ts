@@ -27,6 +27,7 @@ import {
   quote,
   valueStart,
 } from './line.js';
+import { PARSE_ERROR_VALUE_MAX_CHARS, ParseError, type ParseErrorCode } from './parse-error.js';
 import type { EventStreamParser, ParsedEvent, ParserCallbacks, ParserOptions, ParserResetOptions } from './types.js';
 
 /**
@@ -167,7 +168,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       for (;;) {
         const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
         if (end === -1) break;
-        if (end - pos > sureUnits && tooLong(text, pos, end)) overlongLine(text.charCodeAt(pos));
+        if (end - pos > sureUnits && tooLong(text, pos, end)) overlongLine(text, pos, end);
         else interpretLine(text, pos, end);
         pos = afterLineEnd(text, end);
         if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
@@ -181,16 +182,16 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   function skipPendingLine(): void {
-    const first = pendingLine.charCodeAt(0);
+    const line = pendingLine;
     pendingLine = '';
     skippingLine = true;
-    overlongLine(first);
+    overlongLine(line, 0, line.length);
   }
 
   function endPendingLine(tail: string): void {
     const line = pendingLine + tail;
     pendingLine = '';
-    if (line.length > sureUnits && tooLong(line, 0, line.length)) overlongLine(line.charCodeAt(0));
+    if (line.length > sureUnits && tooLong(line, 0, line.length)) overlongLine(line, 0, line.length);
     else interpretLine(line, 0, line.length);
   }
 
@@ -198,24 +199,36 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     return end - start > maxBytes || utf8Length(s, start, end) > maxBytes;
   }
 
-  /** A line past the bound: a comment is dropped alone; a field line takes its event down with it. */
-  function overlongLine(first: number): void {
-    if (first === COLON) tooLarge(`a comment line is longer than ${maxBytes} bytes; ignored`);
-    else discardEvent(`a line is longer than ${maxBytes} bytes; its event is discarded`);
+  /**
+   * A line `s[start, end)` past the bound: a comment is dropped alone; a field line takes its event down
+   * with it. The error names the line's head only: a chunked line is dropped once it holds `maxBytes` code
+   * units, so its first `maxBytes` are what every chunking of the same line has.
+   */
+  function overlongLine(s: string, start: number, end: number): void {
+    const headEnd = Math.min(end, start + Math.min(maxBytes, 2 * PARSE_ERROR_VALUE_MAX_CHARS));
+    if (s.charCodeAt(start) === COLON) {
+      const comment = s.slice(valueStart(s, start + 1, headEnd), headEnd);
+      tooLarge(`a comment line is longer than ${maxBytes} bytes; ignored`, '', comment);
+      return;
+    }
+    const colon = indexOfColon(s, start, headEnd);
+    const field = s.slice(start, colon);
+    const value = colon === headEnd ? '' : s.slice(valueStart(s, colon + 1, headEnd), headEnd);
+    discardEvent(`a line is longer than ${maxBytes} bytes; its event is discarded`, field, value);
   }
 
   /** Drops the event being built up to its blank line, with one error per event. */
-  function discardEvent(message: string): void {
+  function discardEvent(message: string, field: string, value: string): void {
     const reported = mode === DISCARDING;
     mode = DISCARDING;
     data = '';
     dataLines = 0;
     eventType = '';
-    if (!reported) tooLarge(message);
+    if (!reported) tooLarge(message, field, value);
   }
 
   /** The event may be past the bound: from now on until its dispatch it is counted in bytes, each part once. */
-  function startCounting(): void {
+  function startCounting(field: string, value: string): void {
     mode = COUNTING;
     dataBytes = utf8Length(data);
     typeBytes = utf8Length(eventType);
@@ -223,11 +236,14 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       countedId = lastEventId;
       idBytes = utf8Length(lastEventId);
     }
-    checkEventBytes();
+    checkEventBytes(field, value);
   }
 
-  function checkEventBytes(): void {
-    if (dataBytes + typeBytes + idBytes > maxBytes) discardEvent(`an event grew past ${maxBytes} bytes; discarded`);
+  /** `field` and `value` are the line that was just added, named by the error if it took the event past. */
+  function checkEventBytes(field: string, value: string): void {
+    if (dataBytes + typeBytes + idBytes > maxBytes) {
+      discardEvent(`an event grew past ${maxBytes} bytes; discarded`, field, value);
+    }
   }
 
   /** The index after the line end at `end`. */
@@ -289,10 +305,10 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         setId(value);
         return;
       case 'retry':
-        setRetry(value);
+        setRetry(value, s, start, end);
         return;
       default:
-        report('HOTLINE_PARSE_UNKNOWN_FIELD', `unknown field ${quote(name)}; ignored`);
+        report('HOTLINE_PARSE_UNKNOWN_FIELD', `unknown field ${quote(name)}; ignored`, name, value, s, start, end);
     }
   }
 
@@ -301,8 +317,8 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     appendDataUnchecked(value);
     if (mode === COUNTING) {
       dataBytes += utf8Length(value) + (dataLines === 1 ? 0 : 1);
-      checkEventBytes();
-    } else if (data.length + eventType.length + lastEventId.length > sureUnits) startCounting();
+      checkEventBytes('data', value);
+    } else if (data.length + eventType.length + lastEventId.length > sureUnits) startCounting('data', value);
   }
 
   /** For the hot loop, which has made sure that the event stays within the bound. */
@@ -319,8 +335,8 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     eventType = value;
     if (mode === COUNTING) {
       typeBytes = utf8Length(value);
-      checkEventBytes();
-    } else if (data.length + value.length + lastEventId.length > sureUnits) startCounting();
+      checkEventBytes('event', value);
+    } else if (data.length + value.length + lastEventId.length > sureUnits) startCounting('event', value);
   }
 
   function setId(value: string): void {
@@ -328,8 +344,10 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     if (mode === COUNTING) {
       countedId = value;
       idBytes = utf8Length(value);
-      checkEventBytes();
-    } else if (mode === NORMAL && data.length + eventType.length + value.length > sureUnits) startCounting();
+      checkEventBytes('id', value);
+    } else if (mode === NORMAL && data.length + eventType.length + value.length > sureUnits) {
+      startCounting('id', value);
+    }
   }
 
   /** For the hot loop, which has made sure that the event stays within the bound. False if the id was ignored. */
@@ -339,17 +357,19 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       lastEventId = value;
       return true;
     }
-    report('HOTLINE_PARSE_INVALID_ID', 'id field contains NUL; ignored');
+    report('HOTLINE_PARSE_INVALID_ID', 'id field contains NUL; ignored', 'id', value);
     return false;
   }
 
-  function setRetry(value: string): void {
+  /** `s[start, end)` is the line, for the error. */
+  function setRetry(value: string, s: string, start: number, end: number): void {
     // spec(§9.2.6): if the field value consists of only ASCII digits, set the reconnection time.
     if (isAsciiDigits(value)) {
       if (onRetry !== undefined) safely(onRetry, Number.parseInt(value, 10));
       return;
     }
-    report('HOTLINE_PARSE_INVALID_RETRY', `retry value ${quote(value)} is not all ASCII digits; ignored`);
+    const message = `retry value ${quote(value)} is not all ASCII digits; ignored`;
+    report('HOTLINE_PARSE_INVALID_RETRY', message, 'retry', value, s, start, end);
   }
 
   function dispatch(): void {
@@ -397,15 +417,24 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     }
   }
 
+  /** Reports ignored input; the line `s[start, end)` is sliced only when there is an `onError` to see it. */
   function report(
-    code: 'HOTLINE_PARSE_INVALID_ID' | 'HOTLINE_PARSE_INVALID_RETRY' | 'HOTLINE_PARSE_UNKNOWN_FIELD',
+    code: ParseErrorCode,
     message: string,
+    field: string,
+    value: string,
+    s?: string,
+    start = 0,
+    end = 0,
   ): void {
-    if (onError !== undefined) onError(new HotlineError(code, message));
+    if (onError === undefined) return;
+    const lineEnd = Math.min(end, start + PARSE_ERROR_VALUE_MAX_CHARS + 1);
+    const line = s === undefined ? undefined : s.slice(start, lineEnd);
+    onError(new ParseError(code, message, { field, value, line }));
   }
 
-  function tooLarge(message: string): void {
-    if (onError !== undefined) onError(new HotlineError('HOTLINE_PARSE_EVENT_TOO_LARGE', message));
+  function tooLarge(message: string, field: string, value: string): void {
+    report('HOTLINE_PARSE_EVENT_TOO_LARGE', message, field, value);
   }
 
   function reset(resetOptions: ParserResetOptions = {}): void {

@@ -3,6 +3,7 @@
  * @module
  */
 import type { HotlineError } from '../errors.js';
+import type { ParseError } from './parse-error.js';
 
 /** The fields of one event to write. Every field is optional; see {@link formatEvent}. */
 export interface EventFields {
@@ -50,7 +51,9 @@ export interface ParserCallbacks {
   /**
    * Called for input the spec tells receivers to ignore (unknown fields, bad `retry`, `id` with NUL), for
    * an event or line past `maxEventBytes` (`HOTLINE_PARSE_EVENT_TOO_LARGE`), and when a callback above
-   * throws. Parsing always goes on; nothing is dropped silently.
+   * throws. Parsing always goes on; nothing is dropped silently. The first four come as a {@link ParseError}
+   * naming the offending `field`, its raw `value` and, where the parser still holds it, the `line` (both cut
+   * to `PARSE_ERROR_VALUE_MAX_CHARS`); a throwing callback comes as a `HotlineError` with the thrown `cause`.
    */
   onError?: (error: HotlineError) => void;
 }
