@@ -36,35 +36,49 @@ async function startNode(logUrl: string, dataDir: string): Promise<Node> {
   return Object.assign(hub, { alive: true });
 }
 
+/**
+ * Starts the three nodes; if one fails to start (a start timeout under load), stops those that did and
+ * removes `dir` before rethrowing, so no `hotline serve` process outlives the test.
+ */
+async function startNodes(logUrl: string, dir: string): Promise<Node[]> {
+  const started = await Promise.allSettled([0, 1, 2].map(() => startNode(logUrl, dir)));
+  const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure === undefined) return nodes;
+  for (const node of nodes) node.kill();
+  rmSync(dir, { recursive: true, force: true });
+  throw failure.reason;
+}
+
 async function clusterScenario(
   logUrl: string,
 ): Promise<{ published: number; delivered: number; lost: number; duplicated: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'hotline-cluster-'));
-  const nodes = await Promise.all([0, 1, 2].map(() => startNode(logUrl, dir)));
-  const publisher = await token({ publish: ['*'] });
-  const live = () => nodes.filter((n) => n.alive);
-  // A client-side balancer: requests to a dead node go to the next live one.
-  const balanced = (home: number) => (url: string, init: RequestInit) => {
-    const target = nodes[home]!.alive ? nodes[home]! : live()[home % live().length]!;
-    return fetch(url.replace(/^http:\/\/[^/]+/, target.origin), init);
-  };
-  const topic = `/scores/${Date.now()}`;
-  const received: number[][] = [];
+  const nodes = await startNodes(logUrl, dir);
   const connections: EventStreamConnection[] = [];
-  for (let home = 0; home < 3; home++) {
-    for (let k = 0; k < 2; k++) {
-      const events: number[] = [];
-      received.push(events);
-      connections.push(
-        connect(`${nodes[home]!.origin}/.well-known/mercure?topic=${encodeURIComponent(topic)}`, {
-          fetch: balanced(home) as never,
-          reconnect: { minDelayMs: 20, maxDelayMs: 200 },
-          onEvent: (event) => events.push(Number(event.data)),
-        }),
-      );
-    }
-  }
   try {
+    const publisher = await token({ publish: ['*'] });
+    const live = () => nodes.filter((n) => n.alive);
+    // A client-side balancer: requests to a dead node go to the next live one.
+    const balanced = (home: number) => (url: string, init: RequestInit) => {
+      const target = nodes[home]!.alive ? nodes[home]! : live()[home % live().length]!;
+      return fetch(url.replace(/^http:\/\/[^/]+/, target.origin), init);
+    };
+    const topic = `/scores/${Date.now()}`;
+    const received: number[][] = [];
+    for (let home = 0; home < 3; home++) {
+      for (let k = 0; k < 2; k++) {
+        const events: number[] = [];
+        received.push(events);
+        connections.push(
+          connect(`${nodes[home]!.origin}/.well-known/mercure?topic=${encodeURIComponent(topic)}`, {
+            fetch: balanced(home) as never,
+            reconnect: { minDelayMs: 20, maxDelayMs: 200 },
+            onEvent: (event) => events.push(Number(event.data)),
+          }),
+        );
+      }
+    }
     // Every subscriber is connected once the first update reaches all of them.
     let published = 0;
     const publishNext = async () => {
