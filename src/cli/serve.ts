@@ -5,13 +5,12 @@
  */
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { HotlineError } from '../errors.js';
 import { createDashboard, startDemoPublisher } from '../hub/dashboard/index.js';
 import type { DashboardHost } from '../hub/extension.js';
 import { createHub } from '../hub/hub.js';
 import { LOG_REDACTION } from '../hub/log-redaction.js';
 import type { HubOptions } from '../hub/options.js';
-import { helpText, type OptionTable, parseOptions, UsageError } from './args.js';
+import { helpText, type OptionTable, parseOptions } from './args.js';
 import { demoSignIn, NO_PUBLISHER_KEY_WARNING, readKeys } from './serve-auth.js';
 import { readConfigFile, validateServeConfig } from './serve-config.js';
 import { openServeLog } from './serve-log.js';
@@ -374,8 +373,4 @@ async function printDevTokens(secret: string, origin: string, dataDir: string): 
       '',
     ].join('\n'),
   );
-}
-
-export function invalidOptions(error: unknown): boolean {
-  return error instanceof UsageError || (error instanceof HotlineError && error.code === 'HOTLINE_HUB_INVALID_OPTIONS');
 }
