@@ -12,22 +12,13 @@
  * in linear time), and the hot loop checks nothing when its whole text could not take the event past it.
  * @module
  */
-import { HotlineError } from '../errors.js';
 import { BYTE_ORDER_MARK, COLON, CR, DEFAULT_EVENT_TYPE, LF } from './constants.js';
 import { createUtf8StreamDecoder, type Utf8StreamDecoder, utf8Length } from './decode.js';
 import { maxEventBytesOf } from './defaults.js';
-import {
-  commonField,
-  DATA_FIELD,
-  EVENT_FIELD,
-  ID_FIELD,
-  indexOfColon,
-  isAsciiDigits,
-  OTHER_FIELD,
-  quote,
-  valueStart,
-} from './line.js';
-import { PARSE_ERROR_VALUE_MAX_CHARS, ParseError, type ParseErrorCode } from './parse-error.js';
+import { commonField, DATA_FIELD, EVENT_FIELD, ID_FIELD, indexOfColon, OTHER_FIELD, valueStart } from './line.js';
+import { PARSE_ERROR_VALUE_MAX_CHARS } from './parse-error.js';
+import { createRareLineInterpreter } from './parse-rare-line.js';
+import { createParseReporter } from './parse-report.js';
 import type { EventStreamParser, ParsedEvent, ParserCallbacks, ParserOptions, ParserResetOptions } from './types.js';
 
 /**
@@ -40,10 +31,22 @@ import type { EventStreamParser, ParsedEvent, ParserCallbacks, ParserOptions, Pa
  * Why one long closure: the parser's state lives in local variables of this scope, as in eventsource-parser,
  * so the hot loop in `parseText` reads context slots rather than properties of an object on every line (a
  * class form has not been measured against it on `npm run bench:parser`). Each inner function does one thing;
- * the longest, `parseText`, is ~70 lines.
+ * the longest, `parseText`, is ~70 lines. The parts that read none of that state directly live in closures
+ * of their own, destructured into locals here: error plumbing (`parse-report.ts`) and the rare lines —
+ * comments, `retry`, unknown fields (`parse-rare-line.ts`).
  */
 export function createParser(callbacks: ParserCallbacks, options: ParserOptions = {}): EventStreamParser {
   const { onEvent, onId, onRetry, onComment, onError } = callbacks;
+  const { safely, callbackFailed, report, tooLarge, rethrowDeferred } = createParseReporter(onError);
+  const interpretRareLine = createRareLineInterpreter({
+    onComment,
+    onRetry,
+    safely,
+    report,
+    appendData,
+    setEventType,
+    setId,
+  });
   const maxBytes = maxEventBytesOf(options);
   /** Text of at most this many code units is at most `maxBytes` UTF-8 bytes (3 bytes per code unit at most). */
   const sureUnits = Math.floor(maxBytes / 3);
@@ -78,8 +81,6 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   let typeBytes = 0;
   let idBytes = 0;
   let countedId: string | undefined;
-  let deferredError: unknown;
-  let hasDeferredError = false;
 
   function feed(chunk: string | Uint8Array): void {
     let text: string;
@@ -101,12 +102,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       if (text.charCodeAt(pos) === LF) pos++;
     }
     parseText(text, pos);
-    if (hasDeferredError) {
-      const error = deferredError;
-      hasDeferredError = false;
-      deferredError = undefined;
-      throw error;
-    }
+    rethrowDeferred();
   }
 
   function parseText(text: string, start: number): void {
@@ -283,35 +279,6 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     }
   }
 
-  /** Comments, `retry`, fields without a colon, and unknown fields. */
-  function interpretRareLine(s: string, start: number, end: number): void {
-    // spec(§9.2.6): if the line starts with a colon, ignore the line (a comment).
-    if (s.charCodeAt(start) === COLON) {
-      if (onComment !== undefined) safely(onComment, s.slice(valueStart(s, start + 1, end), end));
-      return;
-    }
-    // spec(§9.2.6): a line without a colon is a field whose value is the empty string.
-    const colon = indexOfColon(s, start, end);
-    const name = s.slice(start, colon);
-    const value = colon === end ? '' : s.slice(valueStart(s, colon + 1, end), end);
-    switch (name) {
-      case 'data':
-        appendData(value);
-        return;
-      case 'event':
-        setEventType(value);
-        return;
-      case 'id':
-        setId(value);
-        return;
-      case 'retry':
-        setRetry(value, s, start, end);
-        return;
-      default:
-        report('HOTLINE_PARSE_UNKNOWN_FIELD', `unknown field ${quote(name)}; ignored`, name, value, s, start, end);
-    }
-  }
-
   function appendData(value: string): void {
     if (mode === DISCARDING) return;
     appendDataUnchecked(value);
@@ -361,17 +328,6 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     return false;
   }
 
-  /** `s[start, end)` is the line, for the error. */
-  function setRetry(value: string, s: string, start: number, end: number): void {
-    // spec(§9.2.6): if the field value consists of only ASCII digits, set the reconnection time.
-    if (isAsciiDigits(value)) {
-      if (onRetry !== undefined) safely(onRetry, Number.parseInt(value, 10));
-      return;
-    }
-    const message = `retry value ${quote(value)} is not all ASCII digits; ignored`;
-    report('HOTLINE_PARSE_INVALID_RETRY', message, 'retry', value, s, start, end);
-  }
-
   function dispatch(): void {
     // spec(§9.2.6): "Set the last event ID string of the event source to the value of the last event ID
     // buffer" — at every blank line, before the empty-data check, so an id-only block commits its id.
@@ -398,43 +354,6 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   function commitId(): void {
     committedId = lastEventId;
     if (onId !== undefined) safely(onId, committedId);
-  }
-
-  function safely<T>(callback: (value: T) => void, value: T): void {
-    try {
-      callback(value);
-    } catch (cause) {
-      callbackFailed(cause);
-    }
-  }
-
-  function callbackFailed(cause: unknown): void {
-    if (onError !== undefined) {
-      onError(new HotlineError('HOTLINE_CALLBACK_FAILED', 'a parser callback threw', { cause }));
-    } else if (!hasDeferredError) {
-      hasDeferredError = true;
-      deferredError = cause;
-    }
-  }
-
-  /** Reports ignored input; the line `s[start, end)` is sliced only when there is an `onError` to see it. */
-  function report(
-    code: ParseErrorCode,
-    message: string,
-    field: string,
-    value: string,
-    s?: string,
-    start = 0,
-    end = 0,
-  ): void {
-    if (onError === undefined) return;
-    const lineEnd = Math.min(end, start + PARSE_ERROR_VALUE_MAX_CHARS + 1);
-    const line = s === undefined ? undefined : s.slice(start, lineEnd);
-    onError(new ParseError(code, message, { field, value, line }));
-  }
-
-  function tooLarge(message: string, field: string, value: string): void {
-    report('HOTLINE_PARSE_EVENT_TOO_LARGE', message, field, value);
   }
 
   function reset(resetOptions: ParserResetOptions = {}): void {
