@@ -29,7 +29,7 @@ export interface ExpiryTimers {
 
 /**
  * A closure over one min-heap and one timer, so no caller can reach them; it is longer than 80 lines only
- * because it holds the heap's short operations (push, pop, swap, fire, arm: none over 20 lines).
+ * because it holds the heap's short operations (push, pop, swap, fire, arm, schedule: none over 25 lines).
  */
 export function createExpiryTimers(now: () => number = Date.now): ExpiryTimers {
   const heap: Entry[] = [];
