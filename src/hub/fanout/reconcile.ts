@@ -25,7 +25,7 @@ export interface Reconciliation {
  * whether the subscriber's token lets it see an update (public, or private and matched by its claims).
  */
 export async function reconcile(
-  log: Pick<EventLog, 'findPosition' | 'head' | 'readAfter'>,
+  log: Pick<EventLog, 'findPosition' | 'head' | 'readAfter' | 'last'>,
   lastEventId: string | undefined,
   allowed: (update: StoredUpdate) => boolean,
 ): Promise<Reconciliation> {
@@ -44,9 +44,13 @@ export async function reconcile(
 }
 
 async function newestVisibleId(
-  log: Pick<EventLog, 'head' | 'readAfter'>,
+  log: Pick<EventLog, 'head' | 'readAfter' | 'last'>,
   allowed: (update: StoredUpdate) => boolean,
 ): Promise<string | undefined> {
+  // Most subscribers may see the newest update (it is public): one read, not a window of history, on
+  // every subscribe without a Last-Event-ID.
+  const newest = await log.last();
+  if (newest !== undefined && allowed(newest)) return newest.id;
   const head = await log.head();
   if (head === 0) return EARLIEST;
   const window = await log.readAfter(Math.max(0, head - NEWEST_VISIBLE_WINDOW), NEWEST_VISIBLE_WINDOW);

@@ -33,7 +33,7 @@ export interface SubscribeRouteContext {
   /** Anonymous subscribers (when the hub allows them) get a grant with no rights: public updates only. */
   readonly authorize: Authorize;
   /** Where the `Last-Event-ID` response header comes from (Mercure reconciliation). */
-  readonly log: Pick<EventLog, 'findPosition' | 'head' | 'readAfter'>;
+  readonly log: Pick<EventLog, 'findPosition' | 'head' | 'readAfter' | 'last'>;
   readonly connections: ConnectionLimits;
   /** Compiles the selectors before the stream opens, within the template limits. */
   readonly templates: TemplateLimits;
