@@ -6,6 +6,7 @@
  * @module
  */
 import uriTemplateRouter from 'uri-template-router';
+import { BoundedMap } from '../src/hub/topics/selectors.js';
 
 const { Router } = uriTemplateRouter;
 export type OldRouter = InstanceType<typeof Router>;
@@ -18,27 +19,6 @@ export function compileOld(template: string): OldRouter | null {
     return router;
   } catch {
     return null;
-  }
-}
-
-class BoundedMap<K, V> {
-  readonly #map = new Map<K, V>();
-  readonly #limit: number;
-
-  constructor(limit: number) {
-    this.#limit = limit;
-  }
-
-  get(key: K): V | undefined {
-    return this.#map.get(key);
-  }
-
-  set(key: K, value: V): void {
-    if (this.#map.size >= this.#limit) {
-      const oldest = this.#map.keys().next();
-      if (oldest.done !== true) this.#map.delete(oldest.value);
-    }
-    this.#map.set(key, value);
   }
 }
 

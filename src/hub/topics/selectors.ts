@@ -121,7 +121,7 @@ export function createTopicMatcher(options: TopicMatcherOptions = {}): TopicMatc
 }
 
 /** A Map that forgets its oldest entry past a size: enough of an LRU for caches whose misses are cheap. */
-class BoundedMap<K, V> {
+export class BoundedMap<K, V> {
   readonly #map = new Map<K, V>();
   readonly #limit: number;
 
