@@ -47,10 +47,48 @@ function largeMultiline(count: number): string[] {
   return Array.from({ length: count }, (_, i) => formatEvent({ id: String(i), data: body }));
 }
 
+/** News-like events: several `data:` lines of mixed-script text (accents, CJK, emoji), ~600 B each. */
+function multilineNonAscii(count: number): string[] {
+  const lines = [
+    'Zürich — Börse schließt fester; Anleger honorieren Quartalszahlen',
+    '東京株式市場は続伸、半導体関連株が相場を押し上げた',
+    'Résumé : la séance s’achève en hausse, portée par l’énergie ⚡',
+    'Москва: индекс вырос на 1,2 % на фоне роста цен на нефть',
+    'São Paulo fecha em alta 📈 com avanço de commodities',
+  ];
+  return Array.from({ length: count }, (_, i) =>
+    formatEvent({ id: String(i), event: 'headline', data: lines.slice(0, 3 + (i % 3)).join('\n') }),
+  );
+}
+
+/** One JSON document per event, ~8 KB, on one line. */
+function largeJson(count: number): string[] {
+  const rows = Array.from({ length: 90 }, (_, i) => ({ id: i, name: `item-${i}`, price: i * 1.25, tags: ['a', 'b'] }));
+  return Array.from({ length: count }, (_, i) =>
+    formatEvent({ id: String(i), event: 'snapshot', data: { seq: i, rows } }),
+  );
+}
+
+/** The same frames with every line end written as `ending` (the spec allows CRLF, LF and CR alike). */
+function withLineEnds(frames: string[], ending: string): string[] {
+  const converted = frames.map((frame) => frame.replaceAll('\n', ending));
+  // A stream's final CR may yet be the first half of a CRLF: eventsource-parser waits for the next byte
+  // before it ends that line, so the last frame gets a LF (one CRLF) and both parsers see every event.
+  if (ending === '\r') converted.push(`${converted.pop()}\n`);
+  return converted;
+}
+
 const corpora: Corpus[] = [
   corpus('small JSON events (~100 B), 16 KiB chunks', smallJson(200_000), 16 * 1024),
   corpus('small JSON events, one event per chunk', smallJson(100_000), 100),
+  corpus('small JSON events, one 8 MB buffer', smallJson(80_000), 16 * 1024 * 1024),
+  corpus('small JSON events, CRLF line ends', withLineEnds(smallJson(200_000), '\r\n'), 16 * 1024),
+  corpus('small JSON events, CR line ends', withLineEnds(smallJson(200_000), '\r'), 16 * 1024),
+  corpus('multi-line non-ASCII text (~600 B), 16 KiB chunks', multilineNonAscii(50_000), 16 * 1024),
+  corpus('multi-line non-ASCII text, CRLF, 1 KiB chunks', withLineEnds(multilineNonAscii(50_000), '\r\n'), 1024),
+  corpus('large JSON events (~8 KB), 16 KiB chunks', largeJson(5_000), 16 * 1024),
   corpus('large multi-line events (~64 KB), 16 KiB chunks', largeMultiline(150), 16 * 1024),
+  corpus('many tiny chunks (7 B), small JSON', smallJson(20_000), 7),
   corpus('byte-at-a-time feed (small JSON)', smallJson(2_000), 1),
 ];
 
@@ -85,7 +123,9 @@ function measure(run: Runner, c: Corpus, budgetMs: number): { eventsPerSec: numb
 
 const budgetMs = Number(process.env.BENCH_MS ?? 1500);
 const rows = [];
-for (const c of corpora) {
+// `BENCH_ONLY=<text>` runs the corpora whose name contains it (when profiling one case).
+const only = process.env.BENCH_ONLY;
+for (const c of corpora.filter((corpus) => only === undefined || corpus.name.includes(only))) {
   // Alternate the two, three times each, and keep each one's best: a noisy neighbour hurts both alike.
   const ours = [];
   const theirs = [];

@@ -126,32 +126,46 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
       if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
     }
-    // The common case, LF-only text: one search per line, and the three common fields handled right
-    // here — the engine does not inline interpretLine into this loop, and the call costs ~15% (measured
-    // with bench/parser.ts). An event grows by at most the length of the text, so when even that cannot
-    // take it past the bound, this loop checks no size at all (checks per line cost 5–10%); otherwise
-    // the general loop, which checks every line, reads the text.
-    if (
-      cr === -1 &&
-      lf !== -1 &&
-      mode === NORMAL &&
-      length - pos + data.length + eventType.length + lastEventId.length <= sureUnits
-    ) {
-      while (lf !== -1) {
-        switch (pos === lf ? OTHER_FIELD : commonField(text, pos)) {
-          case DATA_FIELD:
-            appendDataUnchecked(text.slice(valueStart(text, pos + 5, lf), lf));
-            break;
-          case EVENT_FIELD:
-            // spec(§9.2.6): "event" sets the event type buffer.
-            eventType = text.slice(valueStart(text, pos + 6, lf), lf);
-            break;
-          case ID_FIELD:
-            setIdUnchecked(text.slice(valueStart(text, pos + 3, lf), lf));
-            break;
-          default:
-            interpretLine(text, pos, lf);
+    // One search per line end kind, and the three common fields handled right here — the engine does not
+    // inline interpretLine into this loop, and the call costs ~15% (measured with bench/parser.ts). Lines that
+    // end before `budgetEnd` cannot take the event past the bound (an event grows by at most the text read),
+    // so they are not measured at all (checks per line cost 5–10%); a line past it, or any line of an event
+    // that is being counted or discarded, goes through interpretLine's checked path, and the budget is
+    // measured again from there.
+    let budgetEnd = mode === NORMAL ? pos + sureUnits - (data.length + eventType.length + lastEventId.length) : -1;
+    for (;;) {
+      let end: number;
+      if (cr === -1 || (lf !== -1 && lf < cr)) {
+        if (lf === -1) break;
+        end = lf;
+      } else end = cr;
+      if (end >= budgetEnd) {
+        if (mode === NORMAL) budgetEnd = pos + sureUnits - (data.length + eventType.length + lastEventId.length);
+        if (end >= budgetEnd) {
+          if (end - pos > sureUnits && tooLong(text, pos, end)) overlongLine(text, pos, end);
+          else interpretLine(text, pos, end);
+          pos = afterLineEnd(text, end);
+          if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
+          if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
+          budgetEnd = mode === NORMAL ? pos + sureUnits - (data.length + eventType.length + lastEventId.length) : -1;
+          continue;
         }
+      }
+      switch (pos === end ? OTHER_FIELD : commonField(text, pos)) {
+        case DATA_FIELD:
+          appendDataUnchecked(text.slice(valueStart(text, pos + 5, end), end));
+          break;
+        case EVENT_FIELD:
+          // spec(§9.2.6): "event" sets the event type buffer.
+          eventType = text.slice(valueStart(text, pos + 6, end), end);
+          break;
+        case ID_FIELD:
+          setIdUnchecked(text.slice(valueStart(text, pos + 3, end), end));
+          break;
+        default:
+          interpretLine(text, pos, end);
+      }
+      if (end === lf) {
         pos = lf + 1;
         // Most lines are followed by the blank line that ends the event: dispatch without a search.
         if (text.charCodeAt(pos) === LF) {
@@ -159,16 +173,10 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
           pos++;
         }
         lf = text.indexOf('\n', pos);
-      }
-    } else {
-      for (;;) {
-        const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
-        if (end === -1) break;
-        if (end - pos > sureUnits && tooLong(text, pos, end)) overlongLine(text, pos, end);
-        else interpretLine(text, pos, end);
-        pos = afterLineEnd(text, end);
+      } else {
+        pos = afterLineEnd(text, cr);
         if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
-        if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
+        cr = text.indexOf('\r', pos);
       }
     }
     if (pos < length) {
