@@ -49,6 +49,8 @@ export const serveConfigSchema = z
   .object({
     port: z.coerce.number().int().min(0).max(65_535),
     host: z.string().min(1),
+    'tls-cert': z.string().min(1).optional(),
+    'tls-key': z.string().min(1).optional(),
     'data-dir': z.string().min(1),
     log: z.string().min(1).optional(),
     'jwt-secret': z.string().min(1).optional(),

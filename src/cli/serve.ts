@@ -14,6 +14,7 @@ import { helpText, type OptionTable, parseOptions } from './args.js';
 import { demoSignIn, NO_PUBLISHER_KEY_WARNING, readKeys } from './serve-auth.js';
 import { readConfigFile, validateServeConfig } from './serve-config.js';
 import { openServeLog } from './serve-log.js';
+import { certificateExpiry, readTlsFiles, reloadTlsOnSighup, TLS_OPTIONS, tlsFiles } from './serve-tls.js';
 import { mintToken } from './token.js';
 
 const OPTIONS: OptionTable = {
@@ -25,6 +26,7 @@ const OPTIONS: OptionTable = {
   },
   port: { type: 'string', short: 'p', description: 'Port to listen on', env: 'HOTLINE_PORT', default: '3000' },
   host: { type: 'string', description: 'Address to bind', env: 'HOTLINE_HOST', default: '127.0.0.1' },
+  ...TLS_OPTIONS,
   'data-dir': {
     type: 'string',
     description: 'Directory for the SQLite log and the dev secret',
@@ -284,6 +286,8 @@ export const serveCommand = {
     const dataDir = config['data-dir'];
     const dev = config.dev === true;
     const keys = readKeys(config, dev);
+    const tls = tlsFiles(config);
+    const credentials = tls === undefined ? undefined : readTlsFiles(tls);
     // Redacting at the source: whatever is logged, by the hub or by this command, leaves tokens out.
     const logger = pino({ level: config['log-level'], ...LOG_REDACTION }, pino.destination(2));
     if (keys.publisherKey === undefined) logger.warn(NO_PUBLISHER_KEY_WARNING);
@@ -328,14 +332,23 @@ export const serveCommand = {
       ...keys,
     };
     const hub = await createHub(options);
-    const address = await hub.listen(config.port, config.host);
+    const address = await hub.listen(config.port, config.host, credentials === undefined ? {} : { tls: credentials });
+    const stopReloading = tls === undefined ? undefined : reloadTlsOnSighup(hub, tls, logger);
     const demo = runDemo
       ? startDemoPublisher(hub, { onError: (error) => logger.warn({ err: error }, 'demo publish failed') })
       : undefined;
-    const origin = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    const scheme = credentials === undefined ? 'http' : 'https';
+    const origin = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     console.log(`hotline hub listening on ${origin}/.well-known/mercure (log: ${log.kind})`);
+    if (credentials !== undefined) {
+      console.log(
+        `HTTPS with HTTP/2 and HTTP/1.1 (certificate expires ${certificateExpiry(credentials.cert) ?? '?'}; kill -HUP ${process.pid} reloads it)`,
+      );
+    }
     if (dev && keys.publisherKey !== undefined && 'secret' in keys.publisherKey) {
-      await printDevTokens(keys.publisherKey.secret, origin, dataDir);
+      // curl must be told to trust the certificate the hub serves (self-signed in development).
+      const curlTls = tls === undefined ? '' : ` --cacert ${tls.certPath}`;
+      await printDevTokens(keys.publisherKey.secret, origin, dataDir, curlTls);
     }
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -346,6 +359,7 @@ export const serveCommand = {
     const deadline = setTimeout(() => void hub.close(), config['drain-window-ms'] + 5_000);
     deadline.unref();
     demo?.stop();
+    stopReloading?.();
     await hub.drain();
     clearTimeout(deadline);
     await log.close();
@@ -354,7 +368,7 @@ export const serveCommand = {
   },
 };
 
-async function printDevTokens(secret: string, origin: string, dataDir: string): Promise<void> {
+async function printDevTokens(secret: string, origin: string, dataDir: string, curlTls: string): Promise<void> {
   const publisher = await mintToken({ secret, publish: ['*'], subscribe: ['*'], ttlSeconds: 0 });
   const subscriber = await mintToken({ secret, subscribe: ['*'], ttlSeconds: 0 });
   console.log(
@@ -368,8 +382,8 @@ async function printDevTokens(secret: string, origin: string, dataDir: string): 
       `Dashboard: ${origin}/  (paste the publisher token)    Live demo: ${origin}/demo`,
       '',
       'Try it:',
-      `  curl -N '${origin}/.well-known/mercure?topic=*'`,
-      `  curl -d topic=/hello -d data=world -H 'Authorization: Bearer ${publisher}' ${origin}/.well-known/mercure`,
+      `  curl -N${curlTls} '${origin}/.well-known/mercure?topic=*'`,
+      `  curl${curlTls} -d topic=/hello -d data=world -H 'Authorization: Bearer ${publisher}' ${origin}/.well-known/mercure`,
       '',
     ].join('\n'),
   );

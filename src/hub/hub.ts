@@ -5,7 +5,7 @@
  * @module
  */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Logger, pino } from 'pino';
 import { HotlineError } from '../errors.js';
@@ -15,15 +15,17 @@ import { ConnectionLimits } from './connection-limits.js';
 import { createCors } from './cors.js';
 import type { DashboardHost } from './extension.js';
 import { createFanout, createPresence, type Fanout } from './fanout/index.js';
+import { createHubServer, type HubServer } from './hub-server.js';
 import type { EventLog, LogFollower } from './log/event-log.js';
 import { invokeListener } from './log/follower-cursor.js';
 import { createMemoryLog } from './log/memory.js';
 import { LOG_REDACTION } from './log-redaction.js';
 import { createHubMetrics } from './metrics.js';
-import { type HubOptions, type ResolvedHubOptions, resolveHubOptions } from './options.js';
+import { type HubOptions, resolveHubOptions } from './options.js';
 import type { PublishInput } from './publish-input.js';
 import { createPublisher, type Publisher } from './publisher.js';
-import { createRouter, type Router } from './router.js';
+import { createRouter } from './router.js';
+import type { TlsCredentials } from './secure-server.js';
 import { createTopicMatcher, TemplateLimits } from './topics/index.js';
 import type { StoredUpdate } from './update.js';
 
@@ -34,6 +36,15 @@ const DRAIN_GRACE_MS = 1000;
 export interface DrainOptions {
   /** Spread the closing of streams over this long, in ms. @defaultValue the hub's `drainWindowMs` */
   windowMs?: number;
+}
+
+/** Options of {@link Hub.listen}. */
+export interface ListenOptions {
+  /**
+   * Serve HTTPS with this certificate: HTTP/2 and HTTP/1.1 on the one port, chosen by ALPN. Replace it
+   * later, without dropping a stream, with {@link Hub.setTlsCredentials}.
+   */
+  tls?: TlsCredentials;
 }
 
 /** What {@link Hub.stats} reports. */
@@ -51,8 +62,17 @@ export interface HubStats {
 export interface Hub {
   /** The request handler, to mount in an existing node:http, Express or Fastify (raw) server. */
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
-  /** Starts an HTTP server for the hub. @defaultValue port 3000, host 127.0.0.1 */
-  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /**
+   * Starts an HTTP server for the hub — HTTPS with HTTP/2 when `options.tls` is given.
+   * @defaultValue port 3000, host 127.0.0.1
+   */
+  listen(port?: number, host?: string, options?: ListenOptions): Promise<AddressInfo>;
+  /**
+   * Replaces the certificate and key of an HTTPS hub: new handshakes use them, open connections and their
+   * streams carry on. Throws a `HOTLINE_HUB_INVALID_OPTIONS` error, and keeps the old ones, if they
+   * cannot be used.
+   */
+  setTlsCredentials(tls: TlsCredentials): void;
   /** Publishes from inside the process, with the same validation as HTTP publishes (no token needed). */
   publish(input: PublishInput): Promise<StoredUpdate>;
   /**
@@ -112,7 +132,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
   let draining = false;
   let closed = false;
-  let server: Server | undefined;
+  let server: HubServer | undefined;
   const router = createRouter({
     subscribe: {
       authorize,
@@ -144,11 +164,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     follower.close();
     extension?.close();
     fanout.closeAll();
-    if (server !== undefined) {
-      const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
-      server.closeAllConnections();
-      await closing;
-    }
+    await server?.close();
     if (ownsLog) await log.close();
   }
 
@@ -160,10 +176,15 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     log,
     metrics: metrics.registry,
     stats,
-    async listen(port = 3000, host = '127.0.0.1') {
+    async listen(port = 3000, host = '127.0.0.1', listenOptions = {}) {
       if (server !== undefined) throw new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', 'the hub is already listening');
-      server = createHubServer(config, router);
-      return listenOn(server, port, host);
+      server = createHubServer(config, router, listenOptions.tls);
+      return server.listen(port, host);
+    },
+    setTlsCredentials(tls) {
+      if (server?.scheme !== 'https')
+        throw new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', 'the hub is not listening with TLS');
+      server.setCredentials(tls);
     },
     publish: publisher.publish,
     async drain(drainOptions = {}) {
@@ -175,7 +196,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       logger.info({ subscribers: fanout.size, windowMs }, 'draining');
       await closeSpreadOut(fanout, windowMs);
       // Let the last bytes reach the clients before the remaining connections are cut, but never wait long.
-      if (server !== undefined) await stopAccepting(server, DRAIN_GRACE_MS);
+      await server?.stopAccepting(DRAIN_GRACE_MS);
       await shutdown();
     },
     close: shutdown,
@@ -217,35 +238,6 @@ function extensionHost(hub: {
   };
 }
 
-function createHubServer(config: ResolvedHubOptions, router: Router): Server {
-  // Slowloris-safe: headers must arrive within headersTimeoutMs and a publish within requestTimeoutMs; a
-  // stream, once its request is in, is bounded by neither. Node checks these timers only every
-  // connectionsCheckingInterval, so that interval follows the timeout.
-  const server = createServer(
-    {
-      requestTimeout: config.requestTimeoutMs,
-      headersTimeout: config.headersTimeoutMs,
-      keepAliveTimeout: 5_000,
-      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.headersTimeoutMs / 4))),
-    },
-    router.handler,
-  );
-  server.on('clientError', router.onClientError);
-  server.on('connect', router.onConnect);
-  return server;
-}
-
-async function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return server.address() as AddressInfo;
-}
-
 /**
  * Each stream closes at its own moment in the window and asks its client to wait a random extra second
  * before reconnecting, so the fleet comes back spread out, not all at once.
@@ -265,15 +257,4 @@ function closeSpreadOut(fanout: Fanout, windowMs: number): Promise<void> {
         }),
     ),
   ).then(() => undefined);
-}
-
-/** Stops accepting connections; resolves when the open ones have ended, or after `graceMs` at most. */
-function stopAccepting(server: Server, graceMs: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const grace = setTimeout(resolve, graceMs);
-    server.close(() => {
-      clearTimeout(grace);
-      resolve();
-    });
-  });
 }

@@ -35,7 +35,7 @@ export type { DashboardHost, HubExtension, HubExtensionFactory } from './extensi
 export type { ResetReason } from './fanout/resume.js';
 export { EARLIEST, RESET_EVENT } from './fanout/resume.js';
 export { HttpError, HttpRejection } from './http-errors.js';
-export type { DrainOptions, Hub, HubStats } from './hub.js';
+export type { DrainOptions, Hub, HubStats, ListenOptions } from './hub.js';
 export { createHub } from './hub.js';
 export type {
   EventLog,
@@ -55,4 +55,5 @@ export type { HubOptions } from './options.js';
 export { HUB_DEFAULTS } from './options.js';
 export type { PublishInput } from './publish-input.js';
 export { HUB_PATH } from './router.js';
+export type { TlsCredentials } from './secure-server.js';
 export type { NewUpdate, StoredUpdate } from './update.js';

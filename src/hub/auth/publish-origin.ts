@@ -40,7 +40,7 @@ export function createPublishOriginCheck(publishOrigins: readonly string[]): Pub
           'send the token in the Authorization header instead',
       );
     }
-    if (allowed.has(origin) || sameHost(origin, headers.host)) return;
+    if (allowed.has(origin) || sameHost(origin, requestHost(headers))) return;
     const shown = origin.length > MAX_ECHOED ? `${origin.slice(0, MAX_ECHOED)}…` : origin;
     throw forbidden(
       `a publish authorized by the mercureAuthorization cookie is not accepted from ${JSON.stringify(shown)}; ` +
@@ -67,6 +67,12 @@ function normalize(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** `Host` on HTTP/1.1; HTTP/2 carries it as the `:authority` pseudo-header (RFC 9113 §8.3.1). */
+function requestHost(headers: IncomingHttpHeaders): string | undefined {
+  const authority = headers.host ?? headers[':authority'];
+  return typeof authority === 'string' ? authority : undefined;
 }
 
 /** True when the origin's host and port are the `Host` header's (a missing port is the scheme's default). */

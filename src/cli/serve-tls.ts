@@ -1,0 +1,87 @@
+/**
+ * `hotline serve --tls-cert <file> --tls-key <file>`: HTTPS, with HTTP/2 and HTTP/1.1 on the one port. The
+ * files are PEM and are read again on SIGHUP (what certbot's and acme.sh's deploy hooks send), so a renewed
+ * certificate takes effect without a restart and without dropping a stream; a file that cannot be used
+ * then leaves the running certificate in place and is reported in one log line.
+ * @module
+ */
+
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Hub, TlsCredentials } from '../hub/index.js';
+import { type OptionTable, UsageError } from './args.js';
+
+export const TLS_OPTIONS: OptionTable = {
+  'tls-cert': {
+    type: 'string',
+    description: 'PEM certificate (chain) file: serve HTTPS, HTTP/2 and HTTP/1.1 on the port; re-read on SIGHUP',
+    env: 'HOTLINE_TLS_CERT',
+    valueName: 'file',
+  },
+  'tls-key': {
+    type: 'string',
+    description: 'PEM private key file of --tls-cert; re-read on SIGHUP',
+    env: 'HOTLINE_TLS_KEY',
+    valueName: 'file',
+  },
+};
+
+/** Where the certificate and key are read from. */
+export interface TlsFiles {
+  readonly certPath: string;
+  readonly keyPath: string;
+}
+
+/** The TLS files of the configuration: both or neither, else a usage error. */
+export function tlsFiles(config: { 'tls-cert'?: string | undefined; 'tls-key'?: string | undefined }) {
+  const certPath = config['tls-cert'];
+  const keyPath = config['tls-key'];
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined || keyPath === undefined)
+    throw new UsageError('--tls-cert and --tls-key go together: give the certificate and its private key');
+  return { certPath, keyPath };
+}
+
+/** Reads both PEM files; a file that cannot be read is an error naming the option and the path. */
+export function readTlsFiles(files: TlsFiles): TlsCredentials {
+  return { cert: readPem('--tls-cert', files.certPath), key: readPem('--tls-key', files.keyPath) };
+}
+
+function readPem(option: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${option} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** When the first certificate of a PEM chain expires, as an ISO date, or `undefined` if it is unreadable. */
+export function certificateExpiry(cert: string | Buffer): string | undefined {
+  try {
+    return new Date(new X509Certificate(cert).validTo).toISOString();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Re-reads the files on every SIGHUP and hands them to the hub. Returns what removes the handler. Either
+ * way one line is logged: the new certificate's expiry, or why the old one stays.
+ */
+export function reloadTlsOnSighup(hub: Pick<Hub, 'setTlsCredentials'>, files: TlsFiles, logger: Logger): () => void {
+  const reload = () => {
+    try {
+      const credentials = readTlsFiles(files);
+      hub.setTlsCredentials(credentials);
+      logger.info({ cert: files.certPath, expires: certificateExpiry(credentials.cert) }, 'TLS certificate reloaded');
+    } catch (error) {
+      logger.error(
+        { cert: files.certPath, key: files.keyPath, reason: (error as Error).message },
+        'TLS certificate not reloaded; still serving the previous one',
+      );
+    }
+  };
+  process.on('SIGHUP', reload);
+  return () => process.off('SIGHUP', reload);
+}
