@@ -36,11 +36,28 @@ export async function reconcile(
     // preceding event (for example, when the hub history is empty, or when the requested event does not
     // exist)." Replay starts right after a found id, so that id precedes the first update sent.
     const header = from.after === undefined || lastEventId === EARLIEST ? EARLIEST : lastEventId;
+    // spec(Mercure 1.0 §Reconciliation): "The hub MUST NOT disclose, via this header, the identifier of any
+    // event the subscriber is not authorized to receive" — a subscriber whose token no longer covers the
+    // private update it names (its scope shrank since) gets `earliest`, not that id back.
+    if (header !== EARLIEST && !(await visibleAt(log, from.after as number, allowed))) {
+      return { header: EARLIEST, from };
+    }
     return { header, from };
   }
   // The spec asks for nothing here. The newest id of the log could name a private update this subscriber
   // may not see, so it gets the newest one it may see — a cursor it can resume from without a gap.
   return { header: await newestVisibleId(log, allowed), from: undefined };
+}
+
+/** Whether the update stored at `position` is one the subscriber may see. */
+async function visibleAt(
+  log: Pick<EventLog, 'readAfter'>,
+  position: number,
+  allowed: (update: StoredUpdate) => boolean,
+): Promise<boolean> {
+  // Positions are integers: the first update after `position - 1` is the one at `position`.
+  const [update] = await log.readAfter(position - 1, 1);
+  return update !== undefined && update.position === position && allowed(update);
 }
 
 async function newestVisibleId(
