@@ -79,6 +79,7 @@ export const serveConfigSchema = z
     'headers-timeout-ms': positiveInteger,
     'request-timeout-ms': positiveInteger,
     'subscriptions-api': flag.optional(),
+    'presence-lease-ms': positiveInteger,
     compression: flag.optional(),
     'no-compression': flag.optional(),
     'compression-max-streams': nonNegativeInteger,

@@ -258,6 +258,13 @@ const OPTIONS: OptionTable = {
     description: 'Serve the subscriptions API and publish presence updates',
     env: 'HOTLINE_SUBSCRIPTIONS_API',
   },
+  'presence-lease-ms': {
+    type: 'string',
+    description: "How long a crashed node's subscriptions stay listed",
+    env: 'HOTLINE_PRESENCE_LEASE_MS',
+    default: '15000',
+    valueName: 'ms',
+  },
   'log-level': {
     type: 'string',
     description: 'fatal, error, warn, info, debug, trace or silent',
@@ -318,6 +325,7 @@ export const serveCommand = {
       headersTimeoutMs: config['headers-timeout-ms'],
       requestTimeoutMs: config['request-timeout-ms'],
       subscriptionsApi: config['subscriptions-api'] === true,
+      presenceLeaseMs: config['presence-lease-ms'],
       compression:
         config.compression !== false && config['no-compression'] !== true
           ? { maxStreams: config['compression-max-streams'] }

@@ -14,11 +14,12 @@ import { type Authorize, createAuthorize, createJwtAuthorizer } from './auth/ind
 import { ConnectionLimits } from './connection-limits.js';
 import { createCors } from './cors.js';
 import type { DashboardHost } from './extension.js';
-import { createFanout, createPresence, type Fanout } from './fanout/index.js';
+import { createFanout, createPresence, type Fanout, type Presence } from './fanout/index.js';
 import { createHubServer, type HubServer } from './hub-server.js';
 import type { EventLog, LogFollower } from './log/event-log.js';
 import { invokeListener } from './log/follower-cursor.js';
 import { createMemoryLog } from './log/memory.js';
+import { createMemoryPresenceStore } from './log/presence-store.js';
 import { LOG_REDACTION } from './log-redaction.js';
 import { createHubMetrics } from './metrics.js';
 import { type HubOptions, resolveHubOptions } from './options.js';
@@ -114,6 +115,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const metrics = createHubMetrics(log);
   const limits = { maxIdLength: config.maxIdLength, maxTopics: config.maxTopics, maxEventBytes: config.maxEventBytes };
 
+  const templates = new TemplateLimits(config);
+  // Presence: this node's subscriptions, recorded where every node of a cluster sharing the log can list them.
+  const presence: Presence | undefined = config.subscriptionsApi
+    ? await createPresence({
+        log,
+        store: log.presence?.() ?? createMemoryPresenceStore(),
+        leaseMs: config.presenceLeaseMs,
+        logger,
+      })
+    : undefined;
   // Delivery: every update stored in the log, by any node, reaches this node's subscribers through here.
   const fanout = createFanout({
     log,
@@ -123,7 +134,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     maxReplay: config.maxReplay,
     metrics,
     logger,
-    announce: config.subscriptionsApi ? createPresence(log, logger) : undefined,
+    announce: presence?.announce,
   });
   const follower: LogFollower = log.follow(await log.head(), fanout.dispatch);
   const publisher = createPublisher({ log, limits, metrics, logger });
@@ -138,7 +149,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       authorize,
       log,
       connections: new ConnectionLimits(config.maxConnections, config.maxConnectionsPerIp),
-      templates: new TemplateLimits(config),
+      templates,
       maxTopics: config.maxTopics,
       heartbeatMs: config.heartbeatMs,
       maxBufferedBytes: config.maxBufferedBytes,
@@ -147,7 +158,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       fanout,
     },
     publish: { authorize, matcher, limits, maxPublishBytes: config.maxPublishBytes, store: publisher.store },
-    subscriptions: config.subscriptionsApi ? { authorize, subscribers: fanout.subscribers, matcher, log } : undefined,
+    subscriptions:
+      presence === undefined
+        ? undefined
+        : { authorize, presence, matcher, log, compileClaims: (selectors) => templates.compileClaims(selectors) },
     cors: createCors(config.corsOrigins),
     extension,
     homePage: config.homePage ? () => fanout.size : undefined,
@@ -164,6 +178,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     follower.close();
     extension?.close();
     fanout.closeAll();
+    // The streams' ends are announced, then this node leaves the cluster's listing, before the log closes.
+    await presence?.close();
     await server?.close();
     if (ownsLog) await log.close();
   }

@@ -107,9 +107,16 @@ export interface HubOptions {
   drainWindowMs?: number;
   /**
    * Serve the Mercure subscriptions API and publish each subscription's start and end as a private update
-   * on `/.well-known/mercure/subscriptions/{topic}/{subscriber}` (presence). @defaultValue false
+   * on `/.well-known/mercure/subscriptions/{topic}/{subscriber}` (0.x) and
+   * `/.well-known/mercure/subscriptions/{matchType}/{match}/{subscriber}` (1.0) — cluster-wide on a Redis or
+   * NATS log (presence). @defaultValue false
    */
   subscriptionsApi?: boolean;
+  /**
+   * How long the subscriptions of a node that stopped without a goodbye (a crash, a partition) stay listed,
+   * in ms: each node renews its lease every third of this. @defaultValue 15000
+   */
+  presenceLeaseMs?: number;
   /**
    * Compress streams for clients that accept gzip or br, flushed after every write so events still arrive
    * at once. Subscribers sent the same updates share one gzip compressor, so a 200-subscriber fan-out costs
@@ -156,6 +163,7 @@ export const HUB_DEFAULTS = Object.freeze({
   maxConnectionsPerIp: 0,
   drainWindowMs: 10_000,
   subscriptionsApi: false,
+  presenceLeaseMs: 15_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
   slowConsumers: {} as SlowConsumerPolicies,
@@ -184,6 +192,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxConnectionsPerIp: options.maxConnectionsPerIp ?? HUB_DEFAULTS.maxConnectionsPerIp,
     drainWindowMs: options.drainWindowMs ?? HUB_DEFAULTS.drainWindowMs,
     subscriptionsApi: options.subscriptionsApi ?? HUB_DEFAULTS.subscriptionsApi,
+    presenceLeaseMs: options.presenceLeaseMs ?? HUB_DEFAULTS.presenceLeaseMs,
     compression: options.compression ?? true,
     slowConsumers: validateSlowConsumerPolicies(options.slowConsumers ?? HUB_DEFAULTS.slowConsumers),
     headersTimeoutMs: options.headersTimeoutMs ?? HUB_DEFAULTS.headersTimeoutMs,
@@ -202,6 +211,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     'maxTemplateExpressions',
     'maxTemplatesPerConnection',
     'maxConnections',
+    'presenceLeaseMs',
   ] as const) {
     positiveInteger(name, resolved[name]);
   }

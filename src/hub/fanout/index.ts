@@ -3,7 +3,7 @@
  * per update (`outgoing.ts`, with its slow-consumer policy from `slow-consumers.ts`); the subscriber index
  * finds its recipients without testing every subscriber (`subscriber-index.ts`, `prefix-tree.ts`); each
  * `Subscriber` holds live updates while `resume.ts` replays what it missed, then goes live; `presence.ts`
- * announces subscriptions. `createFanout` (`fanout.ts`) is the one interface the hub and its routes use.
+ * records and announces subscriptions cluster-wide, in the shapes of `subscription-resources.ts`. `createFanout` (`fanout.ts`) is the one interface the hub and its routes use.
  * @module
  */
 
@@ -12,10 +12,10 @@ export { encodeUpdate, type Outgoing } from './outgoing.js';
 export {
   type Announce,
   createPresence,
-  SUBSCRIPTIONS_PATH,
-  type SubscriptionResource,
-  subscriptionId,
-  subscriptionResources,
+  type Presence,
+  type PresenceOptions,
+  presenceUpdates,
+  subscriberRecords,
 } from './presence.js';
 export { NEWEST_VISIBLE_WINDOW, type Reconciliation, reconcile } from './reconcile.js';
 export {
@@ -35,3 +35,19 @@ export {
 } from './slow-consumers.js';
 export { Subscriber, type SubscriberInit, type SubscriberStream } from './subscriber.js';
 export { SubscriberIndex } from './subscriber-index.js';
+export {
+  expandVariable,
+  type Generation,
+  JSON_LD_CONTEXT,
+  MATCH_TYPES,
+  type MatcherKind,
+  type MatchType,
+  parseRecord,
+  recordAnswers,
+  resourceId,
+  SUBSCRIPTIONS_PATH,
+  type SubscriptionRecord,
+  type SubscriptionResource,
+  type SubscriptionsQuery,
+  toResource,
+} from './subscription-resources.js';

@@ -1,63 +1,176 @@
 /**
- * Presence (Mercure): each subscription is a resource, `/.well-known/mercure/subscriptions/{topic}/{subscriber}`,
- * and its start and end are published as private updates on that id — stored in the log like any other
- * update, so every node of a cluster (and the subscriptions API) sees them in the log's one order.
+ * Presence (Mercure "Active Subscriptions"), cluster-wide. Each subscription of this node is recorded in
+ * the presence store the nodes share (`log/presence-store.ts`), under this node's lease, and its start and
+ * end are published as private updates in the log — in both generations' shapes where they exist — so every
+ * node's subscribers and subscriptions API see every subscription of the cluster, in the log's one order.
+ *
+ * Ordering that makes the API and the events agree: a subscription is written to the store *before* its
+ * event is appended (and removed before its end is), so a client that reads the API's `lastEventID`, then
+ * the list, then subscribes from that id, misses nothing.
+ *
+ * Liveness: the node renews its lease every third of `leaseMs`; a node that dies without a goodbye stops
+ * being listed when its lease runs out, and the next live node to reap takes its subscriptions and
+ * publishes their ends (`active: false`). Memory: one record per subscription of this node.
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { EventLog } from '../log/event-log.js';
+import type { PresenceStore } from '../log/presence-store.js';
+import type { TopicSelector } from '../topics/index.js';
 import type { NewUpdate } from '../update.js';
 import type { Subscriber } from './subscriber.js';
+import {
+  type Generation,
+  JSON_LD_CONTEXT,
+  type MatcherKind,
+  parseRecord,
+  type SubscriptionRecord,
+  toResource,
+} from './subscription-resources.js';
 
-export const SUBSCRIPTIONS_PATH = '/.well-known/mercure/subscriptions';
+/** Announces a subscriber's start (`active`) or end. */
+export type Announce = (subscriber: Subscriber, active: boolean) => void;
 
-/** One subscription: one topic selector of one subscriber. */
-export interface SubscriptionResource {
-  id: string;
-  type: 'Subscription';
-  topic: string;
-  subscriber: string;
-  active: boolean;
-  payload?: unknown;
+export interface PresenceOptions {
+  /** Where the start and end events are published. */
+  readonly log: Pick<EventLog, 'append'>;
+  /** The shared record of subscriptions (in memory for a single process). */
+  readonly store: PresenceStore;
+  /** How long this node's subscriptions stay listed after it stops renewing its lease. */
+  readonly leaseMs: number;
+  readonly logger: Logger;
+  /** This node's id in the store. @defaultValue a random UUID */
+  readonly node?: string;
 }
 
-/** The id (and presence topic) of a subscription, as Mercure builds it. */
-export function subscriptionId(selector: string, subscriberId: string): string {
-  return `${SUBSCRIPTIONS_PATH}/${encodeURIComponent(selector)}/${encodeURIComponent(subscriberId)}`;
+export interface Presence {
+  readonly announce: Announce;
+  /** Every active subscription of the cluster, a page at a time. */
+  records(): AsyncIterable<SubscriptionRecord[]>;
+  /** Waits for pending announcements, then leaves the store (this node's subscriptions are no longer listed). */
+  close(): Promise<void>;
 }
 
-export function subscriptionResources(subscriber: Subscriber, active: boolean): SubscriptionResource[] {
-  return subscriber.selectors.map((topic) => {
-    const resource: SubscriptionResource = {
-      id: subscriptionId(topic, subscriber.id),
-      type: 'Subscription',
-      topic,
-      subscriber: subscriber.id,
-      active,
-    };
-    if (subscriber.payload !== undefined) resource.payload = subscriber.payload;
-    return resource;
+const GENERATIONS: readonly Generation[] = ['0.x', '1.0'];
+
+/** The subscriptions a subscriber holds, one per topic selector. */
+export function subscriberRecords(subscriber: Subscriber): SubscriptionRecord[] {
+  return subscriber.topicSelectors.map((selector) => {
+    const record: SubscriptionRecord = { subscriber: subscriber.id, kind: kindOf(selector), source: selector.source };
+    return subscriber.payload === undefined ? record : { ...record, payload: subscriber.payload };
   });
 }
 
-/** Announces a subscriber's start (`active`) or end by storing one private update per subscription. */
-export type Announce = (subscriber: Subscriber, active: boolean) => void;
+function kindOf(selector: TopicSelector): MatcherKind {
+  return selector.kind;
+}
 
-export function createPresence(log: EventLog, logger: Logger): Announce {
-  return (subscriber, active) => {
-    for (const resource of subscriptionResources(subscriber, active)) {
-      const update: NewUpdate = {
-        id: `urn:uuid:${randomUUID()}`,
-        topics: [resource.id],
-        data: JSON.stringify({ '@context': 'https://mercure.rocks/', ...resource }),
-        private: true,
-        type: undefined,
-        retry: undefined,
-        publishedAt: Date.now(),
-      };
-      // Presence is best effort: a subscription must not fail because its announcement could not be stored.
-      log.append(update).catch((error: unknown) => logger.warn({ err: error }, 'presence update not stored'));
+/** The private updates announcing `record`'s start or end: one per generation that can express it. */
+export function presenceUpdates(record: SubscriptionRecord, active: boolean): NewUpdate[] {
+  const updates: NewUpdate[] = [];
+  for (const generation of GENERATIONS) {
+    const resource = toResource(record, generation, active);
+    if (resource === undefined) continue;
+    updates.push({
+      id: `urn:uuid:${randomUUID()}`,
+      topics: [resource.id],
+      data: JSON.stringify({ '@context': JSON_LD_CONTEXT, ...resource }),
+      // spec(Mercure 1.0 §Subscription Events): "To restrict subscription events to authorized subscribers,
+      // the subscription update MUST be marked as `private`."
+      private: true,
+      type: undefined,
+      retry: undefined,
+      publishedAt: Date.now(),
+    });
+  }
+  return updates;
+}
+
+/**
+ * Starts presence for this node: its first lease is taken before this resolves, so its subscriptions are
+ * listed from the first one on.
+ */
+export async function createPresence(options: PresenceOptions): Promise<Presence> {
+  const { log, store, leaseMs, logger } = options;
+  const node = options.node ?? randomUUID();
+  /** This node's subscriptions, keyed as in the store. */
+  const held = new Map<string, SubscriptionRecord>();
+  const keysOf = new Map<Subscriber, string[]>();
+  /** Per subscriber, the announcements in flight: its end must follow its start. */
+  const chains = new Map<Subscriber, Promise<void>>();
+  let nextKey = 0;
+
+  const warn = (error: unknown, message: string) => logger.warn({ err: error }, message);
+  const publish = async (records: Iterable<SubscriptionRecord>, active: boolean) => {
+    for (const record of records) for (const update of presenceUpdates(record, active)) await log.append(update);
+  };
+
+  async function start(subscriber: Subscriber): Promise<void> {
+    const records = subscriberRecords(subscriber);
+    const keys = records.map(() => String(nextKey++));
+    keysOf.set(subscriber, keys);
+    for (const [i, record] of records.entries()) {
+      held.set(keys[i]!, record);
+      await store.put(node, keys[i]!, JSON.stringify(record));
     }
+    await publish(records, true);
+  }
+
+  async function end(subscriber: Subscriber): Promise<void> {
+    const keys = keysOf.get(subscriber) ?? [];
+    keysOf.delete(subscriber);
+    const records = keys.flatMap((key) => held.get(key) ?? []);
+    for (const key of keys) {
+      held.delete(key);
+      await store.delete(node, key);
+    }
+    await publish(records, false);
+  }
+
+  /** Renews the lease; puts everything back if the node had been presumed dead; reaps the dead. */
+  async function tick(): Promise<void> {
+    if (!(await store.renew(node, leaseMs)) && held.size > 0) {
+      logger.warn({ node, subscriptions: held.size }, 'presence lease was lost; recording subscriptions again');
+      for (const [key, record] of held) await store.put(node, key, JSON.stringify(record));
+      await publish(held.values(), true);
+    }
+    const ended = (await store.reap()).flatMap((value) => parseRecord(value) ?? []);
+    if (ended.length > 0) logger.info({ subscriptions: ended.length }, 'presence: a node left without a goodbye');
+    await publish(ended, false);
+  }
+
+  await store.renew(node, leaseMs);
+  let ticking: Promise<void> | undefined;
+  const timer = setInterval(
+    () => {
+      // One tick at a time: a slow engine must not pile renewals up.
+      ticking ??= tick()
+        .catch((error: unknown) => warn(error, 'presence lease not renewed'))
+        .finally(() => (ticking = undefined));
+    },
+    Math.max(1, Math.floor(leaseMs / 3)),
+  );
+  timer.unref();
+
+  return {
+    announce(subscriber, active) {
+      const previous = chains.get(subscriber) ?? Promise.resolve();
+      // Presence is best effort: a subscription must not fail because its announcement could not be stored.
+      const next = previous
+        .then(() => (active ? start(subscriber) : end(subscriber)))
+        .catch((error: unknown) => warn(error, 'presence update not stored'));
+      chains.set(subscriber, next);
+      if (!active) void next.then(() => chains.get(subscriber) === next && chains.delete(subscriber));
+    },
+    async *records() {
+      for await (const page of store.values()) yield page.flatMap((value) => parseRecord(value) ?? []);
+    },
+    async close() {
+      clearInterval(timer);
+      await ticking;
+      await Promise.all(chains.values());
+      await store.leave(node).catch((error: unknown) => warn(error, 'presence lease not released'));
+    },
   };
 }

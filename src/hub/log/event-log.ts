@@ -5,6 +5,7 @@
  * @module
  */
 import type { NewUpdate, StoredUpdate } from '../update.js';
+import type { PresenceStore } from './presence-store.js';
 
 /** Retention limits shared by every backend; `0` means no limit. */
 export interface RetentionOptions {
@@ -93,6 +94,12 @@ export interface EventLog {
 
   /** Whether the backend is reachable now. */
   health(): Promise<LogHealth>;
+
+  /**
+   * The engine's shared record of the cluster's subscriptions, with node leases (`presence-store.ts`), on
+   * backends several hub processes share; absent on single-process ones, where the hub keeps it in memory.
+   */
+  presence?(): PresenceStore;
 
   /** Stops followers and releases the backend; pending appends settle first. */
   close(): Promise<void>;

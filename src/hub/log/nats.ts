@@ -24,8 +24,10 @@ import {
   resolveRetention,
 } from './event-log.js';
 import { FollowerCursor } from './follower-cursor.js';
+import { createNatsPresenceStore } from './nats-presence.js';
 import { OpenWork } from './open-work.js';
 import { importDriver } from './optional-dependency.js';
+import type { PresenceStore } from './presence-store.js';
 
 /** Options of {@link createNatsLog}. */
 export interface NatsLogOptions extends LogOptions {
@@ -88,7 +90,9 @@ export async function createNatsLog(url: string, options: NatsLogOptions = {}): 
         retention: js.RetentionPolicy.Limits,
         discard: js.DiscardPolicy.Old,
       });
-    return new NatsLog(nc, js, jsm, js.jetstream(nc, { timeout }), stream, retention, options.onFollowerError);
+    const client = js.jetstream(nc, { timeout });
+    const presence = createNatsPresenceStore(js, jsm, client, stream, config.num_replicas);
+    return new NatsLog(nc, js, jsm, client, stream, retention, options.onFollowerError, presence);
   } catch (cause) {
     await nc.close();
     throw unavailable('cannot open the JetStream stream', cause);
@@ -104,6 +108,7 @@ class NatsLog implements EventLog {
   readonly #stream: string;
   readonly #retention: Retention;
   readonly #onFollowerError: FollowerErrorHandler | undefined;
+  readonly #presence: PresenceStore;
   readonly #work = new OpenWork<NatsFollower>();
   #connected = true;
   #closed = false;
@@ -116,8 +121,10 @@ class NatsLog implements EventLog {
     stream: string,
     retention: Retention,
     onFollowerError: FollowerErrorHandler | undefined,
+    presence: PresenceStore,
   ) {
     this.#nc = nc;
+    this.#presence = presence;
     this.#module = module;
     this.#jsm = jsm;
     this.#js = js;
@@ -196,6 +203,10 @@ class NatsLog implements EventLog {
     if (this.#closed) throw unavailable('the NATS log is closed');
     const cursor = new FollowerCursor(this.kind, after, listener, this.#onFollowerError);
     return this.#work.follower(new NatsFollower(this.#js, this.#module, this.#stream, cursor));
+  }
+
+  presence(): PresenceStore {
+    return this.#presence;
   }
 
   async health(): Promise<LogHealth> {

@@ -23,6 +23,8 @@ import {
 import { FollowerCursor } from './follower-cursor.js';
 import { OpenWork } from './open-work.js';
 import { importDriver } from './optional-dependency.js';
+import type { PresenceStore } from './presence-store.js';
+import { createRedisPresenceStore } from './redis-presence.js';
 import { APPEND_SCRIPT, TRIM_SCRIPT } from './redis-scripts.js';
 
 /** Options of {@link createRedisLog}. */
@@ -106,6 +108,8 @@ class RedisLog implements EventLog {
   readonly #redis: ScriptedRedis;
   readonly #openFollowerConnection: () => Redis;
   readonly #keys: [stream: string, seq: string, ids: string];
+  readonly #prefix: string;
+  #presence: PresenceStore | undefined;
   readonly #retention: Retention;
   readonly #following: FollowingOptions;
   readonly #work = new OpenWork<RedisFollower>();
@@ -121,6 +125,7 @@ class RedisLog implements EventLog {
     this.#redis = redis;
     this.#openFollowerConnection = openFollowerConnection;
     this.#keys = [`{${prefix}}:stream`, `{${prefix}}:seq`, `{${prefix}}:ids`];
+    this.#prefix = prefix;
     this.#retention = retention;
     this.#following = following;
   }
@@ -179,6 +184,11 @@ class RedisLog implements EventLog {
     return this.#work.follower(
       new RedisFollower(this.#openFollowerConnection(), this.#keys[0], cursor, this.#following.blockMs),
     );
+  }
+
+  presence(): PresenceStore {
+    this.#presence ??= createRedisPresenceStore(this.#redis, this.#prefix);
+    return this.#presence;
   }
 
   async health(): Promise<LogHealth> {

@@ -1,29 +1,41 @@
 /**
- * The Mercure subscriptions API: who is subscribed to what on this node, as JSON-LD, at
- * `/.well-known/mercure/subscriptions[/{topic}[/{subscriber}]]`. A request is answered only when the
- * token's `mercure.subscribe` selectors match the requested URL, and every listed subscription must match
- * them too — the API never reveals a subscription the token could not receive the events of.
+ * The Mercure subscriptions API: every active subscription of the cluster (not only this node's), as
+ * JSON-LD, at `/.well-known/mercure/subscriptions[/…]` — in Mercure 0.x's shape (`/{topic}[/{subscriber}]`)
+ * or 1.0's (`/{matchType}/{match}[/{subscriber}]`). A request is answered only when the token's subscribe
+ * rights match the requested path, and every listed subscription must match them too: the API never
+ * reveals a subscription whose events the token could not receive. Reads top-down: authorize → parse →
+ * `lastEventID` → list.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Authorize } from '../auth/index.js';
+import type { Authorize, Grant } from '../auth/index.js';
 import {
   EARLIEST,
-  SUBSCRIPTIONS_PATH,
-  type Subscriber,
+  type Generation,
+  JSON_LD_CONTEXT,
+  type Presence,
+  reconcile,
+  recordAnswers,
+  Subscriber,
   type SubscriptionResource,
-  subscriptionResources,
+  type SubscriptionsQuery,
+  toResource,
 } from '../fanout/index.js';
 import { HttpRejection } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
-import { decodePathSegment } from '../request-url.js';
-import type { TopicMatcher } from '../topics/index.js';
+import type { TopicMatcher, TopicSelector } from '../topics/index.js';
+import { parseSubscriptionsPath } from './subscriptions-path.js';
 
 export interface SubscriptionsRouteContext {
   readonly authorize: Authorize;
-  readonly subscribers: () => Iterable<Subscriber>;
+  /** The cluster's active subscriptions. */
+  readonly presence: Pick<Presence, 'records'>;
+  /** Matches the token's subscribe rights against the path and each listed subscription. */
   readonly matcher: TopicMatcher;
-  readonly log: EventLog;
+  /** Where `lastEventID` comes from. */
+  readonly log: Pick<EventLog, 'findPosition' | 'head' | 'readAfter' | 'last'>;
+  /** Compiles the token's subscribe rights, to tell which updates it may see. */
+  readonly compileClaims: (selectors: Grant['subscribe']) => TopicSelector[];
 }
 
 export async function handleSubscriptions(
@@ -38,43 +50,112 @@ export async function handleSubscriptions(
     throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the subscriptions API requires a subscriber token');
   }
   const requested = url.pathname;
+  // spec(Mercure 1.0 §Subscription API): "The topic to authorize is the requested URL in relative form: its
+  // absolute path" — the 0.x text asks the same of the token's `mercure.subscribe` selectors.
   if (!context.matcher.matchesAny(grant.subscribe, [requested])) {
     throw new HttpRejection(403, 'HOTLINE_HUB_FORBIDDEN', 'the token may not read these subscriptions');
   }
-  const [topic, subscriberId] = requested
-    .slice(SUBSCRIPTIONS_PATH.length + 1)
-    .split('/')
-    .filter((part) => part !== '')
-    .map(decodePathSegment);
-  const visible: SubscriptionResource[] = [];
-  for (const subscriber of context.subscribers()) {
-    if (subscriberId !== undefined && subscriber.id !== subscriberId) continue;
-    for (const resource of subscriptionResources(subscriber, true)) {
-      if (topic !== undefined && resource.topic !== topic) continue;
-      if (context.matcher.matchesAny(grant.subscribe, [resource.id])) visible.push(resource);
+  const parsed = parseSubscriptionsPath(requested);
+  if (parsed === undefined) throw new HttpRejection(404, 'HOTLINE_HUB_NOT_FOUND', `nothing at ${requested}`);
+  const query = { ...parsed, generation: parsed.generation ?? grantGeneration(grant) };
+  // Read before the list: a change after this id reaches a client that subscribes from it, so a client
+  // that lists, then subscribes with `Last-Event-ID: lastEventID`, misses nothing (presence.ts writes the
+  // store before it publishes the event).
+  const lastEventID = await newestVisibleId(context, grant);
+  const visible = (resource: SubscriptionResource) => context.matcher.matchesAny(grant.subscribe, [resource.id]);
+  const matching = matchingResources(context.presence, query, visible);
+
+  if (query.subscriber !== undefined && query.source !== undefined) {
+    const first = await matching.next();
+    await matching.return(undefined);
+    // spec(Mercure 1.0 §Subscription API): "If the requested subscription does not exist, the hub MUST
+    // return a `404` HTTP status code."
+    if (first.done === true) throw new HttpRejection(404, 'HOTLINE_HUB_NOT_FOUND', 'no such subscription');
+    return sendJson(res, JSON.stringify({ '@context': JSON_LD_CONTEXT, ...first.value, lastEventID }));
+  }
+  await sendCollection(res, requested, lastEventID, matching);
+}
+
+/**
+ * A 1.0 access token's rights are topic matcher objects, a 0.x token's are selector strings: a request to
+ * the collection root, whose path names no generation, is answered in its token's.
+ */
+function grantGeneration(grant: Grant): Generation {
+  // Until the Rights type carries matcher objects this is always '0.x' for the type checker; the check is
+  // on values, so it holds once access tokens return them.
+  return (grant.subscribe as readonly unknown[]).some((rule) => typeof rule !== 'string') ? '1.0' : '0.x';
+}
+
+/** The newest update the token may see (reconciliation's rule), so the id never names a private update. */
+async function newestVisibleId(context: SubscriptionsRouteContext, grant: Grant): Promise<string> {
+  const claims = context.compileClaims(grant.subscribe);
+  const { header } = await reconcile(context.log, undefined, (update) => Subscriber.allows(claims, update));
+  // spec(Mercure 1.0 §Subscription API): "The value MUST be `earliest` if no events have been dispatched yet."
+  return header ?? EARLIEST;
+}
+
+async function* matchingResources(
+  presence: Pick<Presence, 'records'>,
+  query: SubscriptionsQuery & { generation: Generation },
+  visible: (resource: SubscriptionResource) => boolean,
+): AsyncGenerator<SubscriptionResource, void> {
+  for await (const page of presence.records()) {
+    for (const record of page) {
+      if (!recordAnswers(record, query)) continue;
+      const resource = toResource(record, query.generation, true);
+      if (resource !== undefined && visible(resource)) yield resource;
     }
   }
-  const lastEventID = (await context.log.last())?.id ?? EARLIEST;
-  const body =
-    subscriberId !== undefined && topic !== undefined
-      ? single(visible[0], lastEventID)
-      : {
-          '@context': 'https://mercure.rocks/',
-          id: requested,
-          type: 'Subscriptions',
-          lastEventID,
-          subscriptions: visible,
-        };
-  const text = JSON.stringify(body);
-  res.writeHead(200, {
-    'Content-Type': 'application/ld+json',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-  });
+}
+
+/**
+ * Writes the collection as it is read, so a listing of a large cluster costs a page of memory, not the
+ * whole list. The head goes out with the first subscription (or at the end), so an engine that fails
+ * early still gets a clean error status; one that fails later cuts the response off (never a body that
+ * looks complete).
+ */
+async function sendCollection(
+  res: ServerResponse,
+  id: string,
+  lastEventID: string,
+  resources: AsyncIterable<SubscriptionResource>,
+): Promise<void> {
+  const head = JSON.stringify({ '@context': JSON_LD_CONTEXT, id, type: 'Subscriptions', lastEventID });
+  let started = false;
+  try {
+    for await (const resource of resources) {
+      if (res.destroyed) return; // the client went away: stop reading the engine
+      if (!started) {
+        res.writeHead(200, HEADERS);
+        res.write(`${head.slice(0, -1)},"subscriptions":[`);
+      }
+      if (!res.write(`${started ? ',' : ''}${JSON.stringify(resource)}`)) await drained(res);
+      started = true;
+    }
+  } catch (error) {
+    if (started) res.destroy();
+    throw error;
+  }
+  if (!started) return sendJson(res, `${head.slice(0, -1)},"subscriptions":[]}`);
+  res.end(']}');
+}
+
+const HEADERS = { 'Content-Type': 'application/ld+json', 'Cache-Control': 'no-store' } as const;
+
+function sendJson(res: ServerResponse, text: string): void {
+  res.writeHead(200, { ...HEADERS, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-function single(resource: SubscriptionResource | undefined, lastEventID: string) {
-  if (resource === undefined) throw new HttpRejection(404, 'HOTLINE_HUB_NOT_FOUND', 'no such subscription');
-  return { '@context': 'https://mercure.rocks/', ...resource, lastEventID };
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed) return resolve();
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }

@@ -1,0 +1,79 @@
+/**
+ * The presence store contract (`presence-contract.ts`) on every store: in memory, and on the Redis and
+ * NATS engines a cluster shares (skipped with a message when absent; required under CI=true).
+ */
+import type { EventLog } from '../../../src/hub/log/event-log.js';
+import { createNatsLog } from '../../../src/hub/log/nats.js';
+import { createMemoryPresenceStore, type PresenceStore } from '../../../src/hub/log/presence-store.js';
+import { createRedisLog } from '../../../src/hub/log/redis.js';
+import { NATS_URL, REDIS_URL, reachable, skipUnless } from '../../fixtures/services.js';
+import { presenceStoreContract } from './presence-contract.js';
+
+let clock = Date.now();
+const memoryStores = new Map<string, PresenceStore>();
+presenceStoreContract('memory', {
+  async open(name) {
+    let store = memoryStores.get(name);
+    if (store === undefined) {
+      store = createMemoryPresenceStore(() => clock);
+      memoryStores.set(name, store);
+    }
+    return store;
+  },
+  async wait(ms) {
+    clock += ms;
+  },
+  async destroy(name) {
+    memoryStores.delete(name);
+  },
+});
+
+/** A harness whose stores are each a log's `presence()`, one log per node. */
+function engineHarness(openLog: (name: string) => Promise<EventLog>, deleteData: (name: string) => Promise<void>) {
+  const logs = new Map<string, EventLog[]>();
+  return {
+    async open(name: string) {
+      const log = await openLog(name);
+      logs.set(name, [...(logs.get(name) ?? []), log]);
+      return log.presence!();
+    },
+    wait: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    async destroy(name: string) {
+      await Promise.all((logs.get(name) ?? []).map((log) => log.close()));
+      logs.delete(name);
+      await deleteData(name);
+    },
+  };
+}
+
+const run = `hotline-test-${process.pid}`;
+presenceStoreContract(
+  'redis',
+  engineHarness(
+    (name) => createRedisLog(REDIS_URL, { prefix: `${run}:${name}` }),
+    async (name) => {
+      const { Redis } = await import('ioredis');
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`{${run}:${name}}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    },
+  ),
+  skipUnless(await reachable(REDIS_URL), `Redis at ${REDIS_URL}`),
+);
+
+presenceStoreContract(
+  'nats',
+  engineHarness(
+    (name) => createNatsLog(NATS_URL, { stream: name }),
+    async (name) => {
+      const { connect } = await import('@nats-io/transport-node');
+      const { jetstreamManager } = await import('@nats-io/jetstream');
+      const nc = await connect({ servers: NATS_URL });
+      const jsm = await jetstreamManager(nc);
+      for (const stream of [name, `${name}_presence`]) await jsm.streams.delete(stream).catch(() => false);
+      await nc.close();
+    },
+  ),
+  skipUnless(await reachable(NATS_URL), `NATS at ${NATS_URL}`),
+);
