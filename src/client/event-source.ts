@@ -150,8 +150,13 @@ export class EventSource extends EventTarget {
       });
     } catch (cause) {
       if (abort.signal.aborted) return;
-      // spec(§9.2.3): a network error while connecting re-establishes the connection.
-      return this.#reestablish(new NetworkError('the connection could not be made', { cause }));
+      const error = new NetworkError('the connection could not be made', { cause });
+      // spec(§9.2.3): a network error re-establishes the connection, "unless the user agent knows that to
+      // be futile, in which case the user agent may fail the connection": a URL of a scheme other than
+      // HTTP(S) (ftp:, about:, mailto:…) that fetch refused will be refused again (WPT
+      // eventsource-constructor-non-same-origin).
+      if (!/^https?:$/.test(new URL(this.#url).protocol)) return this.#fail(error);
+      return this.#reestablish(error);
     }
     if (abort.signal.aborted) return;
     // spec(§9.2.3): anything but a 200 with text/event-stream fails the connection for good (204 included).

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EventSource as ThirdPartyEventSource } from 'eventsource';
-import { EventSource } from '../../src/client/index.js';
+import { EventSource, type FetchLike } from '../../src/client/index.js';
 import { startTestServer, streamHead, waitUntil } from '../fixtures/sse-test-server.js';
 import { type EventSourceConstructor, eventSourceSuite } from './event-source-suite.js';
 
@@ -23,6 +23,44 @@ describe('Hotline EventSource specifics', () => {
       () => new EventSource('http://[bad'),
       (e: unknown) => e instanceof DOMException && e.name === 'SyntaxError',
     );
+  });
+
+  // spec(§9.2.3): reestablishing is futile when fetch cannot load the URL's scheme at all; the WPT port
+  // (test/client/wpt/eventsource.test.ts, eventsource-constructor-non-same-origin) found it reconnecting.
+  test('a URL fetch cannot load (ftp:, about:) fails the connection for good: CLOSED, one error, no retry', async () => {
+    for (const url of ['ftp://127.0.0.1:9/', 'about:blank']) {
+      let attempts = 0;
+      const failingFetch = (input: string) => {
+        attempts++;
+        return fetch(input);
+      };
+      const source = new EventSource(url, { fetch: failingFetch as unknown as FetchLike });
+      const states: number[] = [];
+      source.onerror = () => states.push(source.readyState);
+      try {
+        await waitUntil(() => states.length === 1);
+        await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(states, [EventSource.CLOSED], url);
+        assert.equal(attempts, 1, url);
+      } finally {
+        source.close();
+      }
+    }
+  });
+
+  test('a refused HTTP connection is still re-established: the error event sees CONNECTING', async () => {
+    const server = await startTestServer(() => {});
+    const url = server.url;
+    await server.close();
+    const source = new EventSource(url);
+    const states: number[] = [];
+    source.onerror = () => states.push(source.readyState);
+    try {
+      await waitUntil(() => states.length === 1);
+      assert.deepEqual(states, [EventSource.CONNECTING]);
+    } finally {
+      source.close();
+    }
   });
 
   test('MessageEvent.origin is the origin of the final URL', async () => {
