@@ -51,6 +51,10 @@ export const serveConfigSchema = z
     host: z.string().min(1),
     'tls-cert': z.string().min(1).optional(),
     'tls-key': z.string().min(1).optional(),
+    'flush-slice-ms': z.union([
+      z.literal('Infinity').transform(() => Number.POSITIVE_INFINITY),
+      z.coerce.number().min(0).max(1000),
+    ]),
     'data-dir': z.string().min(1),
     log: z.string().min(1).optional(),
     'jwt-secret': z.string().min(1).optional(),

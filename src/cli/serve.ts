@@ -10,6 +10,7 @@ import type { DashboardHost } from '../hub/extension.js';
 import { createHub } from '../hub/hub.js';
 import { LOG_REDACTION } from '../hub/log-redaction.js';
 import type { HubOptions } from '../hub/options.js';
+import { SLICE_MS, setFlushSliceMs } from '../server/index.js';
 import { helpText, type OptionTable, parseOptions } from './args.js';
 import { demoSignIn, NO_PUBLISHER_KEY_WARNING, readKeys } from './serve-auth.js';
 import { readConfigFile, validateServeConfig } from './serve-config.js';
@@ -132,6 +133,14 @@ const OPTIONS: OptionTable = {
     env: 'HOTLINE_MAX_BUFFERED_BYTES',
     default: '1048576',
     valueName: 'bytes',
+  },
+  'flush-slice-ms': {
+    type: 'string',
+    description:
+      'Longest run of socket writes before the hub yields to I/O, so publishes arriving during a large broadcast join it; Infinity for never',
+    env: 'HOTLINE_FLUSH_SLICE_MS',
+    default: String(SLICE_MS),
+    valueName: 'ms',
   },
   'write-timeout-ms': {
     type: 'string',
@@ -291,6 +300,7 @@ export const serveCommand = {
     const { config: _configFile, ...rest } = values;
     const config = validateServeConfig(rest);
     const dataDir = config['data-dir'];
+    setFlushSliceMs(config['flush-slice-ms']);
     const dev = config.dev === true;
     const keys = readKeys(config, dev);
     const tls = tlsFiles(config);

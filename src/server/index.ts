@@ -15,6 +15,7 @@ export { createChannel } from './channel.js';
 export type { CompressionOptions, StreamEncoding } from './compression.js';
 export { COMPRESSION_DEFAULTS, compressedStreamCount, negotiateEncoding } from './compression.js';
 export { CHANNEL_DEFAULTS, SESSION_DEFAULTS } from './defaults.js';
+export { SLICE_MS, setFlushSliceMs } from './flush-queue.js';
 export { activeHeartbeatTimers } from './heartbeat.js';
 export { openSessionCount } from './session.js';
 export { sharedGzipStats } from './shared-gzip.js';
