@@ -32,6 +32,17 @@ interface SystemError extends Error {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
 
+/** OpenSSL's verdicts on a certificate Node could not verify (self-signed, unknown CA, expired, other name). */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /** The system error under a wrapper such as undici's `TypeError: fetch failed` (its `cause`). */
 function rootCause(error: unknown): SystemError | undefined {
   let current: unknown = error;
@@ -52,6 +63,13 @@ export function unreachable(url: string, error: unknown): unknown {
     return new CliError(
       `${JSON.stringify(url)} is not a valid URL — give a full URL such as http://127.0.0.1:3000/.well-known/mercure`,
       2,
+      { cause: error },
+    );
+  }
+  if (cause?.code !== undefined && CERTIFICATE_CODES.has(cause.code)) {
+    return new CliError(
+      `cannot verify the certificate of ${url} (${cause.code}) — pass --ca <file> with its CA or self-signed certificate (--insecure for testing only)`,
+      1,
       { cause: error },
     );
   }

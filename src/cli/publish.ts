@@ -12,9 +12,11 @@ import {
   UsageError,
 } from './args.js';
 import { unreachable } from './fail.js';
+import { sendWith, TLS_TRUST_OPTIONS, tlsTrust } from './tls-trust.js';
 
 const OPTIONS: OptionTable = {
   url: HUB_URL_OPTION,
+  ...TLS_TRUST_OPTIONS,
   topic: {
     type: 'string',
     short: 't',
@@ -72,7 +74,8 @@ export const publishCommand = {
     };
     if (token !== undefined) headers.Authorization = `Bearer ${token}`;
     const url = stringOption(values, 'url') ?? '';
-    const response = await fetch(url, { method: 'POST', headers, body }).catch((error: unknown) => {
+    const send = sendWith(tlsTrust(values));
+    const response = await send(url, { method: 'POST', headers, body }).catch((error: unknown) => {
       throw unreachable(url, error);
     });
     const text = await response.text();

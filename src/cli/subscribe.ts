@@ -14,9 +14,11 @@ import {
   UsageError,
 } from './args.js';
 import { CliError, unreachable } from './fail.js';
+import { sendWith, TLS_TRUST_OPTIONS, tlsTrust } from './tls-trust.js';
 
 const OPTIONS: OptionTable = {
   url: HUB_URL_OPTION,
+  ...TLS_TRUST_OPTIONS,
   topic: {
     type: 'string',
     short: 't',
@@ -60,6 +62,7 @@ export const subscribeCommand = {
     for (const topic of topics) url.searchParams.append('topic', topic);
     const token = stringOption(values, 'token');
     let lastEventId = stringOption(values, 'last-event-id');
+    const send = sendWith(tlsTrust(values));
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
     process.once('SIGTERM', () => stop.abort());
@@ -68,7 +71,7 @@ export const subscribeCommand = {
       if (token !== undefined) headers.Authorization = `Bearer ${token}`;
       if (lastEventId !== undefined) headers['Last-Event-ID'] = lastEventId;
       try {
-        const response = await fetch(url, { headers, signal: stop.signal });
+        const response = await send(url, { headers, signal: stop.signal });
         if (!response.ok || response.body === null) {
           console.error(`hotline subscribe: ${response.status} ${(await response.text()).trim()}`);
           return 1;
