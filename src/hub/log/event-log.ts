@@ -66,6 +66,13 @@ export interface EventLog {
   readAfter(after: number, limit: number): Promise<StoredUpdate[]>;
 
   /**
+   * Up to `limit` stored updates with a position less than `before`, newest first: history read backwards,
+   * for state on subscribe (the newest update of a topic, the last N updates). Fewer than `limit` only when
+   * nothing older is stored.
+   */
+  readBefore(before: number, limit: number): Promise<StoredUpdate[]>;
+
+  /**
    * The position of the *oldest* stored update with this id, or `undefined` when no update with this id
    * is still in history. Ids may repeat; resuming after the oldest may redeliver, never lose.
    */

@@ -57,6 +57,15 @@ class MemoryLog implements EventLog {
     return this.#after(after, limit);
   }
 
+  async readBefore(before: number, limit: number): Promise<StoredUpdate[]> {
+    this.#evict(Date.now());
+    const first = this.#entries[this.#start];
+    if (first === undefined || limit <= 0) return [];
+    // Contiguous positions again: `before` maps to an index by arithmetic.
+    const end = this.#start + Math.max(0, Math.min(this.#entries.length - this.#start, before - first.position));
+    return this.#entries.slice(Math.max(this.#start, end - limit), end).reverse();
+  }
+
   async findPosition(id: string): Promise<number | undefined> {
     this.#evict(Date.now());
     return this.#positionsById.get(id)?.[0];

@@ -152,18 +152,42 @@ class NatsLog implements EventLog {
     await this.#trimByAge();
     const { state } = await this.#call(() => this.#jsm.streams.info(this.#stream));
     if (state.messages === 0 || after >= state.last_seq) return [];
+    return this.#readRange(Math.max(after + 1, state.first_seq), state.last_seq, limit);
+  }
+
+  async readBefore(before: number, limit: number): Promise<StoredUpdate[]> {
+    if (limit <= 0) return [];
+    await this.#trimByAge();
+    const { state } = await this.#call(() => this.#jsm.streams.info(this.#stream));
+    if (state.messages === 0) return [];
+    // JetStream reads forwards only: read the window just below `before`, and step further back while
+    // deleted sequences left it short.
+    const newestFirst: StoredUpdate[] = [];
+    let end = Math.min(before - 1, state.last_seq);
+    while (newestFirst.length < limit && end >= state.first_seq) {
+      const start = Math.max(state.first_seq, end - (limit - newestFirst.length) + 1);
+      const window = await this.#readRange(start, end, end - start + 1);
+      for (let i = window.length - 1; i >= 0; i--) newestFirst.push(window[i] as StoredUpdate);
+      end = start - 1;
+    }
+    return newestFirst;
+  }
+
+  /** Up to `limit` stored updates with sequences in `[from, to]`, oldest first. */
+  async #readRange(from: number, to: number, limit: number): Promise<StoredUpdate[]> {
     // An ordered consumer streams the range in one go; `pending` says when the stream's end is reached.
     const consumer = await this.#call(() =>
       this.#js.consumers.get(this.#stream, {
         deliver_policy: this.#module.DeliverPolicy.StartSequence,
-        opt_start_seq: Math.max(after + 1, state.first_seq),
+        opt_start_seq: from,
       }),
     );
     const updates: StoredUpdate[] = [];
     const messages = await this.#call(() => consumer.fetch({ max_messages: limit, expires: 2000 }));
     for await (const message of messages) {
+      if (message.seq > to) break;
       updates.push(decodeUpdate(message.string(), message.seq));
-      if (updates.length >= limit || message.info.pending === 0) break;
+      if (updates.length >= limit || message.seq === to || message.info.pending === 0) break;
     }
     await messages.close();
     return updates;

@@ -153,6 +153,15 @@ class RedisLog implements EventLog {
     return entries.map(toUpdate);
   }
 
+  async readBefore(before: number, limit: number): Promise<StoredUpdate[]> {
+    if (limit <= 0 || before <= 1) return [];
+    await this.#trimByAge();
+    const entries = (await this.#call(() =>
+      this.#redis.xrevrange(this.#keys[0], `(0-${before}`, '-', 'COUNT', limit),
+    )) as Entry[];
+    return entries.map(toUpdate);
+  }
+
   async findPosition(id: string): Promise<number | undefined> {
     await this.#trimByAge();
     // Members are `<id>\0<digits>`; every one of this id sorts after `<id>\0` and before `<id>\x01`.

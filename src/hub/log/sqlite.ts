@@ -87,6 +87,9 @@ class SqliteLog implements EventLog {
         'INSERT INTO updates (id, topics, data, private, type, retry, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       after: db.prepare<[number, number], Row>('SELECT * FROM updates WHERE position > ? ORDER BY position LIMIT ?'),
+      before: db.prepare<[number, number], Row>(
+        'SELECT * FROM updates WHERE position < ? ORDER BY position DESC LIMIT ?',
+      ),
       findId: db.prepare<[string], { position: number }>(
         'SELECT position FROM updates WHERE id = ? ORDER BY position LIMIT 1',
       ),
@@ -125,6 +128,13 @@ class SqliteLog implements EventLog {
     this.#assertOpen();
     this.#trimAge();
     return this.#readAfter(after, limit);
+  }
+
+  async readBefore(before: number, limit: number): Promise<StoredUpdate[]> {
+    this.#assertOpen();
+    if (limit <= 0) return [];
+    this.#trimAge();
+    return this.#statements.before.all(before, limit).map(fromRow);
   }
 
   async findPosition(id: string): Promise<number | undefined> {

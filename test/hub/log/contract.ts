@@ -126,6 +126,35 @@ export function eventLogContract(name: string, harness: LogHarness, options: Con
       assert.deepEqual(await log.readAfter(stored[9]!.position, 100), []);
     });
 
+    test('readBefore returns updates before a position, newest first, up to a limit', async () => {
+      const { log } = await fresh();
+      assert.deepEqual(await log.readBefore(Number.MAX_SAFE_INTEGER, 10), []);
+      const stored: StoredUpdate[] = [];
+      for (let i = 0; i < 10; i++) stored.push(await log.append(update()));
+      const newestFirst = [...stored].reverse();
+      assert.deepEqual(await log.readBefore(Number.MAX_SAFE_INTEGER, 100), newestFirst);
+      assert.deepEqual(await log.readBefore(stored[9]!.position + 1, 3), newestFirst.slice(0, 3));
+      assert.deepEqual(await log.readBefore(stored[6]!.position, 100), newestFirst.slice(4));
+      assert.deepEqual(await log.readBefore(stored[6]!.position, 2), newestFirst.slice(4, 6));
+      assert.deepEqual(await log.readBefore(stored[0]!.position, 100), []);
+      assert.deepEqual(await log.readBefore(stored[5]!.position, 0), []);
+    });
+
+    test('readBefore pages back to the oldest retained update and no further', async () => {
+      const { log } = await fresh({ maxEvents: 5 });
+      const stored: StoredUpdate[] = [];
+      for (let i = 0; i < 12; i++) stored.push(await log.append(update()));
+      const pages: StoredUpdate[] = [];
+      let before = Number.MAX_SAFE_INTEGER;
+      for (;;) {
+        const page = await log.readBefore(before, 2);
+        pages.push(...page);
+        if (page.length < 2) break;
+        before = page.at(-1)!.position;
+      }
+      assert.deepEqual(pages, stored.slice(7).reverse());
+    });
+
     test('concurrent appends all get distinct positions in the order read back', async () => {
       const { log } = await fresh();
       const results = await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(update({ data: String(i) }))));
