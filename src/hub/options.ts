@@ -70,6 +70,16 @@ export interface HubOptions {
   slowConsumers?: SlowConsumerPolicies;
   /** Most updates replayed to one resuming subscriber; past it the subscriber gets a `reset`. @defaultValue 10000 */
   maxReplay?: number;
+  /**
+   * State on subscribe (`?state=latest`, `?state=last:N`): most updates in one subscriber's state, and the
+   * largest N; the newest are kept. @defaultValue 100
+   */
+  maxStateUpdates?: number;
+  /**
+   * State on subscribe: most updates of history looked at, newest first, to find one subscriber's state —
+   * the newest update of a topic older than that is not found. @defaultValue 10000
+   */
+  maxStateScan?: number;
   /** Largest `id` a publisher may set, in characters. @defaultValue 1024 */
   maxIdLength?: number;
   /** Most `topic` parameters in one publish or subscription. @defaultValue 256 */
@@ -152,6 +162,8 @@ export const HUB_DEFAULTS = Object.freeze({
   maxBufferedBytes: SESSION_DEFAULTS.maxBufferedBytes,
   writeTimeoutMs: SESSION_DEFAULTS.writeTimeoutMs,
   maxReplay: 10_000,
+  maxStateUpdates: 100,
+  maxStateScan: 10_000,
   maxIdLength: 1024,
   maxTopics: 256,
   maxSelectorLength: TEMPLATE_BOUNDS.maxSelectorLength,
@@ -181,6 +193,8 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxBufferedBytes: options.maxBufferedBytes ?? HUB_DEFAULTS.maxBufferedBytes,
     writeTimeoutMs: options.writeTimeoutMs ?? HUB_DEFAULTS.writeTimeoutMs,
     maxReplay: options.maxReplay ?? HUB_DEFAULTS.maxReplay,
+    maxStateUpdates: options.maxStateUpdates ?? HUB_DEFAULTS.maxStateUpdates,
+    maxStateScan: options.maxStateScan ?? HUB_DEFAULTS.maxStateScan,
     maxIdLength: options.maxIdLength ?? HUB_DEFAULTS.maxIdLength,
     maxTopics: options.maxTopics ?? HUB_DEFAULTS.maxTopics,
     maxSelectorLength: options.maxSelectorLength ?? HUB_DEFAULTS.maxSelectorLength,
@@ -205,6 +219,8 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     'maxEventBytes',
     'maxBufferedBytes',
     'maxReplay',
+    'maxStateUpdates',
+    'maxStateScan',
     'maxIdLength',
     'maxTopics',
     'maxSelectorLength',

@@ -13,6 +13,8 @@ import type { StoredUpdate } from '../update.js';
 import type { Announce } from './presence.js';
 import { type ResumePoint, resume } from './resume.js';
 import { createUpdateEncoder, type SlowConsumerPolicies } from './slow-consumers.js';
+import { sendState } from './state.js';
+import type { StateRequest } from './state-request.js';
 import type { Subscriber } from './subscriber.js';
 import { SubscriberIndex } from './subscriber-index.js';
 
@@ -25,6 +27,10 @@ export interface FanoutOptions {
   readonly maxBufferedBytes: number;
   /** Most updates replayed to one resuming subscriber; past it, a `reset`. */
   readonly maxReplay: number;
+  /** Most updates in the state sent to one fresh subscriber that asked for state. */
+  readonly maxStateUpdates: number;
+  /** Most updates of history looked at, newest first, to find one subscriber's state. */
+  readonly maxStateScan: number;
   readonly metrics: HubMetrics;
   /** The hub's redacting logger. */
   readonly logger: Logger;
@@ -43,11 +49,16 @@ export interface FanoutStats {
 
 export interface Fanout {
   /**
-   * Adds a subscriber whose stream is open, replays what it missed since `lastEventId` (an id, or one
-   * already resolved by `reconcile`) and switches it to live. `release` runs once, when it is detached (connection and template limits). Never rejects: when
+   * Adds a subscriber whose stream is open, replays what it missed since `from` (an id, or one already
+   * resolved by `reconcile`) or sends it the state it asked for (`state.ts`), and switches it to live.
+   * `release` runs once, when it is detached (connection and template limits). Never rejects: when
    * history cannot be read, the failure is logged and counted and the stream closed, so the client resumes.
    */
-  attach(subscriber: Subscriber, lastEventId: string | ResumePoint | undefined, release?: () => void): Promise<void>;
+  attach(
+    subscriber: Subscriber,
+    from: string | ResumePoint | StateRequest | undefined,
+    release?: () => void,
+  ): Promise<void>;
   /** Removes a subscriber whose stream closed; `slowConsumer`: closed for reading too slowly. */
   detach(subscriber: Subscriber, slowConsumer: boolean): void;
   /** Writes one stored update to every subscriber that wants it. */
@@ -116,7 +127,11 @@ export function createFanout(options: FanoutOptions): Fanout {
     metrics.publishToWrite.observe(Math.max(0, Date.now() - update.publishedAt) / 1000);
   }
 
-  async function attach(subscriber: Subscriber, lastEventId: string | ResumePoint | undefined, release?: () => void) {
+  async function attach(
+    subscriber: Subscriber,
+    from: string | ResumePoint | StateRequest | undefined,
+    release?: () => void,
+  ) {
     // Into the index first: from here on it holds every live update, so nothing published during the
     // replay can be missed (see resume.ts).
     index.add(subscriber);
@@ -126,7 +141,16 @@ export function createFanout(options: FanoutOptions): Fanout {
     metrics.subscribers.set(index.size);
     logger.debug({ subscriber: subscriber.id, topics: subscriber.selectors }, 'subscribed');
     try {
-      counted(await resume(subscriber, lastEventId, { log, maxReplay: options.maxReplay, encode }));
+      counted(
+        typeof from === 'object' && 'kind' in from
+          ? await sendState(subscriber, from, {
+              log,
+              maxUpdates: options.maxStateUpdates,
+              maxScan: options.maxStateScan,
+              encode,
+            })
+          : await resume(subscriber, from, { log, maxReplay: options.maxReplay, encode }),
+      );
     } catch (err) {
       // History could not be read: close so the client reconnects and resumes, rather than leave a gap —
       // but say so, or a failing log looks like clients that keep reconnecting for no reason.

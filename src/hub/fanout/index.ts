@@ -2,8 +2,10 @@
  * Delivery: how a stored update reaches the subscribers of this node. The outgoing frame is encoded once
  * per update (`outgoing.ts`, with its slow-consumer policy from `slow-consumers.ts`); the subscriber index
  * finds its recipients without testing every subscriber (`subscriber-index.ts`, `prefix-tree.ts`); each
- * `Subscriber` holds live updates while `resume.ts` replays what it missed, then goes live; `presence.ts`
- * records and announces subscriptions cluster-wide, in the shapes of `subscription-resources.ts`. `createFanout` (`fanout.ts`) is the one interface the hub and its routes use.
+ * `Subscriber` holds live updates while `resume.ts` replays what it missed (or `state.ts` sends the state a
+ * fresh subscriber asked for, parsed by `state-request.ts` and chosen by `state-selection.ts`), then goes
+ * live; `presence.ts` records and announces subscriptions cluster-wide, in the shapes of
+ * `subscription-resources.ts`. `createFanout` (`fanout.ts`) is the one interface the hub and its routes use.
  * @module
  */
 
@@ -33,6 +35,7 @@ export {
   type SlowConsumerPolicy,
   validateSlowConsumerPolicies,
 } from './slow-consumers.js';
+export { parseStateRequest, STATE_PARAMETER, type StateMode, type StateRequest } from './state-request.js';
 export { Subscriber, type SubscriberInit, type SubscriberStream } from './subscriber.js';
 export { SubscriberIndex } from './subscriber-index.js';
 export {

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CompressionOptions, createSession } from '../../server/index.js';
 import { type Authorize, streamExpiry } from '../auth/index.js';
 import type { ConnectionLimits } from '../connection-limits.js';
-import { type Fanout, type Reconciliation, reconcile, Subscriber } from '../fanout/index.js';
+import { type Fanout, parseStateRequest, type Reconciliation, reconcile, Subscriber } from '../fanout/index.js';
 import { HttpRejection } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
 import type { TemplateLimits, TopicSelector } from '../topics/index.js';
@@ -38,6 +38,8 @@ export interface SubscribeRouteContext {
   /** Compiles the selectors before the stream opens, within the template limits. */
   readonly templates: TemplateLimits;
   readonly maxTopics: number;
+  /** The largest N of `state=last:N` (state on subscribe, `fanout/state-request.ts`). */
+  readonly maxStateUpdates: number;
   readonly heartbeatMs: number;
   readonly maxBufferedBytes: number;
   readonly writeTimeoutMs: number;
@@ -64,6 +66,7 @@ export async function handleSubscribe(
   // Every template is compiled here, once, in time linear in its length: never later on a publish.
   const topicSelectors = context.templates.compile(selectors);
   const privateSelectors = context.templates.compileClaims(grant.subscribe);
+  const state = parseStateRequest(url.searchParams, selectors, context.maxStateUpdates);
   const release = admit(req, context, topicSelectors);
   let reconciliation: Reconciliation;
   try {
@@ -103,7 +106,8 @@ export async function handleSubscribe(
       'close',
       streamExpiry.schedule(grant.exp, () => session.close()),
     );
-  await context.fanout.attach(subscriber, from, release);
+  // A Last-Event-ID wins over a state request: state is for a fresh subscriber, a resume owes what was missed.
+  await context.fanout.attach(subscriber, from ?? state, release);
 }
 
 /** Counts the subscriber against the template and connection limits; returns what gives both back. */

@@ -32,6 +32,8 @@ function setup() {
     slowConsumers: {},
     maxBufferedBytes: 1024 * 1024,
     maxReplay: 100,
+    maxStateUpdates: 100,
+    maxStateScan: 10_000,
     metrics,
     logger: pino({ level: 'silent' }),
   });
