@@ -1,6 +1,6 @@
 /**
- * The hub's own additions to Mercure — the `reset` event, heartbeat comments, slow-consumer conflation —
- * stay invisible to a client that does not ask for them: a WHATWG EventSource (the `eventsource` npm
+ * The hub's own additions to Mercure — the `reset` event, heartbeat comments, slow-consumer conflation, state
+ * on subscribe — stay invisible to a client that does not ask for them: a WHATWG EventSource (the `eventsource` npm
  * package, as any Mercure subscriber would use) listening to `message` sees exactly the updates published,
  * with their ids, and nothing else. docs/mercure.md ("Hotline's extensions") explains each.
  */
@@ -113,6 +113,26 @@ describe("Hotline's extensions stay invisible to Mercure clients that do not ask
         for (const line of outsideEvents) assert.ok(line.startsWith(':'), `only comments besides the update: ${line}`);
       } finally {
         client.source.close();
+      }
+    }));
+
+  test('[NON-SPEC] state on subscribe: a client that sends no state parameter gets no history, only what it subscribed to', () =>
+    withHub({}, async (running, publisher) => {
+      await publishOk(running.endpoint, { topic: '/ext/state', data: 'before', id: 'st-1' }, publisher);
+      const plain = await openEventSource(`${running.endpoint}?topic=/ext/state`);
+      const asking = await openEventSource(`${running.endpoint}?topic=/ext/state&state=latest`);
+      try {
+        await waitUntil(() => asking.seen.length === 1);
+        await publishOk(running.endpoint, { topic: '/ext/state', data: 'after', id: 'st-2' }, publisher);
+        await waitUntil(() => plain.seen.length === 1 && asking.seen.length === 2);
+        assert.deepEqual(plain.seen, [{ type: 'message', data: 'after', id: 'st-2' }]);
+        assert.deepEqual(asking.seen, [
+          { type: 'message', data: 'before', id: 'st-1' },
+          { type: 'message', data: 'after', id: 'st-2' },
+        ]);
+      } finally {
+        plain.source.close();
+        asking.source.close();
       }
     }));
 

@@ -7,9 +7,9 @@
  * request's `topic` selectors after an `@` to apply to that selector only, e.g.
  * `topic=/stocks/{symbol}&topic=/news&state=latest&state=last:10@/news`.
  *
- * The name is one neither Mercure text uses: Mercure reserves `topic`, `lastEventID` and `authorization`,
- * and its newer drafts the whole `match*` prefix; a Mercure client never sends `state`, so it sees no
- * difference.
+ * The name is one neither Mercure text uses: 0.x names `topic`, `lastEventID` and `authorization`, 1.0
+ * adds `access_token` and reserves the whole `match*` prefix; a Mercure client never sends `state`, so it
+ * sees no difference.
  * @module
  */
 import { HttpRejection } from '../http-errors.js';
