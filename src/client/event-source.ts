@@ -30,12 +30,13 @@ const DEFAULT_RECONNECTION_TIME_MS = 3000;
 type Handler = ((this: EventSource, event: Event) => unknown) | null;
 
 export class EventSource extends EventTarget {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSED = 2;
-  readonly CONNECTING = 0;
-  readonly OPEN = 1;
-  readonly CLOSED = 2;
+  // The constants are defined below the class, on the class and its prototype as WebIDL says.
+  declare static readonly CONNECTING: 0;
+  declare static readonly OPEN: 1;
+  declare static readonly CLOSED: 2;
+  declare readonly CONNECTING: 0;
+  declare readonly OPEN: 1;
+  declare readonly CLOSED: 2;
 
   readonly #url: string;
   readonly #withCredentials: boolean;
@@ -213,3 +214,19 @@ export class EventSource extends EventTarget {
     this.dispatchEvent(new MessageEvent(type, { data, lastEventId, origin: this.#origin }));
   }
 }
+
+/**
+ * WebIDL shape (the IDL of HTML §9.2.2, checked by the WPT port of `interfaces.html`): constants are
+ * read-only, enumerable, non-configurable properties of the interface object and of its prototype (not of
+ * each instance); attributes and operations are enumerable; `Object.prototype.toString` names the class.
+ */
+const READY_STATES = { CONNECTING: 0, OPEN: 1, CLOSED: 2 } as const;
+for (const target of [EventSource, EventSource.prototype]) {
+  for (const [name, value] of Object.entries(READY_STATES)) {
+    Object.defineProperty(target, name, { value, writable: false, enumerable: true, configurable: false });
+  }
+}
+for (const member of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'close']) {
+  Object.defineProperty(EventSource.prototype, member, { enumerable: true });
+}
+Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });

@@ -25,6 +25,26 @@ describe('Hotline EventSource specifics', () => {
     );
   });
 
+  // WebIDL (HTML §9.2.2's IDL; the WPT port of interfaces.html checks every member): constants on the
+  // interface object and its prototype, not on each instance; members enumerable; the class string.
+  test('constants are read-only properties of the class and its prototype; an instance has no own properties', () => {
+    const source = new EventSource('http://127.0.0.1:9/', { fetch: () => new Promise(() => {}) });
+    source.close();
+    assert.deepEqual(Object.keys(source), []);
+    assert.deepEqual([source.CONNECTING, source.OPEN, source.CLOSED], [0, 1, 2]);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(EventSource.prototype, 'CLOSED'), {
+      value: 2,
+      writable: false,
+      enumerable: true,
+      configurable: false,
+    });
+    assert.throws(() => {
+      (EventSource as unknown as { OPEN: number }).OPEN = 5;
+    }, TypeError);
+    assert.ok(Object.keys(EventSource.prototype).includes('readyState'), 'attributes are enumerable');
+    assert.equal(Object.prototype.toString.call(source), '[object EventSource]');
+  });
+
   // spec(§9.2.3): reestablishing is futile when fetch cannot load the URL's scheme at all; the WPT port
   // (test/client/wpt/eventsource.test.ts, eventsource-constructor-non-same-origin) found it reconnecting.
   test('a URL fetch cannot load (ftp:, about:) fails the connection for good: CLOSED, one error, no retry', async () => {
