@@ -6,9 +6,10 @@ import { startTestServer, streamHead, waitUntil } from '../fixtures/sse-test-ser
 import { type EventSourceConstructor, eventSourceSuite } from './event-source-suite.js';
 
 eventSourceSuite('hotline', EventSource as unknown as EventSourceConstructor);
-// eventsource@4 keeps an id that contains NUL, which the spec says to ignore, and it sets its last event id
-// only when it dispatches an event, so an id-only block never reaches its Last-Event-ID (HTML §9.2.6 sets it
-// at every blank line): those two cases are skipped for it.
+// eventsource@4 labels each MessageEvent with its own block's id only (so the event after an ignored
+// NUL-containing id has lastEventId "", not the previous "1"), and it sets its last event id only when it
+// dispatches an event, so an id-only block never reaches its Last-Event-ID (HTML §9.2.6 sets it at every
+// blank line): those two cases are skipped for it.
 eventSourceSuite('eventsource npm package', ThirdPartyEventSource as unknown as EventSourceConstructor, {
   skip: [
     'format: an id containing NUL is ignored',
