@@ -47,6 +47,7 @@ export {
   type MatchType,
   parseRecord,
   recordAnswers,
+  recordIdentity,
   resourceId,
   SUBSCRIPTIONS_PATH,
   type SubscriptionRecord,

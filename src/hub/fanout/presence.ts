@@ -10,7 +10,7 @@
  *
  * Liveness: the node renews its lease every third of `leaseMs`; a node that dies without a goodbye stops
  * being listed when its lease runs out, and the next live node to reap takes its subscriptions and
- * publishes their ends (`active: false`). Memory: one record per subscription of this node.
+ * publishes their ends (`active: false`). Memory: one record per distinct subscription of this node.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -25,6 +25,7 @@ import {
   JSON_LD_CONTEXT,
   type MatcherKind,
   parseRecord,
+  recordIdentity,
   type SubscriptionRecord,
   toResource,
 } from './subscription-resources.js';
@@ -54,12 +55,23 @@ export interface Presence {
 
 const GENERATIONS: readonly Generation[] = ['0.x', '1.0'];
 
-/** The subscriptions a subscriber holds, one per topic selector. */
+/** The subscriptions a subscriber holds, one per distinct topic selector. */
 export function subscriberRecords(subscriber: Subscriber): SubscriptionRecord[] {
-  return subscriber.topicSelectors.map((selector) => {
-    const record: SubscriptionRecord = { subscriber: subscriber.id, kind: kindOf(selector), source: selector.source };
-    return subscriber.payload === undefined ? record : { ...record, payload: subscriber.payload };
-  });
+  // spec(Mercure 1.0 §Subscription Events): "the hub MUST derive the identifier exclusively from information
+  // it has cryptographically validated — typically the `sub` claim […] For unauthenticated subscribers […]
+  // the hub MUST generate the identifier itself"; and "If a subscriber has several subscriptions, the hub
+  // SHOULD assign the same `{subscriber}` value to all of them when it can correlate them".
+  const id = subscriber.subject ?? subscriber.id;
+  const records = new Map<string, SubscriptionRecord>();
+  for (const selector of subscriber.topicSelectors) {
+    let record: SubscriptionRecord = { subscriber: id, kind: kindOf(selector), source: selector.source };
+    if (subscriber.payload !== undefined) record = { ...record, payload: subscriber.payload };
+    if (subscriber.subject !== undefined) record = { ...record, shared: true };
+    // spec(Mercure 1.0 §Subscription): "Hubs MAY deduplicate subscriptions that have identical matcher type
+    // and pattern."
+    records.set(recordIdentity(record), record);
+  }
+  return [...records.values()];
 }
 
 function kindOf(selector: TopicSelector): MatcherKind {
@@ -94,12 +106,14 @@ export function presenceUpdates(record: SubscriptionRecord, active: boolean): Ne
 export async function createPresence(options: PresenceOptions): Promise<Presence> {
   const { log, store, leaseMs, logger } = options;
   const node = options.node ?? randomUUID();
-  /** This node's subscriptions, keyed as in the store. */
-  const held = new Map<string, SubscriptionRecord>();
-  const keysOf = new Map<Subscriber, string[]>();
+  /**
+   * This node's subscriptions, keyed as in the store by their identity, with how many of this node's
+   * streams hold each: streams of one subject on one matcher are one subscription, started by the first
+   * and ended by the last.
+   */
+  const held = new Map<string, { record: SubscriptionRecord; streams: number }>();
   /** Per subscriber, the announcements in flight: its end must follow its start. */
   const chains = new Map<Subscriber, Promise<void>>();
-  let nextKey = 0;
 
   const warn = (error: unknown, message: string) => logger.warn({ err: error }, message);
   const publish = async (records: Iterable<SubscriptionRecord>, active: boolean) => {
@@ -107,33 +121,44 @@ export async function createPresence(options: PresenceOptions): Promise<Presence
   };
 
   async function start(subscriber: Subscriber): Promise<void> {
-    const records = subscriberRecords(subscriber);
-    const keys = records.map(() => String(nextKey++));
-    keysOf.set(subscriber, keys);
-    for (const [i, record] of records.entries()) {
-      held.set(keys[i]!, record);
-      await store.put(node, keys[i]!, JSON.stringify(record));
+    const started: SubscriptionRecord[] = [];
+    for (const record of subscriberRecords(subscriber)) {
+      const key = recordIdentity(record);
+      const entry = held.get(key);
+      if (entry !== undefined) {
+        entry.streams++;
+        continue;
+      }
+      held.set(key, { record, streams: 1 });
+      await store.put(node, key, JSON.stringify(record));
+      started.push(record);
     }
-    await publish(records, true);
+    await publish(started, true);
   }
 
   async function end(subscriber: Subscriber): Promise<void> {
-    const keys = keysOf.get(subscriber) ?? [];
-    keysOf.delete(subscriber);
-    const records = keys.flatMap((key) => held.get(key) ?? []);
-    for (const key of keys) {
+    const ended: SubscriptionRecord[] = [];
+    for (const record of subscriberRecords(subscriber)) {
+      const key = recordIdentity(record);
+      const entry = held.get(key);
+      if (entry === undefined || --entry.streams > 0) continue;
       held.delete(key);
       await store.delete(node, key);
+      ended.push(record);
     }
-    await publish(records, false);
+    await publish(ended, false);
   }
 
   /** Renews the lease; puts everything back if the node had been presumed dead; reaps the dead. */
   async function tick(): Promise<void> {
     if (!(await store.renew(node, leaseMs)) && held.size > 0) {
       logger.warn({ node, subscriptions: held.size }, 'presence lease was lost; recording subscriptions again');
-      for (const [key, record] of held) await store.put(node, key, JSON.stringify(record));
-      await publish(held.values(), true);
+      const records = [...held].map(([key, { record }]) => ({ key, record }));
+      for (const { key, record } of records) await store.put(node, key, JSON.stringify(record));
+      await publish(
+        records.map(({ record }) => record),
+        true,
+      );
     }
     const ended = (await store.reap()).flatMap((value) => parseRecord(value) ?? []);
     if (ended.length > 0) logger.info({ subscriptions: ended.length }, 'presence: a node left without a goodbye');

@@ -30,6 +30,8 @@ export interface SubscriberInit {
   readonly privateSelectors: readonly TopicSelector[];
   /** `mercure.payload` of the token, if any. */
   readonly payload: unknown;
+  /** The token's verified subject (a Mercure 1.0 access token's `sub`), which names it in presence. */
+  readonly subject?: string | undefined;
   readonly stream: SubscriberStream;
 }
 
@@ -41,6 +43,7 @@ export class Subscriber {
   readonly topicSelectors: readonly TopicSelector[];
   readonly #privateSelectors: readonly TopicSelector[];
   readonly payload: unknown;
+  readonly subject: string | undefined;
   readonly stream: SubscriberStream;
   /** The position of the newest update written to this subscriber: the replay/live boundary, and dedupe. */
   lastPosition = 0;
@@ -53,6 +56,7 @@ export class Subscriber {
     this.topicSelectors = init.selectors;
     this.#privateSelectors = init.privateSelectors;
     this.payload = init.payload;
+    this.subject = init.subject;
     this.stream = init.stream;
   }
 

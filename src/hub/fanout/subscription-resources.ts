@@ -29,6 +29,16 @@ export interface SubscriptionRecord {
   /** The selector or pattern as the subscriber sent it. */
   readonly source: string;
   readonly payload?: unknown;
+  /**
+   * The subscriber id is the token's subject, which streams on several nodes may share: listings collapse
+   * records with the same id. (Ids the hub generates are unique to one stream and need no such check.)
+   */
+  readonly shared?: true;
+}
+
+/** What makes two records one subscription: the same matcher held by the same subscriber. */
+export function recordIdentity(record: SubscriptionRecord): string {
+  return `${record.kind}\n${record.subscriber}\n${record.source}`;
 }
 
 /** A subscription document of either generation (`topic` in 0.x, `matchType` + `match` in 1.0). */

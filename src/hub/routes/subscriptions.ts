@@ -99,11 +99,19 @@ async function* matchingResources(
   query: SubscriptionsQuery & { generation: Generation },
   visible: (resource: SubscriptionResource) => boolean,
 ): AsyncGenerator<SubscriptionResource, void> {
+  // Streams of one subject on several nodes are one subscription recorded by each node: listed once. Only
+  // such records are remembered, so the memory a listing costs stays a page for hub-generated ids.
+  const sharedSeen = new Set<string>();
   for await (const page of presence.records()) {
     for (const record of page) {
       if (!recordAnswers(record, query)) continue;
       const resource = toResource(record, query.generation, true);
-      if (resource !== undefined && visible(resource)) yield resource;
+      if (resource === undefined || !visible(resource)) continue;
+      if (record.shared === true) {
+        if (sharedSeen.has(resource.id)) continue;
+        sharedSeen.add(resource.id);
+      }
+      yield resource;
     }
   }
 }

@@ -13,12 +13,13 @@ import type { StoredUpdate } from '../../../src/hub/update.js';
 const LEASE_MS = 60;
 const logger = pino({ level: 'silent' });
 
-function subscriber(id: string, topic: string, payload?: unknown): Subscriber {
+function subscriber(id: string, topic: string, payload?: unknown, subject?: string, topics = [topic]): Subscriber {
   return new Subscriber({
     id,
-    selectors: [{ kind: 'exact', source: topic }],
+    selectors: topics.map((source) => ({ kind: 'exact' as const, source })),
     privateSelectors: [],
     payload,
+    subject,
     stream: { writeFrame: () => true, close() {}, closed: false },
   });
 }
@@ -130,5 +131,38 @@ describe('presence', () => {
     );
     assert.deepEqual(await records(presence), []);
     assert.deepEqual(await store.reap(), [], 'a node that said goodbye is not reaped later');
+  });
+
+  // spec(Mercure 1.0 §Subscription Events): "If a subscriber has several subscriptions, the hub SHOULD assign
+  // the same `{subscriber}` value to all of them when it can correlate them (for example, when the same `sub`
+  // claim is presented across requests)"; spec(Mercure 1.0 §Subscription): "Hubs MAY deduplicate
+  // subscriptions that have identical matcher type and pattern."
+  test('streams of one subject on one matcher are one subscription: started by the first, ended by the last', async () => {
+    const log = createMemoryLog();
+    const presence = await createPresence({ log, store: createMemoryPresenceStore(), leaseMs: 10_000, logger });
+    try {
+      const first = subscriber('urn:uuid:s1', '/e', undefined, 'https://example.com/users/eve', ['/e', '/e']);
+      const second = subscriber('urn:uuid:s2', '/e', undefined, 'https://example.com/users/eve');
+      presence.announce(first, true);
+      presence.announce(second, true);
+      await until(async () => (await log.size()) === 2, 'one start, in both shapes');
+      const listed = await records(presence);
+      assert.deepEqual(listed, [
+        { subscriber: 'https://example.com/users/eve', kind: 'exact', source: '/e', shared: true },
+      ]);
+      presence.announce(first, false);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(await log.size(), 2, 'still held by the second stream');
+      assert.equal((await records(presence)).length, 1);
+      presence.announce(second, false);
+      await until(async () => (await log.size()) === 4, 'the end, in both shapes');
+      assert.deepEqual(await records(presence), []);
+      assert.equal(
+        (await announced(log))[1]!.topic,
+        '/.well-known/mercure/subscriptions/Exact/%2Fe/https%3A%2F%2Fexample.com%2Fusers%2Feve',
+      );
+    } finally {
+      await presence.close();
+    }
   });
 });
