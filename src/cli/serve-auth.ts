@@ -8,9 +8,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type JwtKeyOptions, weakSecretProblem } from '../hub/auth/index.js';
 import { type DashboardOptions, DEMO_DEFAULTS } from '../hub/dashboard/index.js';
+import { makeDirectory } from '../hub/log/make-directory.js';
 import type { HubOptions } from '../hub/options.js';
 import { UsageError } from './args.js';
-import { makeDirectory } from './fail.js';
 import type { ServeConfig } from './serve-config.js';
 import { mintToken } from './token.js';
 
@@ -83,4 +83,17 @@ export function demoSignIn(keys: Keys, dev: boolean): Pick<DashboardOptions, 'de
   }
   const secret = key.secret;
   return { demoUser: { name: DEMO_DEFAULTS.user, sign: (claims) => mintToken({ secret, ...claims }) } };
+}
+
+/**
+ * The dashboard signs itself in for a browser on this machine only in `--dev`, and only with an HMAC
+ * publisher secret (a hub verifying with a public key holds no key to sign with).
+ */
+export function loopbackSignIn(keys: Keys, dev: boolean): Pick<DashboardOptions, 'loopbackAdmin'> {
+  const key = keys.publisherKey;
+  if (!dev || key === undefined || !('secret' in key)) return {};
+  const secret = key.secret;
+  return {
+    loopbackAdmin: { sign: (ttlSeconds) => mintToken({ secret, publish: ['*'], subscribe: ['*'], ttlSeconds }) },
+  };
 }

@@ -7,18 +7,16 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { validateSlowConsumerPolicies } from '../hub/fanout/index.js';
+import { CORS_ORIGIN, ORIGIN } from '../hub/options.js';
 import { UsageError } from './args.js';
 
 const nonNegativeInteger = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const positiveInteger = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
-/** Repeatable origin options: `*`, or an origin such as `https://app.example`. */
-const origins = z
-  .array(
-    z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/]+$/, 'must be an origin like https://app.example')]),
-  )
-  .default([]);
+/** Repeatable origin options: `*`, or an origin such as `https://app.example` (for CORS, also `http://localhost:*`). */
+const origins = (pattern: RegExp, example: string) =>
+  z.array(z.union([z.literal('*'), z.string().regex(pattern, `must be an origin like ${example}`)])).default([]);
 
 /**
  * Topic selector → slow-consumer policy: an object in a config file, JSON text in a flag or environment
@@ -64,8 +62,8 @@ export const serveConfigSchema = z
     'jwt-algorithm': z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']),
     'jwks-url': z.url().optional(),
     'allow-anonymous': flag.optional(),
-    'cors-origin': origins,
-    'publish-origin': origins,
+    'cors-origin': origins(CORS_ORIGIN, 'https://app.example or http://localhost:*'),
+    'publish-origin': origins(ORIGIN, 'https://app.example'),
     'history-max-events': nonNegativeInteger,
     'history-max-age-seconds': nonNegativeInteger,
     'max-publish-bytes': positiveInteger,

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { LOOPBACK_ORIGINS } from '../hub/cors.js';
 import { createDashboard, startDemoPublisher } from '../hub/dashboard/index.js';
 import type { DashboardHost } from '../hub/extension.js';
 import { createHub } from '../hub/hub.js';
@@ -12,7 +13,7 @@ import { LOG_REDACTION } from '../hub/log-redaction.js';
 import type { HubOptions } from '../hub/options.js';
 import { SLICE_MS, setFlushSliceMs } from '../server/index.js';
 import { helpText, type OptionTable, parseOptions } from './args.js';
-import { demoSignIn, NO_PUBLISHER_KEY_WARNING, readKeys } from './serve-auth.js';
+import { demoSignIn, loopbackSignIn, NO_PUBLISHER_KEY_WARNING, readKeys } from './serve-auth.js';
 import { readConfigFile, validateServeConfig } from './serve-config.js';
 import { openServeLog } from './serve-log.js';
 import { certificateExpiry, readTlsFiles, reloadTlsOnSighup, TLS_OPTIONS, tlsFiles } from './serve-tls.js';
@@ -86,7 +87,7 @@ const OPTIONS: OptionTable = {
   'cors-origin': {
     type: 'string',
     multiple: true,
-    description: 'Origin allowed by CORS ("*" for any)',
+    description: 'Origin allowed by CORS ("*" for any, "http://localhost:*" for any port)',
     env: 'HOTLINE_CORS_ORIGINS',
     valueName: 'origin',
   },
@@ -264,7 +265,7 @@ const OPTIONS: OptionTable = {
   },
   'subscriptions-api': {
     type: 'boolean',
-    description: 'Serve the subscriptions API and publish presence updates',
+    description: 'Serve the subscriptions API and publish presence updates; on with --dev',
     env: 'HOTLINE_SUBSCRIPTIONS_API',
   },
   'presence-lease-ms': {
@@ -284,7 +285,7 @@ const OPTIONS: OptionTable = {
   dev: {
     type: 'boolean',
     description:
-      'Development mode: stored dev secret, anonymous subscribers, printed tokens, demo sign-in, short secrets allowed',
+      'Development mode: stored dev secret, anonymous subscribers, printed tokens, CORS for http://localhost:* and http://127.0.0.1:*, the subscriptions API, dashboard and demo sign-in from this machine, short secrets allowed',
     env: 'HOTLINE_DEV',
   },
 };
@@ -317,7 +318,8 @@ export const serveCommand = {
       log,
       logger,
       allowAnonymous: config['allow-anonymous'] === true || dev,
-      corsOrigins: config['cors-origin'],
+      // --dev: a page on any loopback port (Vite's 5173…) may subscribe and publish, as in Mercure's dev mode.
+      corsOrigins: dev ? [...config['cors-origin'], ...LOOPBACK_ORIGINS] : config['cors-origin'],
       publishOrigins: config['publish-origin'],
       allowWeakSecrets: dev,
       maxPublishBytes: config['max-publish-bytes'],
@@ -334,7 +336,7 @@ export const serveCommand = {
       drainWindowMs: config['drain-window-ms'],
       headersTimeoutMs: config['headers-timeout-ms'],
       requestTimeoutMs: config['request-timeout-ms'],
-      subscriptionsApi: config['subscriptions-api'] === true,
+      subscriptionsApi: config['subscriptions-api'] ?? dev,
       presenceLeaseMs: config['presence-lease-ms'],
       compression:
         config.compression !== false && config['no-compression'] !== true
@@ -346,7 +348,10 @@ export const serveCommand = {
       },
       ...(config['no-dashboard'] === true
         ? {}
-        : { extension: (host: DashboardHost) => createDashboard(host, demoSignIn(keys, dev)) }),
+        : {
+            extension: (host: DashboardHost) =>
+              createDashboard(host, { ...demoSignIn(keys, dev), ...loopbackSignIn(keys, dev) }),
+          }),
       ...keys,
     };
     const hub = await createHub(options);
@@ -397,7 +402,7 @@ async function printDevTokens(secret: string, origin: string, dataDir: string, c
       `  publisher token:  ${publisher}`,
       `  subscriber token: ${subscriber}`,
       '',
-      `Dashboard: ${origin}/  (paste the publisher token)    Live demo: ${origin}/demo`,
+      `Dashboard: ${origin}/  (signed in when opened on this machine)    Live demo: ${origin}/demo`,
       '',
       'Try it:',
       `  curl -N${curlTls} '${origin}/.well-known/mercure?topic=*'`,

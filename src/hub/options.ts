@@ -28,7 +28,10 @@ export interface HubOptions {
   authorizer?: Authorizer;
   /** Let subscribers without a token receive public updates. @defaultValue false */
   allowAnonymous?: boolean;
-  /** Origins allowed by CORS to subscribe and publish (`*` for any; cookies need exact origins). @defaultValue [] */
+  /**
+   * Origins allowed by CORS to subscribe and publish (`*` for any, without cookies). An origin may end in
+   * `:*` for any port of that host — `http://localhost:*` — as `hotline serve --dev` allows. @defaultValue []
+   */
   corsOrigins?: string[];
   /**
    * Origins whose pages may publish with the `mercureAuthorization` cookie, besides the hub's own (an
@@ -241,13 +244,12 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     if (!Number.isSafeInteger(resolved[name]) || resolved[name] < 0)
       throw invalid(`${name} must be a non-negative integer`);
   }
-  for (const [name, origins] of [
-    ['corsOrigins', resolved.corsOrigins],
-    ['publishOrigins', resolved.publishOrigins],
+  for (const [name, origins, pattern] of [
+    ['corsOrigins', resolved.corsOrigins, CORS_ORIGIN],
+    ['publishOrigins', resolved.publishOrigins, ORIGIN],
   ] as const) {
     for (const origin of origins) {
-      if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin))
-        throw invalid(`${name}: ${JSON.stringify(origin)} is not an origin`);
+      if (origin !== '*' && !pattern.test(origin)) throw invalid(`${name}: ${JSON.stringify(origin)} is not an origin`);
     }
   }
   // Secrets are checked (RFC 7518 §3.2, allowWeakSecrets) where the JWT scheme is built: createJwtAuthorizer.
@@ -255,6 +257,11 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     throw invalid('authorizer replaces the JWT keys: pass either authorizer or publisherKey/subscriberKey');
   return resolved;
 }
+
+/** `scheme://host[:port]`. */
+export const ORIGIN = /^https?:\/\/[^/:]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-fA-F:.]+\](:\d{1,5})?$/;
+/** An {@link ORIGIN}, or one whose port is `*` (any port). */
+export const CORS_ORIGIN = /^https?:\/\/[^/:]+(:(\d{1,5}|\*))?$|^https?:\/\/\[[0-9a-fA-F:.]+\](:(\d{1,5}|\*))?$/;
 
 function positiveInteger(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value <= 0) throw invalid(`${name} must be a positive integer`);

@@ -38,6 +38,8 @@ export async function startWebHub(
   options: {
     log?: EventLog;
     port?: number;
+    /** @defaultValue '127.0.0.1' */
+    host?: string;
     dashboard?: DashboardOptions;
     /** Runs before the hub listens: updates published here are in the log before any client can connect. */
     beforeListen?: (hub: Hub) => Promise<void>;
@@ -56,7 +58,7 @@ export async function startWebHub(
       }),
   });
   await options.beforeListen?.(hub);
-  const address = await hub.listen(options.port ?? 0, '127.0.0.1');
+  const address = await hub.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   const origin = `http://127.0.0.1:${address.port}`;
   return { hub, origin, endpoint: `${origin}/.well-known/mercure`, port: address.port, close: () => hub.close() };
 }

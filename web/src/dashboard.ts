@@ -1,7 +1,8 @@
 /**
  * The dashboard page: live numbers of the hub from its admin stream (SSE through `hotline/client`'s
- * `connect()`, authorized by the publisher JWT the operator pastes, sent as a header), a uPlot chart of
- * events/s and deliveries/s, the recent updates, and a publish form.
+ * `connect()`, authorized by a publisher JWT sent as a header — the one the operator pastes, else, on a
+ * `--dev` hub opened from its own machine, one the hub hands out at `POST /dashboard/session`), a uPlot chart
+ * of events/s and deliveries/s, the recent updates, and a publish form.
  * @module
  */
 import uPlot from 'uplot';
@@ -31,15 +32,40 @@ interface UpdateSummary {
 }
 
 const TOKEN_KEY = 'hotline-publisher-token';
+/** Two minutes of stats at the default one per second. */
 const CHART_POINTS = 120;
 const MAX_RECENT = 50;
+const TIME_FORMAT: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit' };
 
 let stream: EventStreamConnection | undefined;
 let chart: uPlot | undefined;
 const series: [number[], number[], number[]] = [[], [], []];
+/** The token of the automatic sign-in (`--dev`, this machine); a pasted token wins over it. */
+let automatic: string | undefined;
+
+function pasted(): string {
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
 
 function token(): string {
-  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+  return pasted() || (automatic ?? '');
+}
+
+/**
+ * Asks the hub for a token; true when it gave one. A hub without `--dev`, or a page not opened from the
+ * hub's machine, answers 403 and the page asks for a token to paste.
+ */
+async function signInAutomatically(): Promise<boolean> {
+  try {
+    const response = await fetch('/dashboard/session', { method: 'POST', cache: 'no-store' });
+    if (!response.ok) return false;
+    const session = (await response.json()) as { token?: unknown };
+    if (typeof session.token !== 'string') return false;
+    automatic = session.token;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 type State = 'signed-out' | 'connecting' | 'open' | 'refused' | 'reconnecting' | 'failed';
@@ -80,9 +106,20 @@ function connectStream(): void {
     return;
   }
   setStatus('connecting', 'Connecting…');
+  const viaSignIn = pasted() === '';
+  byId('signed-in').hidden = !viaSignIn;
   const connection = connect(new URL('/dashboard/stream', location.href), {
-    // JSON after the event stream, so a refusal comes with the hub's reason as a JSON body.
-    headers: { Authorization: `Bearer ${current}`, Accept: 'text/event-stream, application/json;q=0.5' },
+    // A function, so a reconnection after the automatic token was renewed sends the new one. (`connect()`
+    // accepts JSON after the event stream, so a refusal comes with the hub's reason.)
+    headers: () => ({ Authorization: `Bearer ${token()}` }),
+    // The automatic token lasts an hour: `connect()` asks for a new one before it expires.
+    ...(viaSignIn
+      ? {
+          refreshAuth: async () => {
+            if (!(await signInAutomatically())) throw new Error('the hub no longer signs this page in');
+          },
+        }
+      : {}),
     // The stream sends `stats` as soon as it opens, so the first event is the moment it is live.
     onEvent(event) {
       setStatus('open', 'Live');
@@ -163,7 +200,19 @@ function makeChart(): void {
         { label: 'events/s', stroke: '#1d4ed8', width: 2 },
         { label: 'deliveries/s', stroke: '#b45309', width: 2, dash: [6, 3] },
       ],
-      axes: [{}, { label: 'per second' }],
+      // The numbers above show the current values; a legend without a cursor would only read `--`.
+      legend: { live: false },
+      // A fixed two-minute window ending now, ticked in whole seconds: in the first minute uPlot would
+      // otherwise zoom into the few points there are and label half-seconds (`:27.500`).
+      scales: { x: { time: true, range: (_u, _min, max) => [max - CHART_POINTS, max] } },
+      axes: [
+        {
+          space: 70,
+          incrs: [10, 15, 30, 60],
+          values: (_u, splits) => splits.map((s) => new Date(s * 1000).toLocaleTimeString([], TIME_FORMAT)),
+        },
+        { label: 'per second' },
+      ],
     },
     series,
     container,
@@ -201,7 +250,7 @@ async function publish(event: SubmitEvent): Promise<void> {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const tokenForm = byId<HTMLFormElement>('token-form');
   const input = byId<HTMLInputElement>('token');
   input.value = token();
@@ -216,9 +265,10 @@ function main(): void {
     connectStream();
   });
   byId<HTMLFormElement>('publish-form').addEventListener('submit', (event) => void publish(event));
-  byId('app').hidden = token() === '';
   makeChart();
+  if (pasted() === '') await signInAutomatically();
+  byId('app').hidden = token() === '';
   connectStream();
 }
 
-main();
+void main();

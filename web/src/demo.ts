@@ -1,6 +1,7 @@
 /**
- * The demo page: four panels, each its own subscriber of the hub (its own `EventSource`) — a stock ticker,
- * a news feed, live football scores and private notifications shown as toasts.
+ * The demo page: four panels — a stock ticker, a news feed, live football scores and private
+ * notifications shown as toasts — fed by ONE subscription of the hub (`feed.ts`, `hotline/client`'s
+ * `connect()`), each event routed to its panel by its type, and shared by the browser's tabs.
  * @module
  */
 import { byId, el, type FeedState, openFeed, parseJson } from './feed.js';
@@ -42,7 +43,14 @@ function stocks(): Handler {
     const change = typeof quote.change === 'number' ? quote.change : 0;
     let row = rows.get(quote.symbol);
     if (row === undefined) {
-      row = el('tr', { 'data-symbol': quote.symbol }, el('th', { scope: 'row' }, quote.symbol), el('td'), el('td'));
+      // `num` cells, like their headers: right-aligned figures line up under Price and Change.
+      row = el(
+        'tr',
+        { 'data-symbol': quote.symbol },
+        el('th', { scope: 'row' }, quote.symbol),
+        el('td', { class: 'num' }),
+        el('td', { class: 'num' }),
+      );
       rows.set(quote.symbol, row);
       const body = byId('stocks-body');
       // Keep rows in symbol order whatever order the first prices come in.

@@ -10,6 +10,7 @@ import { HttpRejection } from '../http-errors.js';
 import { AdminStream } from './admin-stream.js';
 import { DEFAULT_ASSETS_DIR, sendAsset } from './assets.js';
 import { createDemoSession, type DemoUser } from './demo-session.js';
+import { handleDashboardSession, type LoopbackAdmin } from './loopback-sign-in.js';
 
 /** Options of {@link createDashboard}. */
 export interface DashboardOptions {
@@ -24,13 +25,19 @@ export interface DashboardOptions {
   demoUser?: DemoUser;
   /** Why the demo page cannot sign in, when there is no `demoUser` (shown to the visitor). */
   demoSignInRefusal?: string;
+  /**
+   * Signs the dashboard in automatically for a browser on the hub's own machine (`POST /dashboard/session`,
+   * see `isLoopbackRequest`). For development only — `hotline serve --dev` sets it; without it the
+   * operator pastes a publisher token. @defaultValue none
+   */
+  loopbackAdmin?: LoopbackAdmin;
 }
 
 export const DASHBOARD_DEFAULTS = Object.freeze({ statsIntervalMs: 1000, maxBatch: 50, maxSelectors: 100 });
 
 /**
  * Creates the dashboard for a hub: pass `(host) => createDashboard(host, options)` as the hub's
- * `extension`. It answers `/`, `/demo`, `/assets/*`, `/dashboard/stream` and `/demo/*`, and declines
+ * `extension`. It answers `/`, `/demo`, `/assets/*`, `/dashboard/stream`, `/dashboard/session` and `/demo/*`, and declines
  * everything else (`handle` resolves to false).
  */
 export function createDashboard(host: DashboardHost, options: DashboardOptions = {}): HubExtension {
@@ -59,6 +66,7 @@ export function createDashboard(host: DashboardHost, options: DashboardOptions =
       admin.open(req, res, grant.exp);
       return true;
     }
+    if (path === '/dashboard/session') return handleDashboardSession(req, res, options.loopbackAdmin);
     if (path === '/demo/config' && read) {
       sendJson(res, demo.config);
       return true;

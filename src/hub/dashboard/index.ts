@@ -13,3 +13,5 @@ export type { DemoPublisherOptions } from './demo-publisher.js';
 export { DEMO_DEFAULTS, demoTopics, notificationTopic, startDemoPublisher } from './demo-publisher.js';
 export type { DemoConfig, DemoTokenClaims, DemoUser } from './demo-session.js';
 export { DEMO_SESSION_DEFAULTS } from './demo-session.js';
+export type { DashboardSession, LoopbackAdmin } from './loopback-sign-in.js';
+export { LOOPBACK_SIGN_IN_DEFAULTS } from './loopback-sign-in.js';
