@@ -13,13 +13,10 @@ export const ERROR_BODY_MAX_BYTES = 16 * 1024;
 export const ERROR_BODY_TIMEOUT_MS = 2000;
 
 /** The {@link HttpError} for a non-200 response, with the server's reason when its body states one. */
-export async function httpErrorOf(response: ResponseLike): Promise<HttpError> {
+export async function httpErrorOf(response: ResponseLike, requestUrl?: string): Promise<HttpError> {
   const reason = await readErrorBody(response);
-  const message =
-    reason === undefined
-      ? `the server answered ${response.status}`
-      : `the server answered ${response.status}: ${reason.message}`;
-  return new HttpError(response.status, message, reason);
+  // The final URL after redirects, else the one asked for (a custom fetch may leave `url` empty).
+  return new HttpError(response.status, undefined, reason, { url: response.url || requestUrl });
 }
 
 /** The reason stated by a JSON error body; `undefined` for any other body, a malformed one, or one too slow or large. */

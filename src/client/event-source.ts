@@ -151,7 +151,7 @@ export class EventSource extends EventTarget {
       });
     } catch (cause) {
       if (abort.signal.aborted) return;
-      const error = new NetworkError('the connection could not be made', { cause });
+      const error = new NetworkError('the connection could not be made', { cause, url: this.#url });
       // spec(§9.2.3): a network error re-establishes the connection, "unless the user agent knows that to
       // be futile, in which case the user agent may fail the connection": a URL of a scheme other than
       // HTTP(S) (ftp:, about:, mailto:…) that fetch refused will be refused again (WPT
@@ -161,13 +161,19 @@ export class EventSource extends EventTarget {
     }
     if (abort.signal.aborted) return;
     // spec(§9.2.3): anything but a 200 with text/event-stream fails the connection for good (204 included).
-    if (response.status !== 200) return this.#fail(new HttpError(response.status));
+    if (response.status !== 200)
+      return this.#fail(new HttpError(response.status, undefined, undefined, { url: response.url || this.#url }));
     if (!isEventStream(response.headers.get('content-type'))) {
       return this.#fail(
-        new NetworkError('the response is not text/event-stream', { code: 'HOTLINE_CLIENT_BAD_CONTENT_TYPE' }),
+        new NetworkError('the response is not text/event-stream', {
+          code: 'HOTLINE_CLIENT_BAD_CONTENT_TYPE',
+          url: response.url || this.#url,
+        }),
       );
     }
-    if (response.body === null) return this.#reestablish(new NetworkError('the response has no body'));
+    if (response.body === null) {
+      return this.#reestablish(new NetworkError('the response has no body', { url: this.#url }));
+    }
     // spec(§9.2.3): events carry the origin of the final URL, after redirects.
     this.#origin = new URL(response.url || this.#url).origin;
     // spec(§9.2.6): the new stream starts from the last event ID string; an `id:` the old stream cut off
@@ -186,7 +192,7 @@ export class EventSource extends EventTarget {
     }
     if (abort.signal.aborted) return;
     // spec(§9.2.3): a stream that ends cleanly is re-established too.
-    this.#reestablish(new NetworkError('the stream ended'));
+    this.#reestablish(new NetworkError('the stream ended', { url: this.#url }));
   }
 
   /** spec(§9.2.3): readyState CONNECTING, fire `error`, wait the reconnection time, connect again. */

@@ -26,6 +26,7 @@ interface FlatError {
   code?: HotlineErrorCode;
   status?: number;
   reason?: ServerReason | undefined;
+  url?: string | undefined;
   message: string;
 }
 
@@ -221,13 +222,13 @@ export class SharedConnection implements EventStreamConnection<unknown> {
 
 function flatten(error: unknown): NonNullable<Extract<Message, { kind: 'end' }>['error']> {
   if (error instanceof HttpError)
-    return { code: error.code, status: error.status, reason: error.reason, message: error.message };
+    return { code: error.code, status: error.status, reason: error.reason, url: error.url, message: error.message };
   if (error instanceof HotlineError) return { code: error.code, message: error.message };
   return { message: error instanceof Error ? error.message : String(error) };
 }
 
 function revive(error: NonNullable<Extract<Message, { kind: 'end' }>['error']>): Error {
-  if (error.status !== undefined) return new HttpError(error.status, error.message, error.reason);
+  if (error.status !== undefined) return new HttpError(error.status, error.message, error.reason, { url: error.url });
   if (error.code !== undefined) return new HotlineError(error.code, error.message);
   return new Error(error.message);
 }

@@ -36,8 +36,14 @@ export function loopOptions(options: ConnectOptions<unknown> & { schemas?: unkno
  */
 export async function checkResponse(response: ResponseLike): Promise<void> {
   if (response.status !== 200) throw await httpErrorOf(response);
-  if (!isEventStream(response.headers.get('content-type'))) {
-    throw new NetworkError('the response is not text/event-stream', { code: 'HOTLINE_CLIENT_BAD_CONTENT_TYPE' });
+  const type = response.headers.get('content-type');
+  if (!isEventStream(type)) {
+    // Cut: the header is the server's to choose, and an error message is logged.
+    const given = type === null ? 'untyped' : JSON.stringify(type.slice(0, 100));
+    throw new NetworkError(`the response is ${given}, not text/event-stream`, {
+      code: 'HOTLINE_CLIENT_BAD_CONTENT_TYPE',
+      url: response.url,
+    });
   }
 }
 
@@ -134,8 +140,8 @@ export class StreamLoop {
         // blank line was never dispatched, so it is neither sent nor used to label events.
         parser.reset({ lastEventId: this.#lastEventId });
         watch.start();
-        await pumpBody(response.body!, parser, { onChunk: watch.sawBytes });
-        error = new NetworkError('the stream ended');
+        await pumpBody(response.body!, parser, { onChunk: watch.sawBytes, url: this.#url });
+        error = new NetworkError('the stream ended', { url: this.#url });
       } catch (caught) {
         if (this.#abort.signal.aborted) return;
         // Hidden past the grace period: not a failure; reconnect by id once visible.
@@ -216,7 +222,7 @@ export class StreamLoop {
           this.#serverRetryMs = ms;
         },
       },
-      { lastEventId: this.#lastEventId, maxEventBytes: this.#options.maxEventBytes },
+      { lastEventId: this.#lastEventId, maxEventBytes: this.#options.maxEventBytes, url: this.#url },
     );
   }
 
@@ -224,7 +230,9 @@ export class StreamLoop {
   async #open(signal: AbortSignal): Promise<ResponseLike | 'no-content'> {
     const given = this.#options.headers;
     const headers: Record<string, string> = {
-      Accept: 'text/event-stream',
+      // JSON second: a server that refuses the stream then says why in a body `HttpError` can read (the
+      // hub's `{error:{code,message}}`; it answers plain text to clients that do not accept JSON).
+      Accept: 'text/event-stream, application/json;q=0.5',
       'Cache-Control': 'no-cache',
       ...(typeof given === 'function' ? await given() : given),
     };
@@ -243,7 +251,7 @@ export class StreamLoop {
       });
     } catch (cause) {
       if (this.#abort.signal.aborted) throw new AbortError();
-      throw new NetworkError('the connection could not be made', { cause });
+      throw new NetworkError('the connection could not be made', { cause, url: this.#url });
     }
     // 204 is the standard "stop reconnecting": the stream is over, not failed.
     if (response.status === 204) {
@@ -252,7 +260,7 @@ export class StreamLoop {
     }
     try {
       await (this.#options.onOpen ?? checkResponse)(response);
-      if (response.body === null) throw new NetworkError('the response has no body');
+      if (response.body === null) throw new NetworkError('the response has no body', { url: this.#url });
     } catch (error) {
       await response.body?.cancel().catch(() => {});
       throw error;
@@ -309,7 +317,7 @@ export class StreamLoop {
             setTimeout(async () => {
               try {
                 await this.#refresh();
-                watch.drop(new NetworkError('reconnecting with a refreshed token'));
+                watch.drop(new NetworkError('reconnecting with a refreshed token', { url: this.#url }));
               } catch (error) {
                 watch.drop(error as HotlineError);
               }

@@ -25,7 +25,7 @@ export function isEventStream(contentType: string | null): boolean {
  */
 export function createClientParser(
   callbacks: Omit<ParserCallbacks, 'onError'>,
-  options: ParserOptions,
+  { url, ...options }: ParserOptions & { readonly url?: string } = {},
 ): EventStreamParser {
   let tooLarge: HotlineError | undefined;
   let failure: { cause: unknown } | undefined;
@@ -69,6 +69,7 @@ export function createClientParser(
         throw new NetworkError(`dropped the connection: ${tooLarge.message}`, {
           code: 'HOTLINE_CLIENT_EVENT_TOO_LARGE',
           cause: tooLarge,
+          url,
         });
       }
     },
@@ -86,6 +87,8 @@ export function createClientParser(
 export interface ReadOptions {
   /** Called for every chunk that arrives (a liveness watchdog). */
   readonly onChunk?: () => void;
+  /** The stream's URL, named by the error when the connection drops. */
+  readonly url?: string;
 }
 
 /**
@@ -104,7 +107,7 @@ export async function pumpBody(
       try {
         chunk = await reader.read();
       } catch (cause) {
-        throw new NetworkError('the connection dropped mid-stream', { cause });
+        throw new NetworkError('the connection dropped mid-stream', { cause, url: options.url });
       }
       if (chunk.done) return;
       parser.feed(chunk.value);

@@ -13,8 +13,11 @@ function refusedWith(status: number, reason: ServerReason | undefined) {
     assert.equal(error.code, 'HOTLINE_CLIENT_HTTP_ERROR');
     assert.equal(error.status, status);
     assert.deepEqual(error.reason, reason);
-    const suffix = reason === undefined ? '' : `: ${reason.message}`;
-    assert.equal(error.message, `the server answered ${status}${suffix}`);
+    assert.equal(error.serverCode, reason?.code);
+    assert.equal(error.serverMessage, reason?.message);
+    const said =
+      reason === undefined ? '' : `: ${reason.message}${reason.code === undefined ? '' : ` (${reason.code})`}`;
+    assert.equal(error.message, `the server at ${error.url} answered ${status}${said}`);
     return true;
   };
 }
