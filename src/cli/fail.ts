@@ -4,8 +4,6 @@
  * stack trace is for us, not for users: `--debug` or `HOTLINE_DEBUG=1` prints it too.
  * @module
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { HotlineError } from '../errors.js';
 import { UsageError } from './args.js';
 
@@ -81,21 +79,6 @@ export function unreachable(url: string, error: unknown): unknown {
     return new CliError(`cannot reach ${url} — is the hub running there? check --url`, 1, { cause: error });
   }
   return error;
-}
-
-/**
- * Creates `dir` one level at a time. Node's `mkdirSync(…, { recursive: true })` spins forever where a
- * parent refuses children with ENOENT (e.g. under /proc); one level at a time fails at once, naming it.
- */
-export function makeDirectory(dir: string): void {
-  if (existsSync(dir)) return;
-  const parent = dirname(dir);
-  if (parent !== dir) makeDirectory(parent);
-  try {
-    mkdirSync(dir);
-  } catch (error) {
-    if ((error as SystemError).code !== 'EEXIST') throw error;
-  }
 }
 
 /** The SQLite file a `--log` spec names, if it names one (the rules of `openLog`). */

@@ -6,8 +6,9 @@
 import { dirname } from 'node:path';
 import { HotlineError } from '../errors.js';
 import type { EventLog, LogOptions } from '../hub/log/event-log.js';
+import { makeDirectory } from '../hub/log/make-directory.js';
 import { openLog } from '../hub/log/open-log.js';
-import { CliError, makeDirectory, sqlitePath } from './fail.js';
+import { CliError, sqlitePath } from './fail.js';
 
 export async function openServeLog(spec: string, options: LogOptions): Promise<EventLog> {
   const path = sqlitePath(spec);

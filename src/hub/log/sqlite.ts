@@ -7,7 +7,6 @@
  * @module
  */
 
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { NewUpdate, StoredUpdate } from '../update.js';
@@ -21,6 +20,7 @@ import {
   resolveRetention,
 } from './event-log.js';
 import { LocalFollowers } from './local-followers.js';
+import { makeDirectory } from './make-directory.js';
 import { requireDriver } from './optional-dependency.js';
 
 /** Options of {@link createSqliteLog}. */
@@ -63,7 +63,7 @@ const SCHEMA = `
 export function createSqliteLog(path: string, options: SqliteLogOptions = {}): EventLog {
   // Loaded here, not imported: better-sqlite3 is an optional (native) peer dependency.
   const Database = requireDriver<typeof BetterSqlite3>('better-sqlite3', 'SQLite');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') makeDirectory(dirname(path));
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
