@@ -6,12 +6,13 @@
  * other servers it watches how events arrive. It says in plain words what to fix.
  * @module
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { createParser } from '../protocol/index.js';
+import { announcedHeartbeatMs, createParser } from '../protocol/index.js';
 import { helpText, integerOption, type OptionTable, parseOptions, stringOption, UsageError } from './args.js';
+import { formatDeployment, judgeDeployment, proxyOf } from './doctor-deploy.js';
+import { type OpenedResponse, openResponse, type TlsFindings } from './doctor-transport.js';
 import { unreachable } from './fail.js';
+import { TLS_TRUST_OPTIONS, type TlsTrust, tlsTrust } from './tls-trust.js';
 
 const OPTIONS: OptionTable = {
   token: { type: 'string', description: 'Bearer token to send', env: 'HOTLINE_TOKEN', valueName: 'jwt' },
@@ -22,6 +23,7 @@ const OPTIONS: OptionTable = {
     valueName: 'ms',
   },
   json: { type: 'boolean', description: 'Print the findings as JSON' },
+  ...TLS_TRUST_OPTIONS,
 };
 
 const PROBE_GAP_MS = 500;
@@ -37,12 +39,21 @@ export interface Diagnosis {
   events: number;
   /** The arrival gap of the two Hotline probes (≈ 500 ms when nothing buffers), if the server sent them. */
   probeGapMs: number | undefined;
+  /** The certificate and the protocol ALPN chose, for an https: URL. */
+  tls: TlsFindings | undefined;
+  /** The heartbeat period a Hotline stream announced (`0`: none), if it announced one. */
+  heartbeatMs: number | undefined;
+  /** The proxy or server that answered, from `Server` and `Via` (`nginx`, `Caddy`…), if it says. */
+  proxy: string | undefined;
   buffering: 'none' | 'suspected' | 'detected' | 'unknown';
   problems: string[];
   advice: string[];
 }
 
-export async function diagnose(url: string, options: { token?: string; watchMs?: number } = {}): Promise<Diagnosis> {
+export async function diagnose(
+  url: string,
+  options: { token?: string; watchMs?: number; trust?: TlsTrust } = {},
+): Promise<Diagnosis> {
   const target = new URL(url);
   if (!target.searchParams.has('hotlineProbe')) target.searchParams.set('hotlineProbe', '1');
   const watchMs = options.watchMs ?? 4000;
@@ -53,17 +64,20 @@ export async function diagnose(url: string, options: { token?: string; watchMs?:
     'Cache-Control': 'no-cache',
   };
   if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
-  const response = await openResponse(target, headers, watchMs);
+  const response = await openResponse(target, headers, watchMs, options.trust);
   const diagnosis: Diagnosis = {
     url,
-    status: response?.statusCode ?? 0,
+    status: response?.status ?? 0,
     httpVersion: response?.httpVersion ?? '-',
     headers: response?.headers ?? {},
-    contentEncoding: response?.headers['content-encoding'],
+    contentEncoding: firstHeader(response?.headers['content-encoding']),
     timeToFirstByteMs: undefined,
     timeToFirstEventMs: undefined,
     events: 0,
     probeGapMs: undefined,
+    tls: response?.tls,
+    heartbeatMs: undefined,
+    proxy: response === undefined ? undefined : proxyOf(response.headers),
     buffering: 'unknown',
     problems: [],
     advice: [],
@@ -75,37 +89,22 @@ export async function diagnose(url: string, options: { token?: string; watchMs?:
     );
     diagnosis.advice.push('An SSE endpoint must send its headers (and a first comment) at once.');
     adviseOnBuffering(diagnosis);
+    judgeDeployment(diagnosis);
     return diagnosis;
   }
   const { arrivals, probes } = await watchStream(response, diagnosis, started, watchMs);
   judge(diagnosis, arrivals, probes, watchMs);
+  judgeDeployment(diagnosis);
   return diagnosis;
 }
 
-/**
- * Sends the request; no headers within the watch is a finding, not an error: a proxy that buffers the body
- * (nginx with `gzip on` and `proxy_buffering on`) holds the headers back with it.
- */
-function openResponse(
-  target: URL,
-  headers: Record<string, string>,
-  watchMs: number,
-): Promise<IncomingMessage | undefined> {
-  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise<IncomingMessage | undefined>((resolve, reject) => {
-    const req = request(target, { headers }, resolve);
-    req.on('error', reject);
-    req.setTimeout(watchMs, () => {
-      req.destroy();
-      resolve(undefined);
-    });
-    req.end();
-  });
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Reads the stream for `watchMs`, noting when each event and each Hotline probe comment arrived. */
 async function watchStream(
-  response: IncomingMessage,
+  response: OpenedResponse,
   diagnosis: Diagnosis,
   started: number,
   watchMs: number,
@@ -120,6 +119,9 @@ async function watchStream(
     },
     onComment: (text) => {
       if (text.startsWith('probe ')) probes.push(performance.now());
+      // The first comment of a Hotline stream announces its heartbeat period (`ok`: none).
+      else if (diagnosis.heartbeatMs === undefined)
+        diagnosis.heartbeatMs = text === 'ok' ? 0 : announcedHeartbeatMs(text);
     },
     onError: (error) => {
       // Clients drop such a connection and reconnect: the operator must hear of it, not see a lower count.
@@ -129,25 +131,27 @@ async function watchStream(
     },
   });
   const encoding = diagnosis.contentEncoding;
+  const { body } = response;
   const decoded =
     encoding === 'br'
-      ? response.pipe(createBrotliDecompress())
+      ? body.pipe(createBrotliDecompress())
       : encoding === 'gzip'
-        ? response.pipe(createGunzip())
+        ? body.pipe(createGunzip())
         : encoding === 'deflate'
-          ? response.pipe(createInflate())
-          : response;
+          ? body.pipe(createInflate())
+          : body;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
-      response.destroy();
+      response.close();
       resolve();
     }, watchMs);
-    response.once('data', () => {
+    body.once('data', () => {
       diagnosis.timeToFirstByteMs = performance.now() - started;
     });
     decoded.on('data', (chunk: Buffer) => parser.feed(chunk));
     decoded.on('error', () => {});
-    response.on('close', () => {
+    body.on('error', () => {});
+    body.on('close', () => {
       clearTimeout(timer);
       resolve();
     });
@@ -184,11 +188,6 @@ function judge(d: Diagnosis, arrivals: number[], probes: number[], watchMs: numb
     d.problems.push('events arrive in bursts: something between the server and this client buffers the stream');
     adviseOnBuffering(d);
   }
-  if (d.httpVersion === '1.1' && d.headers.connection === undefined) {
-    d.advice.push(
-      'Over HTTP/1.1 browsers allow 6 connections per origin: prefer HTTP/2, or share one stream between tabs.',
-    );
-  }
 }
 
 function adviseOnBuffering(d: Diagnosis): void {
@@ -214,6 +213,7 @@ export function formatDiagnosis(d: Diagnosis): string {
     `  first byte        ${ms(d.timeToFirstByteMs)}`,
     `  first event       ${ms(d.timeToFirstEventMs)} (${d.events} events watched)`,
     `  buffering         ${d.buffering}${d.probeGapMs === undefined ? '' : ` (probes sent ${PROBE_GAP_MS} ms apart arrived ${Math.round(d.probeGapMs)} ms apart)`}`,
+    ...formatDeployment(d),
   ];
   if (d.problems.length === 0) lines.push('', 'No problem found.');
   else lines.push('', 'Problems:', ...d.problems.map((p) => `  - ${p}`));
@@ -232,8 +232,10 @@ export const doctorCommand = {
     }
     if (url === undefined || url.startsWith('-')) throw new UsageError('give the URL of the SSE endpoint first');
     const token = stringOption(values, 'token');
+    const trust = tlsTrust(values);
     const diagnosis = await diagnose(url, {
       ...(token ? { token } : {}),
+      ...(trust === undefined ? {} : { trust }),
       watchMs: integerOption(values, 'watch-ms') ?? 4000,
     }).catch((error: unknown) => {
       throw unreachable(url, error);
