@@ -22,7 +22,7 @@ interface Lease {
   /** Server time of the renewal, in ms. */
   readonly at: number;
   readonly leaseMs: number;
-  /** Taken by a reaper: not live, not to be reaped again. */
+  /** Taken by a reaper: not live; takeable again only once it is a lease old. */
   readonly ended: boolean;
 }
 
@@ -128,15 +128,19 @@ export function createNatsPresenceStore(
     return found;
   }
 
-  /** Splits leases into live and expired, judged against the freshest renewal (server time). */
+  /**
+   * Splits leases into live and expired, judged against the freshest renewal (server time). A taken lease
+   * (`ended`) is never live, and becomes takeable again once it is itself a lease old: a reaper that died
+   * between taking a node and purging it leaves that node to the next one (its ends may then be announced
+   * twice, never lost).
+   */
   function judge(all: Lease[]): { live: Set<string>; expired: Lease[] } {
     const reference = Math.max(0, ...all.map((lease) => lease.at));
     const live = new Set<string>();
     const expired: Lease[] = [];
     for (const lease of all) {
-      if (lease.ended) continue;
-      if (lease.at + lease.leaseMs >= reference) live.add(lease.node);
-      else expired.push(lease);
+      if (lease.at + lease.leaseMs < reference) expired.push(lease);
+      else if (!lease.ended) live.add(lease.node);
     }
     return { live, expired };
   }
@@ -186,7 +190,7 @@ export function createNatsPresenceStore(
       const ended: string[] = [];
       for (const lease of judge(await leases()).expired) {
         try {
-          await js.publish(subjects.lease(lease.node), JSON.stringify({ leaseMs: 0, ended: true }), {
+          await js.publish(subjects.lease(lease.node), JSON.stringify({ leaseMs: lease.leaseMs, ended: true }), {
             expect: { lastSubjectSequence: lease.seq },
           });
         } catch {

@@ -2,6 +2,8 @@
  * The presence store contract (`presence-contract.ts`) on every store: in memory, and on the Redis and
  * NATS engines a cluster shares (skipped with a message when absent; required under CI=true).
  */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import type { EventLog } from '../../../src/hub/log/event-log.js';
 import { createNatsLog } from '../../../src/hub/log/nats.js';
 import { createMemoryPresenceStore, type PresenceStore } from '../../../src/hub/log/presence-store.js';
@@ -77,3 +79,32 @@ presenceStoreContract(
   ),
   skipUnless(await reachable(NATS_URL), `NATS at ${NATS_URL}`),
 );
+
+const natsSkip = skipUnless(await reachable(NATS_URL), `NATS at ${NATS_URL}`);
+test('NATS: a node taken by a reaper that died before purging it is taken again a lease later', {
+  skip: natsSkip,
+}, async () => {
+  const name = `presence_orphan_${process.pid}_${Date.now()}`;
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: NATS_URL });
+  const [a, b] = [await createNatsLog(NATS_URL, { stream: name }), await createNatsLog(NATS_URL, { stream: name })];
+  try {
+    const [storeA, storeB] = [a.presence!(), b.presence!()];
+    await storeA.renew('dead', 300);
+    await storeA.put('dead', 'k', 'orphan');
+    // What a reaper publishes when it takes the node, before it dies itself.
+    await jetstream(nc).publish(`${name}_presence.n.dead`, JSON.stringify({ leaseMs: 300, ended: true }));
+    await storeB.renew('live', 10_000);
+    assert.deepEqual(await storeB.reap(), [], 'a fresh taking is left alone');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await storeB.renew('live', 10_000);
+    assert.deepEqual(await storeB.reap(), ['orphan']);
+    assert.deepEqual(await storeB.reap(), []);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    const jsm = await jetstreamManager(nc);
+    for (const stream of [name, `${name}_presence`]) await jsm.streams.delete(stream).catch(() => false);
+    await nc.close();
+  }
+});
