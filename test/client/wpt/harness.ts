@@ -141,9 +141,7 @@ export interface Wpt {
   readonly EventSource: EventSourceClass;
   /** The same, untracked: for tests of the class itself (its prototype). */
   readonly Original: EventSourceClass;
-  readonly implementation: ImplementationId;
-  /** The page's origin and the other origin the server answers on (WPT's `www2.` host). */
-  readonly origin: string;
+  /** The other origin the server answers on (WPT's `www2.` host). */
   readonly crossOrigin: string;
   /** The page: its URL and what its fetch sent. */
   readonly page: WptPage;
@@ -206,10 +204,6 @@ export function wptFile(upstream: string, define: (wpt: Wpt) => void): void {
       define({
         EventSource: Tracked,
         Original: Base,
-        implementation: implementation.id,
-        get origin() {
-          return need(server).origin;
-        },
         get crossOrigin() {
           return need(server).crossOrigin;
         },

@@ -16,8 +16,8 @@ export interface WptPage {
   /** The test page's URL: the document base and `document.documentURI`. */
   readonly url: string;
   readonly fetch: PageFetch;
-  /** Every request's credentials mode and whether cookies went along, in order. */
-  readonly requests: { url: string; credentials: RequestCredentials | undefined; sentCookies: boolean }[];
+  /** The URL of every request made through `fetch`, in order. */
+  readonly requests: string[];
   clearCookies(): void;
   /** Makes the page the global document (`location.href`, `document.baseURI`) until `restore()`. */
   install(): { restore(): void };
@@ -62,7 +62,7 @@ export function createPage(url: string): WptPage {
     if (sendCookies && jar.size > 0) {
       headers.set('Cookie', [...jar].map(([name, value]) => `${name}=${value}`).join('; '));
     }
-    requests.push({ url: target.href, credentials, sentCookies: sendCookies && jar.size > 0 });
+    requests.push(target.href);
     const response = await fetch(target, { ...init, headers });
     if (sendCookies) storeCookies(jarOf(new URL(response.url || target.href).origin), response.headers.getSetCookie());
     return response;
