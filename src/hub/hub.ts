@@ -164,7 +164,13 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     subscriptions:
       presence === undefined
         ? undefined
-        : { authorize, presence, matcher, log, compileClaims: (selectors) => templates.compileClaims(selectors) },
+        : {
+            authorize,
+            presence,
+            matcher,
+            log,
+            compileClaims: (selectors, baseUrl) => templates.compileClaims(selectors, baseUrl),
+          },
     cors: createCors(config.corsOrigins),
     extension,
     homePage: config.homePage ? () => fanout.size : undefined,

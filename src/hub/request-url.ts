@@ -20,6 +20,29 @@ export function requestUrl(req: Pick<IncomingMessage, 'url'>): URL {
   }
 }
 
+/** The hub's path: spec(Mercure §Discovery) the hub URL is `/.well-known/mercure` on the hub's origin. */
+const HUB_PATH = '/.well-known/mercure';
+
+/**
+ * The hub's URL as this request reached it: its origin (`Host`, and `https` over TLS) and the hub path.
+ * spec(Mercure 1.0 §URL Pattern): "When evaluating a relative pattern or a relative topic, the hub MUST use
+ * the hub's URL as the base URL." A `Host` that is not a valid authority falls back to `localhost`: the
+ * base only resolves relative strings, and a client that sends a bad `Host` only changes its own matches.
+ */
+export function hubUrl(req: Pick<IncomingMessage, 'headers' | 'socket'>): string {
+  const scheme = 'encrypted' in req.socket && req.socket.encrypted === true ? 'https' : 'http';
+  const host = req.headers.host;
+  // Only a host and port: no user info, path, query or fragment can ride in on the header.
+  if (host !== undefined && /^[\w.-]+(?::\d+)?$|^\[[\da-fA-F:.]+\](?::\d+)?$/.test(host)) {
+    try {
+      return `${new URL(`${scheme}://${host}`).origin}${HUB_PATH}`;
+    } catch {
+      // Not a valid host (a port past 65535, say): the fallback below.
+    }
+  }
+  return `${scheme}://localhost${HUB_PATH}`;
+}
+
 /** `decodeURIComponent` for a path segment, or a 400 `HOTLINE_HUB_INVALID_URL` naming what was bad. */
 export function decodePathSegment(segment: string): string {
   try {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { MatcherSpec } from '../topics/index.js';
 
 /** What a request asks to do: receive updates, publish one, or open the dashboard (see every topic). */
 export type AuthAction = 'subscribe' | 'publish' | 'admin';
@@ -30,10 +31,10 @@ export interface AuthRequest {
 
 /** What a checked credential may do, as a scheme ({@link Authorizer}) reports it. */
 export interface Rights {
-  /** Topic selectors the holder may publish to. */
-  readonly publish: readonly string[];
-  /** Topic selectors whose private updates the holder may receive. */
-  readonly subscribe: readonly string[];
+  /** Topic rules the holder may publish to: 0.x selector strings, 1.0 topic matchers, or both. */
+  readonly publish: readonly MatcherSpec[];
+  /** Topic rules whose private updates the holder may receive. */
+  readonly subscribe: readonly MatcherSpec[];
   /** May open the dashboard, which lists every topic, private ones included. */
   readonly admin: boolean;
   /** Free-form data about the holder (shown in the subscriptions API and presence updates). */

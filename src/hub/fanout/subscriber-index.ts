@@ -4,10 +4,13 @@
  * prefix (the text before the first `{`) in a radix tree. A publish walks each topic down the tree once and
  * evaluates only the templates whose prefix starts the topic — each distinct template once, however many
  * subscribers share it, with the matcher compiled when the first of them subscribed. The cost of a publish
- * follows the templates that can match, not the number subscribed (`npm run bench:selectors`).
+ * follows the templates that can match, not the number subscribed (`npm run bench:selectors`). URL patterns
+ * (Mercure 1.0) resolve topics against the hub URL first, so they have no literal prefix in a topic's own
+ * text: each distinct pattern is evaluated once per topic, in time linear in the topic (url-pattern.ts), and
+ * their number is bounded by the same per connection and per address limits as templates.
  * @module
  */
-import type { TopicSelector, UriTemplate } from '../topics/index.js';
+import type { TopicSelector, UriTemplate, UrlPattern } from '../topics/index.js';
 import type { StoredUpdate } from '../update.js';
 import { PrefixTree } from './prefix-tree.js';
 import type { Subscriber } from './subscriber.js';
@@ -20,9 +23,17 @@ interface TemplateEntry {
   matchedPosition: number;
 }
 
+/** One distinct URL pattern (text and hub URL) and who uses it. */
+interface PatternEntry {
+  readonly pattern: UrlPattern;
+  readonly subscribers: Set<Subscriber>;
+  matchedPosition: number;
+}
+
 export class SubscriberIndex {
   readonly #exact = new Map<string, Set<Subscriber>>();
   readonly #templates = new PrefixTree<TemplateEntry>();
+  readonly #patterns = new Map<string, PatternEntry>();
   readonly #any = new Set<Subscriber>();
   readonly #all = new Set<Subscriber>();
 
@@ -33,6 +44,11 @@ export class SubscriberIndex {
   /** How many distinct template selectors the subscribers use (one compiled matcher each). */
   get templateCount(): number {
     return this.#templates.size;
+  }
+
+  /** How many distinct URL patterns the subscribers use. */
+  get patternCount(): number {
+    return this.#patterns.size;
   }
 
   /** Every subscriber, for the subscriptions API and shutdown. */
@@ -72,13 +88,26 @@ export class SubscriberIndex {
         entry.matchedPosition = update.position;
         for (const subscriber of entry.subscribers) consider(subscriber);
       });
+      for (const entry of this.#patterns.values()) {
+        if (entry.matchedPosition === update.position || !entry.pattern.matches(topic)) continue;
+        entry.matchedPosition = update.position;
+        for (const subscriber of entry.subscribers) consider(subscriber);
+      }
     }
   }
 
   #file(selector: TopicSelector, subscriber: Subscriber): void {
     if (selector.kind === 'any') this.#any.add(subscriber);
     else if (selector.kind === 'exact') addTo(this.#exact, selector.source, subscriber);
-    else {
+    else if (selector.kind === 'urlpattern') {
+      const key = patternKey(selector.pattern);
+      let entry = this.#patterns.get(key);
+      if (entry === undefined) {
+        entry = { pattern: selector.pattern, subscribers: new Set(), matchedPosition: -1 };
+        this.#patterns.set(key, entry);
+      }
+      entry.subscribers.add(subscriber);
+    } else {
       const { template } = selector;
       let entry = this.#templates.get(template.literalPrefix, template.source);
       if (entry === undefined) {
@@ -92,7 +121,13 @@ export class SubscriberIndex {
   #unfile(selector: TopicSelector, subscriber: Subscriber): void {
     if (selector.kind === 'any') this.#any.delete(subscriber);
     else if (selector.kind === 'exact') removeFrom(this.#exact, selector.source, subscriber);
-    else {
+    else if (selector.kind === 'urlpattern') {
+      const key = patternKey(selector.pattern);
+      const entry = this.#patterns.get(key);
+      if (entry === undefined) return;
+      entry.subscribers.delete(subscriber);
+      if (entry.subscribers.size === 0) this.#patterns.delete(key);
+    } else {
       const { literalPrefix, source } = selector.template;
       const entry = this.#templates.get(literalPrefix, source);
       if (entry === undefined) return;
@@ -100,6 +135,11 @@ export class SubscriberIndex {
       if (entry.subscribers.size === 0) this.#templates.delete(literalPrefix, source);
     }
   }
+}
+
+/** The same text resolves differently against another hub URL (another `Host`): both are the key. */
+function patternKey(pattern: UrlPattern): string {
+  return `${pattern.baseUrl}\n${pattern.source}`;
 }
 
 function addTo(map: Map<string, Set<Subscriber>>, key: string, subscriber: Subscriber): void {

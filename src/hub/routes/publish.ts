@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authorize } from '../auth/index.js';
 import { HttpRejection } from '../http-errors.js';
 import { fieldsToInput, type PublishLimits, toNewUpdate } from '../publish-input.js';
+import { hubUrl } from '../request-url.js';
 import type { TopicMatcher } from '../topics/index.js';
 import type { NewUpdate, StoredUpdate } from '../update.js';
 import { parsePublishBody, readBody } from './publish-body.js';
@@ -31,8 +32,9 @@ export async function handlePublish(
   const body = await readBody(req, context.maxPublishBytes);
   const update = toNewUpdate(fieldsToInput(parsePublishBody(req.headers['content-type'], body)), context.limits);
   // Mercure: every topic of the update must match one of the token's mercure.publish selectors.
+  const base = hubUrl(req);
   for (const topic of update.topics) {
-    if (!context.matcher.matchesAny(grant.publish, [topic])) {
+    if (!context.matcher.matchesAny(grant.publish, [topic], base)) {
       throw new HttpRejection(403, 'HOTLINE_HUB_FORBIDDEN', `the token may not publish to ${JSON.stringify(topic)}`);
     }
   }

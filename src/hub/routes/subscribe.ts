@@ -10,6 +10,7 @@ import type { ConnectionLimits } from '../connection-limits.js';
 import { type Fanout, parseStateRequest, type Reconciliation, reconcile, Subscriber } from '../fanout/index.js';
 import { HttpRejection } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
+import { hubUrl } from '../request-url.js';
 import type { TemplateLimits, TopicSelector } from '../topics/index.js';
 
 /** The query parameter with which `hotline doctor` asks for timed probe comments. */
@@ -64,8 +65,9 @@ export async function handleSubscribe(
     throw new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', `at most ${context.maxTopics} topic parameters`);
   }
   // Every template is compiled here, once, in time linear in its length: never later on a publish.
-  const topicSelectors = context.templates.compile(selectors);
-  const privateSelectors = context.templates.compileClaims(grant.subscribe);
+  const base = hubUrl(req);
+  const topicSelectors = context.templates.compile(selectors, base);
+  const privateSelectors = context.templates.compileClaims(grant.subscribe, base);
   const state = parseStateRequest(url.searchParams, selectors, context.maxStateUpdates);
   const release = admit(req, context, topicSelectors);
   let reconciliation: Reconciliation;

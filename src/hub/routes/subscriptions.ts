@@ -23,6 +23,7 @@ import {
 } from '../fanout/index.js';
 import { HttpRejection } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
+import { hubUrl } from '../request-url.js';
 import type { TopicMatcher, TopicSelector } from '../topics/index.js';
 import { parseSubscriptionsPath } from './subscriptions-path.js';
 
@@ -35,7 +36,7 @@ export interface SubscriptionsRouteContext {
   /** Where `lastEventID` comes from. */
   readonly log: Pick<EventLog, 'findPosition' | 'head' | 'readAfter' | 'last'>;
   /** Compiles the token's subscribe rights, to tell which updates it may see. */
-  readonly compileClaims: (selectors: Grant['subscribe']) => TopicSelector[];
+  readonly compileClaims: (selectors: Grant['subscribe'], baseUrl: string) => TopicSelector[];
 }
 
 export async function handleSubscriptions(
@@ -52,7 +53,8 @@ export async function handleSubscriptions(
   const requested = url.pathname;
   // spec(Mercure 1.0 §Subscription API): "The topic to authorize is the requested URL in relative form: its
   // absolute path" — the 0.x text asks the same of the token's `mercure.subscribe` selectors.
-  if (!context.matcher.matchesAny(grant.subscribe, [requested])) {
+  const base = hubUrl(req);
+  if (!context.matcher.matchesAny(grant.subscribe, [requested], base)) {
     throw new HttpRejection(403, 'HOTLINE_HUB_FORBIDDEN', 'the token may not read these subscriptions');
   }
   const parsed = parseSubscriptionsPath(requested);
@@ -61,8 +63,8 @@ export async function handleSubscriptions(
   // Read before the list: a change after this id reaches a client that subscribes from it, so a client
   // that lists, then subscribes with `Last-Event-ID: lastEventID`, misses nothing (presence.ts writes the
   // store before it publishes the event).
-  const lastEventID = await newestVisibleId(context, grant);
-  const visible = (resource: SubscriptionResource) => context.matcher.matchesAny(grant.subscribe, [resource.id]);
+  const lastEventID = await newestVisibleId(context, grant, base);
+  const visible = (resource: SubscriptionResource) => context.matcher.matchesAny(grant.subscribe, [resource.id], base);
   const matching = matchingResources(context.presence, query, visible);
 
   if (query.subscriber !== undefined && query.source !== undefined) {
@@ -81,14 +83,12 @@ export async function handleSubscriptions(
  * the collection root, whose path names no generation, is answered in its token's.
  */
 function grantGeneration(grant: Grant): Generation {
-  // Until the Rights type carries matcher objects this is always '0.x' for the type checker; the check is
-  // on values, so it holds once access tokens return them.
-  return (grant.subscribe as readonly unknown[]).some((rule) => typeof rule !== 'string') ? '1.0' : '0.x';
+  return grant.subscribe.some((rule) => typeof rule !== 'string') ? '1.0' : '0.x';
 }
 
 /** The newest update the token may see (reconciliation's rule), so the id never names a private update. */
-async function newestVisibleId(context: SubscriptionsRouteContext, grant: Grant): Promise<string> {
-  const claims = context.compileClaims(grant.subscribe);
+async function newestVisibleId(context: SubscriptionsRouteContext, grant: Grant, base: string): Promise<string> {
+  const claims = context.compileClaims(grant.subscribe, base);
   const { header } = await reconcile(context.log, undefined, (update) => Subscriber.allows(claims, update));
   // spec(Mercure 1.0 §Subscription API): "The value MUST be `earliest` if no events have been dispatched yet."
   return header ?? EARLIEST;

@@ -1,20 +1,26 @@
 /**
  * Topic selectors (Mercure): `*` matches every topic, a selector matches a topic identical to it, and a
  * selector that is a valid URI template also matches the topics it describes (src/hub/uri-template.ts:
- * linear time, never backtracks). Selectors are compiled once — a subscriber's when it subscribes, a
- * token's or a policy's through {@link TopicMatcher}'s cache — and never on the publish path.
+ * linear time, never backtracks). Mercure 1.0 topic matchers ({@link MatcherSpec} objects) compile to the
+ * same selectors: `Exact` to an exact one (never a template), `URLPattern` to a URL pattern bound to the hub
+ * URL (url-pattern.ts). Selectors are compiled once — a subscriber's when it subscribes, a token's or a
+ * policy's through {@link TopicMatcher}'s cache — and never on the publish path.
  * @module
  */
+import { isWildcard, type MatcherSpec } from './matcher-spec.js';
 import { compileUriTemplate, type UriTemplate } from './uri-template.js';
+import { compileUrlPattern, type UrlPattern } from './url-pattern.js';
 
 /** The selector that matches every topic. */
 export const ANY_TOPIC = '*';
 
 /** How a selector is matched. */
-export type SelectorKind = 'any' | 'exact' | 'template';
+export type SelectorKind = 'any' | 'exact' | 'template' | 'urlpattern';
 
-export function selectorKind(selector: string): SelectorKind {
-  if (selector === ANY_TOPIC) return 'any';
+/** How `selector` is matched: a 0.x string by its shape, a 1.0 matcher by its type (`*` first, either way). */
+export function selectorKind(selector: MatcherSpec): SelectorKind {
+  if (isWildcard(selector)) return 'any';
+  if (typeof selector !== 'string') return selector.matchType === 'URLPattern' ? 'urlpattern' : 'exact';
   return selector.includes('{') ? 'template' : 'exact';
 }
 
@@ -22,7 +28,8 @@ export function selectorKind(selector: string): SelectorKind {
 export type TopicSelector =
   | { readonly kind: 'any'; readonly source: string }
   | { readonly kind: 'exact'; readonly source: string }
-  | { readonly kind: 'template'; readonly source: string; readonly template: UriTemplate };
+  | { readonly kind: 'template'; readonly source: string; readonly template: UriTemplate }
+  | { readonly kind: 'urlpattern'; readonly source: string; readonly pattern: UrlPattern };
 
 /** What a template may cost: past either bound, a selector is not compiled. */
 export interface TemplateBounds {
@@ -46,20 +53,39 @@ export function compileTemplate(selector: string, bounds: TemplateBounds): Templ
   return { ok: true, template };
 }
 
+/** A URL pattern that can never match: what a token's pattern past the bounds compiles to. */
+const NEVER: Omit<UrlPattern, 'source' | 'baseUrl'> = { matches: () => false };
+
 /**
  * Compiles any selector, leniently: a template that is invalid or past `bounds` is an exact selector.
  * spec(Mercure §Topic Selectors): a selector that is not a valid URI template matches only itself.
+ * A URL pattern resolves against `baseUrl` (the hub's URL); one that is invalid or past `bounds` matches
+ * nothing — spec(Mercure 1.0 §URL Pattern): "When such a limit is reached, the pattern MUST be treated as
+ * not matching".
  */
-export function compileSelector(selector: string, bounds: TemplateBounds): TopicSelector {
+export function compileSelector(selector: string, bounds: TemplateBounds): TopicSelector;
+export function compileSelector(selector: MatcherSpec, bounds: TemplateBounds, baseUrl: string): TopicSelector;
+export function compileSelector(selector: MatcherSpec, bounds: TemplateBounds, baseUrl = ''): TopicSelector {
   const kind = selectorKind(selector);
-  if (kind !== 'template') return { kind, source: selector };
-  const compiled = compileTemplate(selector, bounds);
-  return compiled.ok ? { kind, source: selector, template: compiled.template } : { kind: 'exact', source: selector };
+  const source = typeof selector === 'string' ? selector : selector.match;
+  if (kind === 'urlpattern') {
+    const compiled = compileUrlPattern(source, baseUrl, bounds);
+    return { kind, source, pattern: compiled.ok ? compiled.pattern : { ...NEVER, source, baseUrl } };
+  }
+  if (kind !== 'template') return { kind, source };
+  const compiled = compileTemplate(source, bounds);
+  return compiled.ok ? { kind, source, template: compiled.template } : { kind: 'exact', source };
 }
 
-/** spec(Mercure §Topic Selectors): `*`, then the identical string, then the URI template. */
+/**
+ * spec(Mercure §Topic Selectors): `*`, then the identical string, then the URI template. A URL pattern is
+ * matched by the pattern alone: spec(Mercure 1.0 §URL Pattern): a relative pattern or topic resolves against
+ * the hub's URL, so `/a` matches the topic `https://hub.example/a` and an identical string may not match.
+ */
 export function selectorMatches(selector: TopicSelector, topic: string): boolean {
-  if (selector.kind === 'any' || selector.source === topic) return true;
+  if (selector.kind === 'any') return true;
+  if (selector.kind === 'urlpattern') return selector.pattern.matches(topic);
+  if (selector.source === topic) return true;
   return selector.kind === 'template' && selector.template.matches(topic);
 }
 
@@ -75,11 +101,14 @@ export interface TopicMatcherOptions extends Partial<TemplateBounds> {
   cacheSize?: number;
 }
 
-/** Answers "does this selector match this topic?" for selectors given as strings (tokens, policies). */
+/** Answers "does this selector match this topic?" for selectors not compiled yet (tokens, policies). */
 export interface TopicMatcher {
+  /** For a 0.x selector string (policies): it needs no hub URL. */
   matches(selector: string, topic: string): boolean;
-  /** True when one of `selectors` matches one of `topics`. */
+  /** True when one of `selectors` (0.x strings) matches one of `topics`. */
   matchesAny(selectors: readonly string[], topics: readonly string[]): boolean;
+  /** The same for rules of either generation; URL patterns resolve against `baseUrl`, the hub's URL. */
+  matchesAny(selectors: readonly MatcherSpec[], topics: readonly string[], baseUrl: string): boolean;
 }
 
 /** The defaults of {@link TemplateBounds}, the hub's `maxSelectorLength` and `maxTemplateExpressions`. */
@@ -94,13 +123,19 @@ export function createTopicMatcher(options: TopicMatcherOptions = {}): TopicMatc
     maxSelectorLength: options.maxSelectorLength ?? TEMPLATE_BOUNDS.maxSelectorLength,
     maxTemplateExpressions: options.maxTemplateExpressions ?? TEMPLATE_BOUNDS.maxTemplateExpressions,
   };
-  const cache = new BoundedMap<string, TopicSelector>(options.cacheSize ?? 10_000);
+  const templates = new BoundedMap<string, TopicSelector>(options.cacheSize ?? 10_000);
+  const patterns = new BoundedMap<string, TopicSelector>(options.cacheSize ?? 10_000);
 
-  function compiled(selector: string): TopicSelector {
-    let found = cache.get(selector);
+  function compiled(
+    cache: BoundedMap<string, TopicSelector>,
+    selector: MatcherSpec,
+    key: string,
+    baseUrl: string,
+  ): TopicSelector {
+    let found = cache.get(key);
     if (found === undefined) {
-      found = compileSelector(selector, bounds);
-      cache.set(selector, found);
+      found = compileSelector(selector, bounds, baseUrl);
+      cache.set(key, found);
     }
     return found;
   }
@@ -108,16 +143,24 @@ export function createTopicMatcher(options: TopicMatcherOptions = {}): TopicMatc
   function matches(selector: string, topic: string): boolean {
     if (selector === ANY_TOPIC || selector === topic) return true;
     if (!selector.includes('{')) return false;
-    return selectorMatches(compiled(selector), topic);
+    return selectorMatches(compiled(templates, selector, selector, ''), topic);
   }
 
-  return {
-    matches,
-    matchesAny(selectors, topics) {
-      for (const selector of selectors) for (const topic of topics) if (matches(selector, topic)) return true;
-      return false;
-    },
-  };
+  function matchesSpec(selector: MatcherSpec, topic: string, baseUrl: string): boolean {
+    if (typeof selector === 'string') return matches(selector, topic);
+    if (selector.match === ANY_TOPIC) return true;
+    if (selector.matchType === 'Exact') return selector.match === topic;
+    // A URL pattern is cached per hub URL it resolves against (a URL has no newline).
+    return selectorMatches(compiled(patterns, selector, `${baseUrl}\n${selector.match}`, baseUrl), topic);
+  }
+
+  function matchesAny(selectors: readonly MatcherSpec[], topics: readonly string[], baseUrl = ''): boolean {
+    for (const selector of selectors)
+      for (const topic of topics) if (matchesSpec(selector, topic, baseUrl)) return true;
+    return false;
+  }
+
+  return { matches, matchesAny };
 }
 
 /** A Map that forgets its oldest entry past a size: enough of an LRU for caches whose misses are cheap. */

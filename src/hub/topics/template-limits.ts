@@ -7,6 +7,7 @@
  * @module
  */
 import { HttpRejection } from '../http-errors.js';
+import type { MatcherSpec } from './matcher-spec.js';
 import {
   compileSelector,
   compileTemplate,
@@ -14,11 +15,15 @@ import {
   type TemplateBounds,
   type TopicSelector,
 } from './selectors.js';
+import { compileUrlPattern } from './url-pattern.js';
 
 export interface TemplateLimitOptions extends TemplateBounds {
-  /** Most distinct URI templates in one subscription. */
+  /** Most distinct URI templates (and URL patterns, counted with them) in one subscription. */
   readonly maxTemplatesPerConnection: number;
-  /** Most distinct URI templates one client address holds across its open subscriptions; 0 for no limit. */
+  /**
+   * Most distinct URI templates and URL patterns one client address holds across its open subscriptions;
+   * 0 for no limit.
+   */
   readonly maxTemplatesPerIp: number;
 }
 
@@ -33,15 +38,24 @@ export class TemplateLimits {
 
   /**
    * Compiles the selectors of a subscribe request, or throws a 400 naming the limit it exceeds. A selector
-   * with `{` that is not a valid URI template is an exact selector, as Mercure has it.
+   * with `{` that is not a valid URI template is an exact selector, as Mercure has it; a URL pattern that
+   * is invalid or past the limits is refused. URL patterns resolve against `baseUrl`, the hub's URL.
    */
-  compile(selectors: readonly string[]): TopicSelector[] {
+  compile(selectors: readonly string[]): TopicSelector[];
+  compile(selectors: readonly MatcherSpec[], baseUrl: string): TopicSelector[];
+  compile(selectors: readonly MatcherSpec[], baseUrl = ''): TopicSelector[] {
     const { maxSelectorLength, maxTemplateExpressions, maxTemplatesPerConnection } = this.#options;
     const compiled: TopicSelector[] = [];
     const templates = new Set<string>();
-    for (const source of selectors) {
-      const kind = selectorKind(source);
-      if (kind !== 'template') compiled.push({ kind, source });
+    for (const selector of selectors) {
+      const kind = selectorKind(selector);
+      const source = typeof selector === 'string' ? selector : selector.match;
+      if (kind === 'urlpattern') {
+        const result = compileUrlPattern(source, baseUrl, this.#options);
+        if (!result.ok) throw refusedPattern(source, result, maxSelectorLength);
+        compiled.push({ kind, source, pattern: result.pattern });
+        templates.add(patternKey(source));
+      } else if (kind !== 'template') compiled.push({ kind, source });
       else {
         const result = compileTemplate(source, this.#options);
         if (result.ok) {
@@ -58,12 +72,12 @@ export class TemplateLimits {
             400,
             `a URI template has more than ${maxTemplateExpressions} expressions, each variable counted (maxTemplateExpressions)`,
           );
-        if (templates.size > maxTemplatesPerConnection)
-          throw refused(
-            400,
-            `at most ${maxTemplatesPerConnection} distinct URI templates per subscription (maxTemplatesPerConnection)`,
-          );
       }
+      if (templates.size > maxTemplatesPerConnection)
+        throw refused(
+          400,
+          `at most ${maxTemplatesPerConnection} distinct URI templates and URL patterns per subscription (maxTemplatesPerConnection)`,
+        );
     }
     return compiled;
   }
@@ -72,8 +86,10 @@ export class TemplateLimits {
    * Compiles the selectors of a token's claim leniently: one past the bounds, or invalid, matches only
    * itself (the token's issuer chose it; refusing the subscription would not make it any cheaper).
    */
-  compileClaims(selectors: readonly string[]): TopicSelector[] {
-    return selectors.map((selector) => compileSelector(selector, this.#options));
+  compileClaims(selectors: readonly string[]): TopicSelector[];
+  compileClaims(selectors: readonly MatcherSpec[], baseUrl: string): TopicSelector[];
+  compileClaims(selectors: readonly MatcherSpec[], baseUrl = ''): TopicSelector[] {
+    return selectors.map((selector) => compileSelector(selector, this.#options, baseUrl));
   }
 
   /**
@@ -82,7 +98,13 @@ export class TemplateLimits {
    * returned function exactly once when the connection ends.
    */
   admit(ip: string, selectors: readonly TopicSelector[]): () => void {
-    const templates = [...new Set(selectors.filter((s) => s.kind === 'template').map((s) => s.source))];
+    const templates = [
+      ...new Set(
+        selectors.flatMap((s) =>
+          s.kind === 'template' ? [s.source] : s.kind === 'urlpattern' ? [patternKey(s.source)] : [],
+        ),
+      ),
+    ];
     if (templates.length === 0) return () => {};
     const held = this.#perIp.get(ip) ?? new Map<string, number>();
     const limit = this.#options.maxTemplatesPerIp;
@@ -112,6 +134,19 @@ export class TemplateLimits {
   heldBy(ip: string): number {
     return this.#perIp.get(ip)?.size ?? 0;
   }
+}
+
+function refusedPattern(source: string, result: { reason: string; message: string }, max: number): HttpRejection {
+  if (result.reason === 'too-long')
+    return refused(400, `a URL pattern has ${source.length} characters; at most ${max} (maxSelectorLength)`);
+  if (result.reason === 'invalid')
+    return new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', `${JSON.stringify(source)} is not a valid URL pattern`);
+  return refused(400, `URL pattern ${JSON.stringify(source)}: ${result.message}`);
+}
+
+/** A URL pattern's key among templates: no URI template has a newline, so the two never collide. */
+function patternKey(source: string): string {
+  return `URLPattern\n${source}`;
 }
 
 function refused(status: number, message: string, headers?: Record<string, string>): HttpRejection {

@@ -1,0 +1,30 @@
+/**
+ * A topic rule as a token or a request states it, in either generation of Mercure: a 0.x selector string
+ * (`*`, an exact topic, or an RFC 6570 URI template) or a 1.0 topic matcher object. Both compile to a
+ * `TopicSelector` (selectors.ts); only there do they differ.
+ * @module
+ */
+
+/** The matcher types of Mercure 1.0, in their canonical case. */
+export type MatcherType = 'Exact' | 'URLPattern';
+
+/** A topic rule as a token or a request states it. */
+export type MatcherSpec =
+  | string // Mercure 0.x selector: `*`, an exact topic, or an RFC 6570 URI template
+  | { readonly matchType: MatcherType; readonly match: string }; // Mercure 1.0 topic matcher
+
+/** spec(Mercure 1.0 §Matcher Types): "The matcher value `*` is reserved as a wildcard that matches every topic." */
+export const WILDCARD = '*';
+
+/** The text of a rule: the 0.x selector or the 1.0 matcher's `match`. */
+export function matcherText(spec: MatcherSpec): string {
+  return typeof spec === 'string' ? spec : spec.match;
+}
+
+/**
+ * spec(Mercure 1.0 §Matcher Types): `*` "is recognized before the matcher type is resolved, so it has this
+ * meaning regardless of matcher type".
+ */
+export function isWildcard(spec: MatcherSpec): boolean {
+  return matcherText(spec) === WILDCARD;
+}
