@@ -96,6 +96,36 @@ describe('Mercure 0.x conformance: active subscriptions', () => {
     watcher.close();
   });
 
+  // spec(Mercure 1.0 §Subscription Events): "the value of each variable MUST be percent-encoded exactly once
+  // during expansion, encoding the raw matcher or subscriber string as a whole (any `%` characters it already
+  // contains are themselves encoded). Hubs MUST NOT double-encode an already-encoded value."
+  test('a matcher holding % is percent-encoded exactly once in the 1.0 and the 0.x subscription ids', async () => {
+    const exactEvents = '/.well-known/mercure/subscriptions/Exact/{match}/{subscriber}';
+    const watcher1 = await subscribe(suite.running.endpoint, [exactEvents], {
+      token: await token({ subscribe: [exactEvents] }),
+    });
+    const watcher0 = await subscribe(suite.running.endpoint, [PRESENCE_TEMPLATE], {
+      token: await token({ subscribe: [PRESENCE_TEMPLATE] }),
+    });
+    const topic = 'https://example.com/a%20b';
+    const subscriber = await subscribe(suite.running.endpoint, [topic], { token: await token({ subscribe: [] }) });
+    const encoded = 'https%3A%2F%2Fexample.com%2Fa%2520b';
+    for (;;) {
+      const event = JSON.parse((await watcher1.next()).data) as Subscription & { match?: string };
+      if (event.match !== topic) continue;
+      assert.equal(
+        event.id,
+        `/.well-known/mercure/subscriptions/Exact/${encoded}/${encodeURIComponent(event.subscriber)}`,
+      );
+      break;
+    }
+    const zero = await nextAbout(watcher0, topic);
+    assert.equal(zero.id, `/.well-known/mercure/subscriptions/${encoded}/${encodeURIComponent(zero.subscriber)}`);
+    subscriber.close();
+    watcher1.close();
+    watcher0.close();
+  });
+
   // spec(Mercure 0.x §Subscription API): "The web API MUST expose endpoints following these patterns" (the
   // collection, per topic selector, one subscription), "The web API MUST set the `Content-Type` HTTP header to
   // `application/ld+json`", collections "MUST return JSON-LD documents containing at least" `@context`, `id`,
