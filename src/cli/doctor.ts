@@ -39,6 +39,8 @@ export interface Diagnosis {
   events: number;
   /** The arrival gap of the two Hotline probes (≈ 500 ms when nothing buffers), if the server sent them. */
   probeGapMs: number | undefined;
+  /** When the stream ended before the watch did (a server or a proxy's read timeout closed it). */
+  streamEndedAfterMs?: number;
   /** The certificate and the protocol ALPN chose, for an https: URL. */
   tls: TlsFindings | undefined;
   /** The heartbeat period a Hotline stream announced (`0`: none), if it announced one. */
@@ -141,7 +143,9 @@ async function watchStream(
           ? body.pipe(createInflate())
           : body;
   await new Promise<void>((resolve) => {
+    let watched = false;
     const timer = setTimeout(() => {
+      watched = true;
       response.close();
       resolve();
     }, watchMs);
@@ -152,6 +156,7 @@ async function watchStream(
     decoded.on('error', () => {});
     body.on('error', () => {});
     body.on('close', () => {
+      if (!watched) diagnosis.streamEndedAfterMs = performance.now() - started;
       clearTimeout(timer);
       resolve();
     });
@@ -168,6 +173,14 @@ function judge(d: Diagnosis, arrivals: number[], probes: number[], watchMs: numb
   if (!cacheControl.includes('no-cache') && !cacheControl.includes('no-store')) {
     d.problems.push('no Cache-Control: no-cache — a cache or CDN may hold the stream');
     d.advice.push('Send Cache-Control: no-cache, no-transform from the SSE endpoint.');
+  }
+  if (d.status === 200 && d.streamEndedAfterMs !== undefined) {
+    d.problems.push(
+      `the stream ended after ${Math.round(d.streamEndedAfterMs)} ms: every end costs the client a reconnect (and its events meanwhile a replay)`,
+    );
+    d.advice.push(
+      "A proxy's read timeout shorter than the silence between events closes streams: nginx `proxy_read_timeout 1h;`, and keep the hub's heartbeats on.",
+    );
   }
   if (d.timeToFirstByteMs === undefined) {
     d.problems.push(`no byte arrived within ${watchMs} ms — headers or first bytes are held back`);
