@@ -4,7 +4,7 @@
  * @module
  */
 import type { HotlineError } from '../errors.js';
-import type { EventSchemas, ParsedEvent } from '../protocol/index.js';
+import type { EventSchemas, ParsedEvent, StateValue } from '../protocol/index.js';
 import type { BackoffOptions } from './backoff.js';
 import type { CursorStore } from './cursor.js';
 import type { ResetEvent, SchemaEvent } from './delivery.js';
@@ -48,6 +48,13 @@ export interface LoopOptions {
    * but an oversize event. `0` turns the bound off. @defaultValue 1 MiB
    */
   maxEventBytes?: number;
+  /**
+   * State on subscribe, from a Hotline hub (docs/state-on-subscribe.md): `'latest'` for the newest update of
+   * each topic, `'last:10'` for the last 10, `'last:10@/news'` for one `topic` selector only; several as an
+   * array. Sent as the `state` query parameter only while there is no last event id — the first connection
+   * of a fresh client; a reconnection resumes with `Last-Event-ID` instead, so nothing comes twice.
+   */
+  state?: StateValue | readonly StateValue[];
   fetch?: FetchLike;
 }
 

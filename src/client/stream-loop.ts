@@ -6,7 +6,7 @@
  */
 
 import { HotlineError } from '../errors.js';
-import { announcedHeartbeatMs, type ParsedEvent } from '../protocol/index.js';
+import { announcedHeartbeatMs, type ParsedEvent, STATE_PARAMETER } from '../protocol/index.js';
 import { backoffDelay } from './backoff.js';
 import type { ConnectOptions, LoopOptions } from './connect-options.js';
 import { httpErrorOf } from './error-body.js';
@@ -226,6 +226,15 @@ export class StreamLoop {
     );
   }
 
+  /** The URL, with the state request while there is no id to resume from (a resume owes what was missed). */
+  #requestUrl(): string {
+    const { state } = this.#options;
+    if (state === undefined || this.#lastEventId !== '') return this.#url;
+    const url = new URL(this.#url, globalThis.location?.href);
+    for (const value of typeof state === 'string' ? [state] : state) url.searchParams.append(STATE_PARAMETER, value);
+    return url.href;
+  }
+
   /** One connection attempt: the response to read, `'no-content'` for 204, or a typed error. */
   async #open(signal: AbortSignal): Promise<ResponseLike | 'no-content'> {
     const given = this.#options.headers;
@@ -241,7 +250,7 @@ export class StreamLoop {
     const fetcher = this.#options.fetch ?? (globalThis.fetch as unknown as FetchLike);
     let response: ResponseLike;
     try {
-      response = await fetcher(this.#url, {
+      response = await fetcher(this.#requestUrl(), {
         method: this.#options.method ?? 'GET',
         headers,
         body: this.#options.body ?? null,

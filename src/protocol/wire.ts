@@ -11,6 +11,18 @@
  */
 export const RESET_EVENT_TYPE = 'reset';
 
+/**
+ * The query parameter with which a hub subscriber without a last event id asks for state on subscribe
+ * (docs/state-on-subscribe.md): the newest update of each topic, or the last N updates, then live.
+ */
+export const STATE_PARAMETER = 'state';
+
+/**
+ * A value of {@link STATE_PARAMETER}: `latest` or `last:N`, for every selector, or for the one `topic`
+ * selector named after `@`.
+ */
+export type StateValue = 'latest' | `last:${number}` | `latest@${string}` | `last:${number}@${string}`;
+
 /** The hello comment of a stream without heartbeats: the first bytes still go out at once. */
 const HELLO_OK = 'ok';
 const HEARTBEAT_HELLO = /^heartbeat (\d+)$/;

@@ -35,7 +35,7 @@ export {
   type SlowConsumerPolicy,
   validateSlowConsumerPolicies,
 } from './slow-consumers.js';
-export { parseStateRequest, STATE_PARAMETER, type StateMode, type StateRequest } from './state-request.js';
+export { parseStateRequest, type StateMode, type StateRequest } from './state-request.js';
 export { Subscriber, type SubscriberInit, type SubscriberStream } from './subscriber.js';
 export { SubscriberIndex } from './subscriber-index.js';
 export {

@@ -12,10 +12,8 @@
  * sees no difference.
  * @module
  */
+import { STATE_PARAMETER } from '../../protocol/index.js';
 import { HttpRejection } from '../http-errors.js';
-
-/** The query parameter of a state request. */
-export const STATE_PARAMETER = 'state';
 
 /** What state one selector (or all of them) asks for. */
 export type StateMode = { readonly kind: 'latest' } | { readonly kind: 'last'; readonly count: number };

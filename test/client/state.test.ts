@@ -1,0 +1,89 @@
+/**
+ * [NON-SPEC] `connect({ state })` against a real hub: the first connection asks for state, a reconnection
+ * resumes by `Last-Event-ID` instead, so the state comes once and nothing comes twice.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { connect } from '../../src/client/index.js';
+import type { FetchLike } from '../../src/client/types.js';
+import type { ParsedEvent } from '../../src/protocol/index.js';
+import { hubForSuite, publishOk } from '../fixtures/hub.js';
+
+/** `fetch`, recording each request's URL and `Last-Event-ID`. */
+function recordingFetch(requests: { url: URL; lastEventId: string | undefined }[]): FetchLike {
+  return (async (url: string, init: { headers: Record<string, string> }) => {
+    requests.push({ url: new URL(url), lastEventId: init.headers['Last-Event-ID'] });
+    return fetch(url, init as RequestInit);
+  }) as unknown as FetchLike;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('[NON-SPEC] connect({ state })', () => {
+  const suite = hubForSuite({ allowAnonymous: true });
+
+  test('the first connection asks for state; the reconnection resumes after the last id instead', async () => {
+    const { endpoint } = suite.running;
+    const ids: string[] = [];
+    for (let i = 1; i <= 4; i++)
+      ids.push(await publishOk(endpoint, { topic: '/c/news', data: `n${i}` }, suite.publisher));
+    await publishOk(endpoint, { topic: '/c/stocks/A', data: 'A1' }, suite.publisher);
+    await publishOk(endpoint, { topic: '/c/stocks/A', data: 'A2' }, suite.publisher);
+    const requests: { url: URL; lastEventId: string | undefined }[] = [];
+    const seen: ParsedEvent[] = [];
+    const url = `${endpoint}?topic=/c/news&topic=${encodeURIComponent('/c/stocks/{s}')}`;
+    const connection = connect(url, {
+      state: ['latest', 'last:2@/c/news'],
+      fetch: recordingFetch(requests),
+      onEvent: (event) => seen.push(event),
+      // No event for this long drops the connection: the reconnection this test is about.
+      progressTimeoutMs: 400,
+      reconnect: { minDelayMs: 10, maxDelayMs: 10 },
+    });
+    try {
+      await waitUntil(() => seen.length === 3);
+      assert.deepEqual(
+        seen.map((event) => event.data),
+        ['n3', 'n4', 'A2'],
+      );
+      await waitUntil(() => requests.length >= 2);
+      await publishOk(endpoint, { topic: '/c/news', data: 'n5' }, suite.publisher);
+      await waitUntil(() => seen.length === 4);
+      assert.equal(seen[3]?.data, 'n5');
+      assert.deepEqual(requests[0]?.url.searchParams.getAll('state'), ['latest', 'last:2@/c/news']);
+      assert.equal(requests[0]?.lastEventId, undefined);
+      assert.deepEqual(requests[1]?.url.searchParams.getAll('state'), []);
+      assert.equal(requests[1]?.lastEventId, seen[2]?.lastEventId);
+      assert.deepEqual(requests[1]?.url.searchParams.getAll('topic'), ['/c/news', '/c/stocks/{s}']);
+    } finally {
+      connection.close();
+    }
+  });
+
+  test('a client given a last event id never asks for state', async () => {
+    const { endpoint } = suite.running;
+    const first = await publishOk(endpoint, { topic: '/c/feed', data: 'f1' }, suite.publisher);
+    await publishOk(endpoint, { topic: '/c/feed', data: 'f2' }, suite.publisher);
+    const requests: { url: URL; lastEventId: string | undefined }[] = [];
+    const seen: string[] = [];
+    const connection = connect(`${endpoint}?topic=/c/feed`, {
+      state: 'last:5',
+      lastEventId: first,
+      fetch: recordingFetch(requests),
+      onEvent: (event) => seen.push(event.data),
+    });
+    try {
+      await waitUntil(() => seen.length === 1);
+      assert.deepEqual(seen, ['f2']);
+      assert.deepEqual(requests[0]?.url.searchParams.getAll('state'), []);
+    } finally {
+      connection.close();
+    }
+  });
+});
