@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startDemoPublisher } from '../../src/hub/dashboard/index.js';
+import { createMemoryLog } from '../../src/hub/log/memory.js';
 import { createSqliteLog } from '../../src/hub/log/sqlite.js';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
 import { waitUntil } from '../fixtures/sse-test-server.js';
@@ -65,6 +66,45 @@ describe('demo', { skip }, () => {
         await page.waitForFunction(() => document.querySelectorAll('#news-list li').length >= 6);
         await page.screenshot({ path: 'docs/demo.png' });
       }
+    } finally {
+      demo.stop();
+      await context.close();
+      await running.close();
+    }
+  });
+
+  test('[NON-SPEC] every panel shows the current state at once, before the next publish (state on subscribe)', async () => {
+    const log = createMemoryLog();
+    const running = await startWebHub({ log });
+    const demo = startDemoPublisher(running.hub, { tickMs: 20 });
+    const context = await browser.newContext();
+    try {
+      // 20 ticks or more: 5 prices and 2 scores each, a headline every 4, alice's notices every 6 from tick 3,
+      // the public notice on tick 15.
+      await waitUntil(() => running.hub.stats().published >= 20 * 7 + 5 + 3 + 1, 10_000);
+      demo.stop();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const published = running.hub.stats().published;
+      const stored = await log.readAfter(0, 100_000);
+      const onTopic = (topic: string) => stored.filter((update) => update.topics[0] === topic).length;
+      const page = await context.newPage();
+      await openDemo(page, running.origin, true);
+      // Nothing is published from here on: what the panels show came as state.
+      const shown = (selector: string, n: number) =>
+        page.waitForFunction(([s, expected]) => document.querySelectorAll(s).length === expected, [
+          selector,
+          n,
+        ] as const);
+      await shown('#stocks-body tr', 5);
+      await shown('#matches .match', 2);
+      await shown('#news-list li', Math.min(10, onTopic('/news')));
+      await shown('#notification-list li.personal', Math.min(5, onTopic('/users/alice/notifications')));
+      await shown('#notification-list li:not(.personal)', Math.min(5, onTopic('/notifications')));
+      assert.equal(running.hub.stats().published, published);
+      // One price per symbol and one score per match (latest), not their history.
+      assert.equal(await count(page, 'stocks'), 5);
+      assert.equal(await count(page, 'sports'), 2);
+      assert.equal(await page.evaluate(() => document.body.dataset.duplicates), '0');
     } finally {
       demo.stop();
       await context.close();

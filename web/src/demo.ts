@@ -1,7 +1,9 @@
 /**
  * The demo page: four panels — a stock ticker, a news feed, live football scores and private
  * notifications shown as toasts — fed by ONE subscription of the hub (`feed.ts`, `hotline/client`'s
- * `connect()`), each event routed to its panel by its type, and shared by the browser's tabs.
+ * `connect()`), each event routed to its panel by its type, and shared by the browser's tabs. It asks the
+ * hub for state on subscribe, so every panel shows the current state at once: the newest price of each
+ * symbol and score of each match, the last headlines and notifications.
  * @module
  */
 import { byId, el, type FeedState, openFeed, parseJson } from './feed.js';
@@ -15,6 +17,9 @@ interface DemoConfig {
 }
 
 const MAX_HEADLINES = 30;
+/** Headlines and notifications of each notification topic asked for as state when the page opens. */
+const STATE_HEADLINES = 10;
+const STATE_NOTIFICATIONS = 5;
 const TOAST_MS = 6000;
 /** More would cover the panels on a small screen; the list in the panel keeps them all. */
 const MAX_TOASTS = 3;
@@ -118,7 +123,9 @@ function notifications(): Handler {
     const personal = typeof notice?.user === 'string';
     list.prepend(el('li', { 'data-id': id, class: personal ? 'personal' : '' }, title));
     while (list.children.length > 10) list.lastElementChild?.remove();
-    toast(title, id, personal);
+    // The state sent when the page opens may hold notices from long before: their toast would be over.
+    const at = typeof notice?.at === 'number' ? notice.at : Date.now();
+    if (Date.now() - at < TOAST_MS) toast(title, id, personal);
     count('notifications');
   };
 }
@@ -197,6 +204,12 @@ async function main(): Promise<void> {
   openFeed({
     // Subscribing to a private topic without a token is allowed: the hub sends only the public updates.
     topics: [stockTopics, newsTopic, matchTopics, ...noticeTopics],
+    // The newest price of each symbol and score of each match; the last headlines and notices.
+    state: [
+      'latest',
+      `last:${STATE_HEADLINES}@${newsTopic}`,
+      ...noticeTopics.map((topic) => `last:${STATE_NOTIFICATIONS}@${topic}` as const),
+    ],
     // Tabs share one connection only with tabs that see the same stream: the same signed-in user.
     shareName: `hotline-demo ${user ?? ''}`,
     onState: setState,

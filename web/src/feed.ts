@@ -2,17 +2,21 @@
  * The demo's one subscription to the hub, through `hotline/client`'s `connect()`: every panel reads the
  * same stream, and the tabs of one browser share it (one tab holds the connection and relays each event
  * to the others), so ten open tabs still use one HTTP connection of the six HTTP/1.1 allows per host.
- * Reconnection resumes with `Last-Event-ID` (across a hub restart too). Every event id is checked against
+ * The first connection asks for state (the newest price, the last headlines…), so the panels are full at
+ * once; reconnection resumes with `Last-Event-ID` (across a hub restart too). Every event id is checked against
  * the ids seen, so a duplicate is counted on the page (`data-duplicates`) rather than hidden.
  * @module
  */
 import { connect } from '../../src/client/index.js';
+import type { StateValue } from '../../src/protocol/index.js';
 
 export type FeedState = 'connecting' | 'open' | 'reconnecting';
 
 export interface FeedOptions {
   /** Topic selectors to subscribe to. */
   topics: readonly string[];
+  /** The state asked for on the first connection (docs/state-on-subscribe.md), so panels fill at once. */
+  state?: readonly StateValue[];
   /** Tabs that give the same name share one connection; name it after what decides the stream (the user). */
   shareName: string;
   onEvent(type: string, data: string, id: string): void;
@@ -53,6 +57,7 @@ export function openFeed(options: FeedOptions): () => void {
   const connection = connect(url, {
     signal: controller.signal,
     share: { name: `${options.shareName} ${url.search}` },
+    ...(options.state === undefined ? {} : { state: options.state }),
     // Only the leading tab opens a connection; it relays its open and retry to the others.
     onOpen: () => setState('open'),
     onRetry: () => setState('reconnecting'),

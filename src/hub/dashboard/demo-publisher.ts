@@ -133,14 +133,14 @@ export function startDemoPublisher(
         topics: notificationTopic(user),
         type: 'notification',
         private: true,
-        data: JSON.stringify({ title: NOTICES[Math.floor(random() * NOTICES.length)], user }),
+        data: JSON.stringify({ title: NOTICES[Math.floor(random() * NOTICES.length)], user, at: Date.now() }),
       });
     }
     if (tick % 30 === 15) {
       send({
         topics: '/notifications',
         type: 'notification',
-        data: JSON.stringify({ title: 'Scheduled maintenance tonight at 02:00 UTC', user: null }),
+        data: JSON.stringify({ title: 'Scheduled maintenance tonight at 02:00 UTC', user: null, at: Date.now() }),
       });
     }
   }
