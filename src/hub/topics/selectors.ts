@@ -7,6 +7,7 @@
  * policy's through {@link TopicMatcher}'s cache — and never on the publish path.
  * @module
  */
+import { BoundedMap } from './bounded-map.js';
 import { isWildcard, type MatcherSpec } from './matcher-spec.js';
 import { compileUriTemplate, type UriTemplate } from './uri-template.js';
 import { compileUrlPattern, type UrlPattern } from './url-pattern.js';
@@ -163,24 +164,4 @@ export function createTopicMatcher(options: TopicMatcherOptions = {}): TopicMatc
   return { matches, matchesAny };
 }
 
-/** A Map that forgets its oldest entry past a size: enough of an LRU for caches whose misses are cheap. */
-export class BoundedMap<K, V> {
-  readonly #map = new Map<K, V>();
-  readonly #limit: number;
-
-  constructor(limit: number) {
-    this.#limit = Math.max(1, limit);
-  }
-
-  get(key: K): V | undefined {
-    return this.#map.get(key);
-  }
-
-  set(key: K, value: V): void {
-    if (this.#map.size >= this.#limit) {
-      const oldest = this.#map.keys().next();
-      if (oldest.done !== true) this.#map.delete(oldest.value);
-    }
-    this.#map.set(key, value);
-  }
-}
+export { BoundedMap };

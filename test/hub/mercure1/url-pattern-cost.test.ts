@@ -1,0 +1,77 @@
+/**
+ * The cost of hostile URL patterns, counted in automaton steps (deterministic), not timed. Measured by
+ * `npm run bench:url-patterns` (2 shared cores, Node 20), one failing match, ours against
+ * urlpattern-polyfill's backtracking test():
+ *
+ *     shape                        topic      ours      polyfill
+ *     /*a*b (two * runs)           10,000     380 µs    174 ms
+ *     /*a*a*a*b (four)             1,000      72 µs     (53 s)
+ *     /:a-:b-:c! (one segment)     1,000      48 µs     107 ms
+ *     16 * runs                    100,000    1.0 ms    —
+ *     longest pattern, 1024 chars  100,000    1.2 ms    —
+ *
+ * Ours stops at URL_PATTERN_STEP_BUDGET (100,000 steps, about 1 ms) and answers "no match".
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { compileUrlPattern, TEMPLATE_BOUNDS, URL_PATTERN_STEP_BUDGET } from '../../../src/hub/topics/index.js';
+import { parseComponent } from '../../../src/hub/topics/url-pattern-parse.js';
+import { buildComponentProgram, runProgram } from '../../../src/hub/topics/url-pattern-program.js';
+
+const HUB = 'https://hub.example/.well-known/mercure';
+const PATH = { delimiter: '/', prefix: '/' };
+
+function program(pathname: string) {
+  const parts = parseComponent(pathname, PATH);
+  assert.ok(parts !== undefined);
+  const built = buildComponentProgram(parts, PATH);
+  assert.ok(built !== undefined);
+  return built;
+}
+
+describe('URL pattern matching cost is linear and budgeted', () => {
+  const hostile = ['/*a*b', '/*a*a*a*b', `/${'*a'.repeat(15)}*b`, '/:a-:b-:c!', '/x{/:a}*{/:b}*{/:c}*/z'];
+
+  test('each hostile shape costs at most topic length × program size steps', () => {
+    // spec(Mercure 1.0 §URL Pattern): "hubs MUST either use a regular expression engine that guarantees
+    // linear-time matching (such as RE2) or enforce an implementation-defined evaluation cost or time limit"
+    for (const shape of hostile) {
+      const built = program(shape);
+      for (const length of [10, 100, 1000]) {
+        const budget = { steps: Number.MAX_SAFE_INTEGER };
+        assert.equal(runProgram(built, `/${'a'.repeat(length)}`, budget), false, shape);
+        const used = Number.MAX_SAFE_INTEGER - budget.steps;
+        assert.ok(used <= (length + 1) * built.op.length, `${shape}: ${used} steps for ${length} characters`);
+      }
+    }
+  });
+
+  test('past the step budget a match is abandoned and does not match', () => {
+    // spec(Mercure 1.0 §URL Pattern): "When such a limit is reached, the pattern MUST be treated as not
+    // matching and the evaluation MUST be aborted."
+    const built = program('/*');
+    const budget = { steps: 50 };
+    assert.equal(runProgram(built, `/${'a'.repeat(100)}`, budget), false);
+    assert.ok(budget.steps < 0);
+    assert.equal(runProgram(built, `/${'a'.repeat(10)}`, { steps: 50 }), true);
+  });
+
+  test('a long topic within the budget still matches; a huge one is refused by the budget', () => {
+    const compiled = compileUrlPattern('/books/:id', HUB, TEMPLATE_BOUNDS);
+    assert.ok(compiled.ok);
+    assert.ok(compiled.pattern.matches(`/books/${'1'.repeat(10_000)}`));
+    assert.ok(!compiled.pattern.matches(`/books/${'1'.repeat(URL_PATTERN_STEP_BUDGET * 2)}`));
+  });
+
+  test('custom regexp groups are refused: they would need a backtracking engine', () => {
+    const compiled = compileUrlPattern('/books/:id(\\d+)', HUB, TEMPLATE_BOUNDS);
+    assert.ok(!compiled.ok);
+    assert.equal(compiled.reason, 'regexp-group');
+  });
+
+  test('more than maxTemplateExpressions parameters and wildcards is refused', () => {
+    const compiled = compileUrlPattern(`/${'*a'.repeat(20)}`, HUB, TEMPLATE_BOUNDS);
+    assert.ok(!compiled.ok);
+    assert.equal(compiled.reason, 'too-many-parts');
+  });
+});

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { URLPattern } from 'urlpattern-polyfill/urlpattern';
+import { compileUrlPattern } from '../../../src/hub/topics/index.js';
+
+const HUB = 'https://hub.example/.well-known/mercure';
+const BOUNDS = { maxSelectorLength: 1024, maxTemplateExpressions: 16 };
+
+/** Pattern pieces: literals, escapes, `:name`, `*`, groups with modifiers; names made unique by position. */
+const piece = fc.oneof(
+  fc.constantFrom('a', 'b', '-', '.', '/', '/', '~', '%2F', '\\:', '\\*'),
+  fc.constantFrom(':p', ':p?', ':p+', ':p*', '*', '{/:p}?', '{/:p}*', '{/:p}+', '{a}?', '{-:p}?', '{/*}?'),
+);
+const pathPattern = fc.array(piece, { minLength: 1, maxLength: 6 }).map((pieces) => {
+  let n = 0;
+  return `/${pieces.join('')}`.replace(/:p/g, () => `:p${n++}`);
+});
+const pattern = fc.oneof(
+  pathPattern,
+  pathPattern.map((path) => `https://hub.example${path}`),
+  pathPattern.map((path) => `https://:host.example${path}`),
+  pathPattern.map((path) => `${path}\\?q=:query`),
+  pathPattern.map((path) => `${path}#*`),
+);
+const topicChar = fc.constantFrom('a', 'b', '-', '.', '/', '/', '~', '%2F', ':', '*', 'é');
+// Not `//` first: urlpattern-polyfill re-parses a pathname as a URL relative to `https://example.com`, where
+// `//x` is a host, so its test() fails such topics that the URL Pattern standard (and we) match.
+const topicPath = fc.array(topicChar, { maxLength: 16 }).map((chars) => `/t${chars.join('')}`);
+const topic = fc.oneof(
+  topicPath,
+  topicPath.map((path) => `https://hub.example${path}`),
+  topicPath.map((path) => `https://other.example${path}`),
+  topicPath.map((path) => `https://a.b.example${path}?q=1`),
+  topicPath.map((path) => `${path}#frag`),
+  fc.constantFrom('urn:uuid:1', '*', '', 'https://hub.example:443/a', 'http://hub.example/a'),
+);
+
+describe('[property] the linear URL pattern matcher agrees with urlpattern-polyfill', () => {
+  test("on random patterns and topics, relative or absolute, our answer is the library's test()", () => {
+    // spec(Mercure 1.0 §URL Pattern): "URL patterns are evaluated per the URL Pattern Living Standard"
+    fc.assert(
+      fc.property(pattern, fc.array(topic, { minLength: 1, maxLength: 8 }), (source, topics) => {
+        let reference: URLPattern;
+        try {
+          reference = new URLPattern(source, HUB);
+        } catch {
+          const compiled = compileUrlPattern(source, HUB, BOUNDS);
+          assert.equal(compiled.ok, false, `the library refuses ${source}, so must we`);
+          return;
+        }
+        const compiled = compileUrlPattern(source, HUB, BOUNDS);
+        assert.ok(compiled.ok, `${source}: ${compiled.ok ? '' : compiled.message}`);
+        for (const candidate of topics)
+          assert.equal(
+            compiled.pattern.matches(candidate),
+            reference.test(candidate, HUB),
+            `${source} against ${candidate}`,
+          );
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  test('a relative topic and its absolute form under the hub URL get the same answer', () => {
+    // spec(Mercure 1.0 §URL Pattern): "When evaluating a relative pattern or a relative topic, the hub MUST
+    // use the hub's URL as the base URL."
+    fc.assert(
+      fc.property(pattern, topicPath, (source, path) => {
+        const compiled = compileUrlPattern(source, HUB, BOUNDS);
+        if (!compiled.ok) return;
+        assert.equal(compiled.pattern.matches(path), compiled.pattern.matches(new URL(path, HUB).href));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
