@@ -6,7 +6,7 @@
  */
 import type { EventStreamParser } from '../protocol/index.js';
 import { HttpError, NetworkError } from './errors.js';
-import { createClientParser, isEventStream, lastEventIdHeader, pumpBody } from './stream-reader.js';
+import { createClientParser, isEventStream, lastEventIdHeader, pumpBody, pumpReader } from './stream-reader.js';
 import type { FetchLike, ResponseLike } from './types.js';
 
 /** `EventSourceInit` plus Hotline's extensions. */
@@ -26,6 +26,9 @@ export interface EventSourceInit {
 
 /** spec(§9.2.2): the default reconnection time is implementation-defined; browsers use a few seconds. */
 const DEFAULT_RECONNECTION_TIME_MS = 3000;
+
+/** [NON-SPEC] The `url` of an EventSource made by {@link EventSource.fromReadableStream}. */
+const STREAM_URL = 'about:event-stream';
 
 type Handler = ((this: EventSource, event: Event) => unknown) | null;
 
@@ -50,6 +53,25 @@ export class EventSource extends EventTarget {
   #abort: AbortController | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #handlers: Record<'open' | 'message' | 'error', Handler> = { open: null, message: null, error: null };
+  /** Set by fromReadableStream() around its `new`: that constructor reads the stream instead of fetching. */
+  static #adopting: ReadableStreamDefaultReader<Uint8Array> | undefined;
+
+  /**
+   * [NON-SPEC] Proposed for HTML (whatwg/html pull request #12272, tested by WPT
+   * `eventsource-from-readable-stream`): an EventSource that parses `stream` — a `fetch()` body, a
+   * `TransformStream` you pipe reconnections through — with no request of its own and no reconnection.
+   * Its `url` is `about:event-stream` and its events' `origin` is `"null"`; when the stream ends or fails,
+   * `error` fires and `readyState` is CLOSED. `close()` cancels the stream. A locked stream is a TypeError.
+   */
+  static fromReadableStream(stream: ReadableStream<Uint8Array>): EventSource {
+    // The lock is taken now, so that the caller sees the stream as taken (and a locked one throws here).
+    EventSource.#adopting = stream.getReader();
+    try {
+      return new EventSource(STREAM_URL);
+    } finally {
+      EventSource.#adopting = undefined;
+    }
+  }
 
   constructor(url: string | URL, init: EventSourceInit = {}) {
     super();
@@ -81,7 +103,10 @@ export class EventSource extends EventTarget {
       },
       { maxEventBytes: init.maxEventBytes },
     );
-    void this.#connect();
+    const adopted = EventSource.#adopting;
+    EventSource.#adopting = undefined;
+    if (adopted === undefined) void this.#connect();
+    else void this.#readAdopted(adopted);
   }
 
   get url(): string {
@@ -94,6 +119,16 @@ export class EventSource extends EventTarget {
 
   get readyState(): number {
     return this.#readyState;
+  }
+
+  /** [NON-SPEC] Proposed with fromReadableStream(): the last event ID string. */
+  get lastEventId(): string {
+    return this.#lastEventId;
+  }
+
+  /** [NON-SPEC] Proposed with fromReadableStream(): the reconnection time in ms (`retry:` sets it). */
+  get reconnectionTime(): number {
+    return this.#reconnectionTimeMs;
   }
 
   get onopen(): Handler {
@@ -195,6 +230,28 @@ export class EventSource extends EventTarget {
     this.#reestablish(new NetworkError('the stream ended', { url: this.#url }));
   }
 
+  /** [NON-SPEC] fromReadableStream(): announce the connection, parse the stream, and at its end fail. */
+  async #readAdopted(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+    const abort = new AbortController();
+    this.#abort = abort;
+    abort.signal.addEventListener('abort', () => reader.cancel().catch(() => {}), { once: true });
+    this.#origin = 'null';
+    // Announced a microtask later, as a fetched stream is: the caller sets its handlers after `new`.
+    await Promise.resolve();
+    if (this.#readyState === this.CLOSED) return;
+    this.#readyState = this.OPEN;
+    this.dispatchEvent(new Event('open'));
+    if (this.#readyState === this.CLOSED) return; // an open listener may have called close()
+    try {
+      await pumpReader(reader, this.#parser, { url: STREAM_URL });
+    } catch (error) {
+      if (!abort.signal.aborted) this.#fail(error);
+      return;
+    }
+    // The stream is the application's to re-establish (pipe a new one in): no reconnection here.
+    if (!abort.signal.aborted) this.#fail(new NetworkError('the stream ended', { url: STREAM_URL }));
+  }
+
   /** spec(§9.2.3): readyState CONNECTING, fire `error`, wait the reconnection time, connect again. */
   #reestablish(_reason: unknown): void {
     this.#abort?.abort();
@@ -232,7 +289,8 @@ for (const target of [EventSource, EventSource.prototype]) {
     Object.defineProperty(target, name, { value, writable: false, enumerable: true, configurable: false });
   }
 }
-for (const member of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'close']) {
+const MEMBERS = ['url', 'withCredentials', 'readyState', 'lastEventId', 'reconnectionTime'] as const;
+for (const member of [...MEMBERS, 'onopen', 'onmessage', 'onerror', 'close']) {
   Object.defineProperty(EventSource.prototype, member, { enumerable: true });
 }
 Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });

@@ -95,12 +95,20 @@ export interface ReadOptions {
  * Feeds `body` to `parser` until it ends; rejects with a {@link NetworkError} when it fails, or with what
  * `feed` throws (an event past the bound, a callback's error). The body is cancelled either way.
  */
-export async function pumpBody(
+export function pumpBody(
   body: ReadableStream<Uint8Array>,
   parser: EventStreamParser,
   options: ReadOptions = {},
 ): Promise<void> {
-  const reader = body.getReader();
+  return pumpReader(body.getReader(), parser, options);
+}
+
+/** {@link pumpBody} for a stream whose reader was taken earlier (`EventSource.fromReadableStream`). */
+export async function pumpReader(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  parser: EventStreamParser,
+  options: ReadOptions = {},
+): Promise<void> {
   try {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;

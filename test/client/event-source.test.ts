@@ -84,6 +84,41 @@ describe('Hotline EventSource specifics', () => {
     }
   });
 
+  // The WPT port (test/client/wpt/from-readable-stream.test.ts) covers the proposal's behaviour; these are
+  // Hotline's own guarantees around it.
+  test('[NON-SPEC] fromReadableStream: close() cancels the stream it read', async () => {
+    let cancelled = false;
+    const stream = new ReadableStream<Uint8Array>({
+      pull: () => new Promise(() => {}),
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    const source = EventSource.fromReadableStream(stream);
+    await new Promise<void>((resolve) => {
+      source.onopen = () => resolve();
+    });
+    source.close();
+    await waitUntil(() => cancelled);
+    assert.equal(source.readyState, EventSource.CLOSED);
+  });
+
+  test('[NON-SPEC] fromReadableStream: a chunk that is not bytes fails it (one error, CLOSED), no crash', async () => {
+    const stream = new ReadableStream<unknown>({
+      start(controller) {
+        controller.enqueue(42);
+        controller.close();
+      },
+    }) as ReadableStream<Uint8Array>;
+    const source = EventSource.fromReadableStream(stream);
+    const seen: string[] = [];
+    source.onmessage = () => seen.push('message');
+    source.onerror = () => seen.push(`error ${source.readyState}`);
+    await waitUntil(() => seen.length > 0);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(seen, [`error ${EventSource.CLOSED}`]);
+  });
+
   test('MessageEvent.origin is the origin of the final URL', async () => {
     const server = await startTestServer((_req, res) => {
       streamHead(res);

@@ -46,6 +46,8 @@ export interface EventSourceClass {
   readonly CONNECTING: number;
   readonly OPEN: number;
   readonly CLOSED: number;
+  /** Proposed for HTML; only Hotline's has it (see from-readable-stream.test.ts). */
+  fromReadableStream?(stream: ReadableStream<Uint8Array>): EventSourceLike;
 }
 
 export type ImplementationId = 'hotline' | 'eventsource';
@@ -156,9 +158,10 @@ function pageOf(upstream: string): string {
 
 /**
  * Declares the port of one upstream file (a path under WPT's `eventsource/`): `define` runs once per
- * implementation, inside a suite with a fresh server and the file's page as the document.
+ * implementation, inside a suite with a fresh server and the file's page as the document. `fileOptions`
+ * apply to each of its tests that has no options of its own.
  */
-export function wptFile(upstream: string, define: (wpt: Wpt) => void): void {
+export function wptFile(upstream: string, define: (wpt: Wpt) => void, fileOptions: CaseOptions = {}): void {
   const page = pageOf(upstream);
   for (const implementation of IMPLEMENTATIONS) {
     describe(`WPT eventsource/${upstream} — ${implementation.title}`, () => {
@@ -172,6 +175,13 @@ export function wptFile(upstream: string, define: (wpt: Wpt) => void): void {
         constructor(url: unknown, init: WptEventSourceInit = {}) {
           super(url, { fetch: wptPage?.fetch, ...init });
           open.add(this);
+        }
+
+        static fromReadableStream(stream: ReadableStream<Uint8Array>): EventSourceLike {
+          if (Base.fromReadableStream === undefined) throw new TypeError('EventSource.fromReadableStream is missing');
+          const source = Base.fromReadableStream(stream);
+          open.add(source);
+          return source;
         }
       } as unknown as EventSourceClass;
 
@@ -195,7 +205,7 @@ export function wptFile(upstream: string, define: (wpt: Wpt) => void): void {
         return value;
       };
       const skipFor = (options?: CaseOptions) => {
-        const reason = options?.skip?.[implementation.id];
+        const reason = (options ?? fileOptions).skip?.[implementation.id];
         // WPT_RUN_KNOWN_FAILURES=1 runs them anyway: to check they still fail (or have been fixed upstream).
         if (reason === undefined || process.env.WPT_RUN_KNOWN_FAILURES === '1') return false;
         return `known failure of ${implementation.id}: ${reason}`;
