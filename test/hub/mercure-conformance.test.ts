@@ -4,15 +4,15 @@
  * to the test that shows it; this file holds the rows that had none.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { mintToken } from '../../src/cli/token.js';
+import { createDashboard } from '../../src/hub/dashboard/index.js';
 import { createHub } from '../../src/hub/hub.js';
 import { hubForSuite, publish, publishOk, SECRET, subscribe, token } from '../fixtures/hub.js';
+import { selfSignedCertificate } from '../fixtures/tls.js';
 
 describe('Mercure 0.x conformance: discovery, subscription, publication', () => {
   const suite = hubForSuite();
@@ -255,19 +255,12 @@ describe('Mercure 0.x conformance: transport', () => {
   // spec(Mercure 0.x §Subscription): "The connection SHOULD use HTTP version 2 or superior" and §Authorization:
   // "When using any authorization mechanism, the connection MUST use an encryption layer such as HTTPS."
   test('hub.handler mounted on a TLS HTTP/2 server streams updates', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hotline-mercure-h2-'));
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
-        .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1'])
-        .concat(['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']),
-      { stdio: 'ignore' },
-    );
-    const cert = readFileSync(join(dir, 'cert.pem'));
+    const certificate = selfSignedCertificate();
+    const cert = certificate.cert;
     const hub = await createHub({ allowAnonymous: true, publisherKey: { secret: SECRET }, heartbeatMs: 0 });
     // The HTTP/2 compatibility API hands the handler Http2ServerRequest/Response, which offer what it uses.
     const handler = hub.handler as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void;
-    const server = createSecureServer({ key: readFileSync(join(dir, 'key.pem')), cert }, handler);
+    const server = createSecureServer({ key: certificate.key, cert }, handler);
     try {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const client = connect(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, { ca: cert });
@@ -293,7 +286,47 @@ describe('Mercure 0.x conformance: transport', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
       await hub.close();
-      rmSync(dir, { recursive: true, force: true });
+      certificate.remove();
+    }
+  });
+});
+
+describe('Mercure conformance: the one cookie Hotline sets itself', () => {
+  // spec(Mercure 1.0 §Cookie): "The cookie MUST have the `Secure` and `HttpOnly` attributes set. The cookie
+  // SHOULD also have `SameSite=Strict` […] The cookie's `Path` attribute SHOULD be set to the path of the hub's
+  // subscription URL." (0.x §Cookie: "SHOULD have the `Secure`, `HttpOnly` and `SameSite` attributes set")
+  test('over HTTPS the demo sign-in sets its token cookie Secure, HttpOnly, SameSite=Strict, on the hub path', async () => {
+    const certificate = selfSignedCertificate();
+    const hub = await createHub({
+      publisherKey: { secret: SECRET },
+      allowAnonymous: true,
+      extension: (host) =>
+        createDashboard(host, {
+          demoUser: { name: 'alice', sign: (claims) => mintToken({ secret: SECRET, ...claims }) },
+        }),
+    });
+    try {
+      const { port } = await hub.listen(0, '127.0.0.1', { tls: { cert: certificate.cert, key: certificate.key } });
+      const setCookie = await new Promise<string[]>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port, path: '/demo/session', method: 'POST', ca: certificate.cert },
+          (res) => {
+            res.resume();
+            resolve(res.headers['set-cookie'] ?? []);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      const tokenCookie = setCookie.find((cookie) => cookie.startsWith('mercureAuthorization='));
+      assert.ok(tokenCookie !== undefined, JSON.stringify(setCookie));
+      const attributes = tokenCookie.split('; ').slice(1);
+      for (const attribute of ['Secure', 'HttpOnly', 'SameSite=Strict', 'Path=/.well-known/mercure']) {
+        assert.ok(attributes.includes(attribute), `${attribute} in ${tokenCookie}`);
+      }
+    } finally {
+      await hub.close();
+      certificate.remove();
     }
   });
 });

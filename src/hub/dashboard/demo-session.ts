@@ -51,6 +51,16 @@ export interface DemoConfig {
 const USER_COOKIE = 'hotline-demo-user';
 /** Scoped to the hub endpoint: the token reaches only the Mercure routes, never the admin stream. */
 const TOKEN_SCOPE = 'Path=/.well-known/mercure; HttpOnly; SameSite=Strict';
+/**
+ * spec(Mercure 1.0 §Cookie): "The cookie MUST have the `Secure` and `HttpOnly` attributes set." Only over
+ * HTTPS: a browser drops a `Secure` cookie that a plain-HTTP page sets, and `--dev` serves plain HTTP.
+ */
+const SECURE = '; Secure';
+
+/** Whether the request reached the hub over TLS (HTTPS, HTTP/2 included). */
+function overTls(req: IncomingMessage): boolean {
+  return (req.socket as { encrypted?: boolean }).encrypted === true;
+}
 const USER_SCOPE = 'Path=/; SameSite=Strict';
 
 /**
@@ -64,7 +74,7 @@ export function createDemoSession(user: DemoUser | undefined, refusal: string) {
     topics: demoTopics(user?.name),
   };
 
-  async function signIn(res: ServerResponse): Promise<void> {
+  async function signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (user === undefined) throw new HttpRejection(403, 'HOTLINE_HUB_FORBIDDEN', refusal);
     const { ttlSeconds, cookieMarginSeconds } = DEMO_SESSION_DEFAULTS;
     const token = await user.sign({
@@ -75,7 +85,7 @@ export function createDemoSession(user: DemoUser | undefined, refusal: string) {
     const maxAge = `Max-Age=${ttlSeconds - cookieMarginSeconds}`;
     res.writeHead(204, {
       'Set-Cookie': [
-        `${AUTH_COOKIE}=${encodeURIComponent(token)}; ${maxAge}; ${TOKEN_SCOPE}`,
+        `${AUTH_COOKIE}=${encodeURIComponent(token)}; ${maxAge}; ${TOKEN_SCOPE}${overTls(req) ? SECURE : ''}`,
         `${USER_COOKIE}=${encodeURIComponent(user.name)}; ${maxAge}; ${USER_SCOPE}`,
       ],
       'Cache-Control': 'no-store',
@@ -96,7 +106,7 @@ export function createDemoSession(user: DemoUser | undefined, refusal: string) {
     config,
     /** Answers `/demo/session`: POST signs in, DELETE signs out. */
     async handle(req: IncomingMessage, res: ServerResponse): Promise<true> {
-      if (req.method === 'POST') await signIn(res);
+      if (req.method === 'POST') await signIn(req, res);
       else if (req.method === 'DELETE') signOut(res);
       else {
         throw new HttpRejection(405, 'HOTLINE_HUB_METHOD_NOT_ALLOWED', `${req.method} is not allowed here`, {
