@@ -70,6 +70,8 @@ export const serveConfigSchema = z
     'max-event-bytes': positiveInteger,
     'heartbeat-ms': nonNegativeInteger,
     'max-buffered-bytes': positiveInteger,
+    'max-state-updates': positiveInteger,
+    'max-state-scan': positiveInteger,
     'write-timeout-ms': nonNegativeInteger,
     'max-connections': positiveInteger,
     'max-connections-per-ip': nonNegativeInteger,

@@ -135,6 +135,20 @@ const OPTIONS: OptionTable = {
     default: '1048576',
     valueName: 'bytes',
   },
+  'max-state-updates': {
+    type: 'string',
+    description: 'State on subscribe: the largest N of ?state=last:N and the most updates in one state (then 400)',
+    env: 'HOTLINE_MAX_STATE_UPDATES',
+    default: '100',
+    valueName: 'n',
+  },
+  'max-state-scan': {
+    type: 'string',
+    description: 'State on subscribe: the most updates of history read, newest first, to find a state',
+    env: 'HOTLINE_MAX_STATE_SCAN',
+    default: '10000',
+    valueName: 'n',
+  },
   'flush-slice-ms': {
     type: 'string',
     description:
@@ -326,6 +340,8 @@ export const serveCommand = {
       maxEventBytes: config['max-event-bytes'],
       heartbeatMs: config['heartbeat-ms'],
       maxBufferedBytes: config['max-buffered-bytes'],
+      maxStateUpdates: config['max-state-updates'],
+      maxStateScan: config['max-state-scan'],
       writeTimeoutMs: config['write-timeout-ms'],
       maxConnections: config['max-connections'],
       maxConnectionsPerIp: config['max-connections-per-ip'],

@@ -62,6 +62,7 @@ describe('the hotline CLI', () => {
     ['slow-consumer policies that are not JSON', ['serve', '--slow-consumers', 'conflate']],
     ['an unknown slow-consumer policy', ['serve', '--slow-consumers', '{"urn:t":{"policy":"latest"}}']],
     ['a zero --max-buffered-bytes', ['serve', '--max-buffered-bytes', '0']],
+    ['a zero --max-state-updates', ['serve', '--max-state-updates', '0']],
     ['a negative --write-timeout-ms', ['serve', '--write-timeout-ms', '-1']],
   ] as const) {
     test(`serve exits with code 2 on ${name}, before listening`, async () => {
