@@ -6,6 +6,7 @@
  */
 import type { NewUpdate, StoredUpdate } from '../update.js';
 import type { PresenceStore } from './presence-store.js';
+import { resolveSeparateRetention, type SeparateRetention, type SeparateShare } from './separate-retention.js';
 
 /** Retention limits shared by every backend; `0` means no limit. */
 export interface RetentionOptions {
@@ -13,6 +14,11 @@ export interface RetentionOptions {
   maxEvents?: number;
   /** Drop updates older than this many milliseconds. @defaultValue 0 (no age limit) */
   maxAgeMs?: number;
+  /**
+   * Updates of these topics kept within a budget of their own, outside `maxEvents` (the `--dev` demo's, so it
+   * never evicts the user's). Memory and SQLite logs only; Redis and NATS refuse it. @defaultValue none
+   */
+  separate?: SeparateRetention;
 }
 
 /** Where a follower's failure happened, for a {@link FollowerErrorHandler}. */
@@ -116,6 +122,8 @@ export interface EventLog {
 export interface Retention {
   readonly maxEvents: number;
   readonly maxAgeMs: number;
+  /** The share kept apart, with its own budget; `undefined` when everything shares `maxEvents`. */
+  readonly separate?: SeparateShare | undefined;
 }
 
 export const DEFAULT_RETENTION: Retention = Object.freeze({ maxEvents: 10_000, maxAgeMs: 0 });
@@ -129,5 +137,5 @@ export function resolveRetention(options: RetentionOptions = {}): Retention {
   ] as const) {
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
   }
-  return { maxEvents, maxAgeMs };
+  return { maxEvents, maxAgeMs, separate: resolveSeparateRetention(options.separate) };
 }

@@ -1,5 +1,6 @@
 /**
- * The in-memory event log: a bounded ring for one hub process. Fast, and gone on restart.
+ * The in-memory event log: a bounded ring for one hub process (two, with separate retention: see
+ * `separate-retention.ts`). Fast, and gone on restart.
  * @module
  */
 import type { NewUpdate, StoredUpdate } from '../update.js';
@@ -13,6 +14,7 @@ import {
   resolveRetention,
 } from './event-log.js';
 import { LocalFollowers } from './local-followers.js';
+import { MemoryLane, readLanesAfter, readLanesBefore } from './memory-lane.js';
 
 /** Creates an in-memory {@link EventLog}. */
 export function createMemoryLog(options: LogOptions = {}): EventLog {
@@ -22,9 +24,8 @@ export function createMemoryLog(options: LogOptions = {}): EventLog {
 class MemoryLog implements EventLog {
   readonly kind = 'memory';
   readonly #retention: Retention;
-  /** Stored updates, oldest first; `#start` skips evicted slots so eviction is O(1) amortized. */
-  #entries: StoredUpdate[] = [];
-  #start = 0;
+  /** The whole log in one lane, or, with separate retention, the rest first and the separate share second. */
+  readonly #lanes: MemoryLane[];
   #nextPosition = 1;
   /** Positions of each id still stored, oldest first. */
   readonly #positionsById = new Map<string, number[]>();
@@ -33,9 +34,11 @@ class MemoryLog implements EventLog {
 
   constructor(retention: Retention, onFollowerError: FollowerErrorHandler | undefined) {
     this.#retention = retention;
+    this.#lanes = [new MemoryLane(retention.maxEvents)];
+    if (retention.separate !== undefined) this.#lanes.push(new MemoryLane(retention.separate.maxEvents));
     this.#followers = new LocalFollowers(
       this.kind,
-      (after) => Promise.resolve(this.#after(after, Number.POSITIVE_INFINITY)),
+      (after) => Promise.resolve(readLanesAfter(this.#lanes, after, Number.POSITIVE_INFINITY)),
       onFollowerError,
     );
   }
@@ -43,7 +46,8 @@ class MemoryLog implements EventLog {
   async append(update: NewUpdate): Promise<StoredUpdate> {
     if (this.#closed) throw new Error('the memory log is closed');
     const stored: StoredUpdate = { ...update, position: this.#nextPosition++ };
-    this.#entries.push(stored);
+    const separate = this.#retention.separate?.covers(stored.topics) === true;
+    this.#lanes[separate ? 1 : 0]!.push(stored);
     const positions = this.#positionsById.get(stored.id);
     if (positions === undefined) this.#positionsById.set(stored.id, [stored.position]);
     else positions.push(stored.position);
@@ -54,16 +58,13 @@ class MemoryLog implements EventLog {
 
   async readAfter(after: number, limit: number): Promise<StoredUpdate[]> {
     this.#evict(Date.now());
-    return this.#after(after, limit);
+    return readLanesAfter(this.#lanes, after, limit);
   }
 
   async readBefore(before: number, limit: number): Promise<StoredUpdate[]> {
     this.#evict(Date.now());
-    const first = this.#entries[this.#start];
-    if (first === undefined || limit <= 0) return [];
-    // Contiguous positions again: `before` maps to an index by arithmetic.
-    const end = this.#start + Math.max(0, Math.min(this.#entries.length - this.#start, before - first.position));
-    return this.#entries.slice(Math.max(this.#start, end - limit), end).reverse();
+    if (limit <= 0) return [];
+    return readLanesBefore(this.#lanes, before, limit);
   }
 
   async findPosition(id: string): Promise<number | undefined> {
@@ -77,12 +78,12 @@ class MemoryLog implements EventLog {
 
   async last(): Promise<StoredUpdate | undefined> {
     this.#evict(Date.now());
-    return this.#entries.length > this.#start ? this.#entries[this.#entries.length - 1] : undefined;
+    return readLanesBefore(this.#lanes, Number.POSITIVE_INFINITY, 1)[0];
   }
 
   async size(): Promise<number> {
     this.#evict(Date.now());
-    return this.#entries.length - this.#start;
+    return this.#lanes.reduce((sum, lane) => sum + lane.size, 0);
   }
 
   follow(after: number, listener: (update: StoredUpdate) => void): LogFollower {
@@ -98,30 +99,25 @@ class MemoryLog implements EventLog {
     this.#followers.closeAll();
   }
 
-  #after(after: number, limit: number): StoredUpdate[] {
-    // Positions are contiguous here, so the first wanted entry is found by arithmetic, not by search.
-    const first = this.#entries[this.#start];
-    if (first === undefined) return [];
-    const from = this.#start + Math.max(0, after + 1 - first.position);
-    return this.#entries.slice(from, Math.min(this.#entries.length, from + limit));
+  #evict(now: number): void {
+    const { maxAgeMs } = this.#retention;
+    for (const lane of this.#lanes) {
+      for (let oldest = lane.oldest; oldest !== undefined; oldest = lane.oldest) {
+        const tooMany = lane.maxEvents > 0 && lane.size > lane.maxEvents;
+        const tooOld = maxAgeMs > 0 && now - oldest.publishedAt > maxAgeMs;
+        if (!tooMany && !tooOld) break;
+        lane.shift();
+        this.#forget(oldest);
+      }
+    }
   }
 
-  #evict(now: number): void {
-    const { maxEvents, maxAgeMs } = this.#retention;
-    while (this.#entries.length > this.#start) {
-      const oldest = this.#entries[this.#start]!;
-      const tooMany = maxEvents > 0 && this.#entries.length - this.#start > maxEvents;
-      const tooOld = maxAgeMs > 0 && now - oldest.publishedAt > maxAgeMs;
-      if (!tooMany && !tooOld) break;
-      this.#start++;
-      const positions = this.#positionsById.get(oldest.id);
-      positions?.shift();
-      if (positions?.length === 0) this.#positionsById.delete(oldest.id);
-    }
-    // Compact once the dead prefix dominates, keeping eviction amortized O(1) and memory bounded.
-    if (this.#start > 1024 && this.#start * 2 > this.#entries.length) {
-      this.#entries = this.#entries.slice(this.#start);
-      this.#start = 0;
-    }
+  #forget(evicted: StoredUpdate): void {
+    const positions = this.#positionsById.get(evicted.id);
+    if (positions === undefined) return;
+    // Usually the first: an id's oldest copy goes first, unless its copies sit in different lanes.
+    const index = positions.indexOf(evicted.position);
+    if (index >= 0) positions.splice(index, 1);
+    if (positions.length === 0) this.#positionsById.delete(evicted.id);
   }
 }

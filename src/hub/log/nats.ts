@@ -28,6 +28,7 @@ import { createNatsPresenceStore } from './nats-presence.js';
 import { OpenWork } from './open-work.js';
 import { importDriver } from './optional-dependency.js';
 import type { PresenceStore } from './presence-store.js';
+import { separateRetentionUnsupported } from './separate-retention.js';
 
 /** Options of {@link createNatsLog}. */
 export interface NatsLogOptions extends LogOptions {
@@ -52,6 +53,7 @@ const decoder = new TextDecoder();
  */
 export async function createNatsLog(url: string, options: NatsLogOptions = {}): Promise<EventLog> {
   const retention = resolveRetention(options);
+  if (retention.separate !== undefined) throw separateRetentionUnsupported('nats');
   const stream = options.stream ?? DEFAULTS.stream;
   if (!/^[A-Za-z0-9_-]+$/.test(stream)) {
     throw new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', 'the NATS stream name may use only A-Z a-z 0-9 _ -');

@@ -26,6 +26,7 @@ import { importDriver } from './optional-dependency.js';
 import type { PresenceStore } from './presence-store.js';
 import { createRedisPresenceStore } from './redis-presence.js';
 import { APPEND_SCRIPT, TRIM_SCRIPT } from './redis-scripts.js';
+import { separateRetentionUnsupported } from './separate-retention.js';
 
 /** Options of {@link createRedisLog}. */
 export interface RedisLogOptions extends LogOptions {
@@ -57,6 +58,7 @@ type Entry = [string, string[]];
  */
 export async function createRedisLog(url: string, options: RedisLogOptions = {}): Promise<EventLog> {
   const retention = resolveRetention(options);
+  if (retention.separate !== undefined) throw separateRetentionUnsupported('redis');
   const prefix = options.prefix ?? DEFAULTS.prefix;
   if (prefix === '' || /[{}]/.test(prefix)) {
     throw new HotlineError('HOTLINE_HUB_INVALID_OPTIONS', 'the Redis key prefix must be non-empty, without { or }');

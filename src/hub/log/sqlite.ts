@@ -1,5 +1,7 @@
 /**
  * The SQLite event log (`better-sqlite3`): the hub's durable default. One file, WAL mode, one process.
+ * With separate retention (`separate-retention.ts`) each row carries its lane, and each lane is trimmed to
+ * its own budget.
  *
  * Durability: WAL with `synchronous = NORMAL` by default — a committed update survives a crash or a
  * `kill -9` of the hub (the WAL is in the OS page cache), not a power loss; `synchronous: 'full'` adds an
@@ -56,6 +58,13 @@ const SCHEMA = `
 `;
 
 /**
+ * The share an update is kept in: 0 for the log's own budget, 1 for the separate one (see
+ * `separate-retention.ts`). Added to files made before separate retention existed; their rows are 0.
+ */
+const LANE_COLUMN = 'lane INTEGER NOT NULL DEFAULT 0';
+const LANE_INDEX = 'CREATE INDEX IF NOT EXISTS updates_by_lane ON updates (lane, position)';
+
+/**
  * Opens (creating it if needed) the SQLite event log at `path` (`:memory:` for a throwaway one).
  * AUTOINCREMENT keeps positions increasing forever, even after the newest rows were trimmed, so a
  * resuming subscriber can never mistake a new update for one it has seen.
@@ -68,6 +77,9 @@ export function createSqliteLog(path: string, options: SqliteLogOptions = {}): E
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.exec(SCHEMA);
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(updates)').all();
+  if (!columns.some((column) => column.name === 'lane')) db.exec(`ALTER TABLE updates ADD COLUMN ${LANE_COLUMN}`);
+  db.exec(LANE_INDEX);
   return new SqliteLog(db, resolveRetention(options), options.onFollowerError);
 }
 
@@ -77,14 +89,16 @@ class SqliteLog implements EventLog {
   readonly #retention: Retention;
   readonly #followers: LocalFollowers;
   readonly #statements;
+  /** Rows per lane, kept in step by every insert and delete, with separate retention only. */
+  readonly #laneSizes = [0, 0];
   #closed = false;
 
   constructor(db: BetterSqlite3.Database, retention: Retention, onFollowerError: FollowerErrorHandler | undefined) {
     this.#db = db;
     this.#retention = retention;
     this.#statements = {
-      insert: db.prepare<[string, string, string, number, string | null, number | null, number]>(
-        'INSERT INTO updates (id, topics, data, private, type, retry, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      insert: db.prepare<[string, string, string, number, string | null, number | null, number, number]>(
+        'INSERT INTO updates (id, topics, data, private, type, retry, published_at, lane) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       after: db.prepare<[number, number], Row>('SELECT * FROM updates WHERE position > ? ORDER BY position LIMIT ?'),
       before: db.prepare<[number, number], Row>(
@@ -98,12 +112,24 @@ class SqliteLog implements EventLog {
       size: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM updates'),
       trimCount: db.prepare<[number]>('DELETE FROM updates WHERE position <= ?'),
       trimAge: db.prepare<[number]>('DELETE FROM updates WHERE published_at < ?'),
+      // With separate retention: the oldest `excess` rows of one lane, found through (lane, position).
+      trimLane: db.prepare<[number, number, number]>(
+        'DELETE FROM updates WHERE lane = ? AND position <= (SELECT position FROM updates WHERE lane = ? ORDER BY position LIMIT 1 OFFSET ?)',
+      ),
+      trimAgeByLane: db.prepare<[number], { lane: number }>(
+        'DELETE FROM updates WHERE published_at < ? RETURNING lane',
+      ),
+      laneSizes: db.prepare<[], { lane: number; n: number }>('SELECT lane, count(*) AS n FROM updates GROUP BY lane'),
     };
+    if (retention.separate !== undefined) {
+      for (const { lane, n } of this.#statements.laneSizes.all()) this.#laneSizes[lane === 1 ? 1 : 0]! += n;
+    }
     this.#followers = new LocalFollowers(this.kind, async (after) => this.#readAfter(after, -1), onFollowerError);
   }
 
   async append(update: NewUpdate): Promise<StoredUpdate> {
     this.#assertOpen();
+    const lane = this.#retention.separate?.covers(update.topics) === true ? 1 : 0;
     const result = this.#statements.insert.run(
       update.id,
       JSON.stringify(update.topics),
@@ -112,6 +138,7 @@ class SqliteLog implements EventLog {
       update.type ?? null,
       update.retry ?? null,
       update.publishedAt,
+      lane,
     );
     const stored: StoredUpdate = {
       ...update,
@@ -119,7 +146,7 @@ class SqliteLog implements EventLog {
       retry: update.retry,
       position: Number(result.lastInsertRowid),
     };
-    this.#trim(stored.position);
+    this.#trim(stored.position, lane);
     this.#followers.publish(stored);
     return stored;
   }
@@ -187,15 +214,29 @@ class SqliteLog implements EventLog {
     return this.#statements.after.all(after, Number.isFinite(limit) ? limit : -1).map(fromRow);
   }
 
-  #trim(newest: number): void {
-    const { maxEvents } = this.#retention;
-    // Positions are contiguous (AUTOINCREMENT, one INSERT per transaction), so the cut is arithmetic.
-    if (maxEvents > 0 && newest > maxEvents) this.#statements.trimCount.run(newest - maxEvents);
+  #trim(newest: number, lane: 0 | 1): void {
+    const { maxEvents, separate } = this.#retention;
+    if (separate === undefined) {
+      // One lane: positions are contiguous (AUTOINCREMENT, one INSERT per transaction), so the cut is arithmetic.
+      if (maxEvents > 0 && newest > maxEvents) this.#statements.trimCount.run(newest - maxEvents);
+    } else {
+      // Two lanes interleave their positions: count instead, and cut the oldest rows of the lane that grew.
+      this.#laneSizes[lane]!++;
+      const budget = lane === 1 ? separate.maxEvents : maxEvents;
+      const excess = budget > 0 ? this.#laneSizes[lane]! - budget : 0;
+      if (excess > 0) this.#laneSizes[lane]! -= this.#statements.trimLane.run(lane, lane, excess - 1).changes;
+    }
     this.#trimAge();
   }
 
   #trimAge(): void {
-    if (this.#retention.maxAgeMs > 0) this.#statements.trimAge.run(Date.now() - this.#retention.maxAgeMs);
+    if (this.#retention.maxAgeMs <= 0) return;
+    const cutoff = Date.now() - this.#retention.maxAgeMs;
+    if (this.#retention.separate === undefined) {
+      this.#statements.trimAge.run(cutoff);
+      return;
+    }
+    for (const { lane } of this.#statements.trimAgeByLane.all(cutoff)) this.#laneSizes[lane === 1 ? 1 : 0]!--;
   }
 
   #assertOpen(): void {
