@@ -92,6 +92,7 @@ export const serveConfigSchema = z
     'no-dashboard': flag.optional(),
     demo: flag.optional(),
     'no-demo': flag.optional(),
+    'demo-history-max-events': positiveInteger,
     'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     dev: flag.optional(),
   })

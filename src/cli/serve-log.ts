@@ -5,6 +5,7 @@
  */
 import { dirname } from 'node:path';
 import { HotlineError } from '../errors.js';
+import { DEMO_DEFAULTS, demoRetentionTopics } from '../hub/dashboard/index.js';
 import type { EventLog, LogOptions } from '../hub/log/event-log.js';
 import { makeDirectory } from '../hub/log/make-directory.js';
 import { openLog } from '../hub/log/open-log.js';
@@ -24,4 +25,25 @@ export async function openServeLog(spec: string, options: LogOptions): Promise<E
       { cause: error },
     );
   }
+}
+
+/**
+ * The demo's own history budget, when the demo runs: its ~7 updates/s would otherwise evict the user's
+ * updates from a 10,000-update history in about 21 minutes. Only the memory and SQLite logs keep shares
+ * apart; on Redis and NATS the demo shares the budget, and `note` says so.
+ */
+export function demoRetention(
+  spec: string,
+  demoHistoryMaxEvents: number | undefined,
+): { options: Pick<LogOptions, 'separate'>; note?: string } {
+  if (demoHistoryMaxEvents === undefined) return { options: {} };
+  if (spec !== 'memory' && sqlitePath(spec) === undefined) {
+    return {
+      options: {},
+      note: 'the demo shares the history budget on this log: separate retention needs the memory or SQLite log',
+    };
+  }
+  return {
+    options: { separate: { topics: demoRetentionTopics(DEMO_DEFAULTS.user), maxEvents: demoHistoryMaxEvents } },
+  };
 }

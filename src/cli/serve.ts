@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { LOOPBACK_ORIGINS } from '../hub/cors.js';
-import { createDashboard, startDemoPublisher } from '../hub/dashboard/index.js';
+import { createDashboard, DEMO_DEFAULTS, startDemoPublisher } from '../hub/dashboard/index.js';
 import type { DashboardHost } from '../hub/extension.js';
 import { createHub } from '../hub/hub.js';
 import { LOG_REDACTION } from '../hub/log-redaction.js';
@@ -15,7 +15,7 @@ import { SLICE_MS, setFlushSliceMs } from '../server/index.js';
 import { helpText, type OptionTable, parseOptions } from './args.js';
 import { demoSignIn, loopbackSignIn, NO_PUBLISHER_KEY_WARNING, readKeys } from './serve-auth.js';
 import { readConfigFile, validateServeConfig } from './serve-config.js';
-import { openServeLog } from './serve-log.js';
+import { demoRetention, openServeLog } from './serve-log.js';
 import { certificateExpiry, readTlsFiles, reloadTlsOnSighup, TLS_OPTIONS, tlsFiles } from './serve-tls.js';
 import { mintToken } from './token.js';
 
@@ -246,6 +246,14 @@ const OPTIONS: OptionTable = {
     env: 'HOTLINE_DEMO',
   },
   'no-demo': { type: 'boolean', description: 'Do not run the demo publisher, even with --dev', env: 'HOTLINE_NO_DEMO' },
+  'demo-history-max-events': {
+    type: 'string',
+    description:
+      "The demo's own history budget, apart from --history-max-events so it never evicts your updates (memory and SQLite logs)",
+    env: 'HOTLINE_DEMO_HISTORY_MAX_EVENTS',
+    default: String(DEMO_DEFAULTS.historyMaxEvents),
+    valueName: 'n',
+  },
   compression: {
     type: 'boolean',
     description: 'Compress streams (gzip/br, flushed per event) for clients that accept it; on by default',
@@ -323,11 +331,15 @@ export const serveCommand = {
     // Redacting at the source: whatever is logged, by the hub or by this command, leaves tokens out.
     const logger = pino({ level: config['log-level'], ...LOG_REDACTION }, pino.destination(2));
     if (keys.publisherKey === undefined) logger.warn(NO_PUBLISHER_KEY_WARNING);
-    const log = await openServeLog(config.log ?? `sqlite:${join(dataDir, 'hotline.db')}`, {
+    const logSpec = config.log ?? `sqlite:${join(dataDir, 'hotline.db')}`;
+    const runDemo = (dev || config.demo === true) && config['no-demo'] !== true;
+    const demoHistory = demoRetention(logSpec, runDemo ? config['demo-history-max-events'] : undefined);
+    if (demoHistory.note !== undefined) logger.info(demoHistory.note);
+    const log = await openServeLog(logSpec, {
       maxEvents: config['history-max-events'],
       maxAgeMs: config['history-max-age-seconds'] * 1000,
+      ...demoHistory.options,
     });
-    const runDemo = (dev || config.demo === true) && config['no-demo'] !== true;
     const options: HubOptions = {
       log,
       logger,

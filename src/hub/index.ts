@@ -48,6 +48,7 @@ export type {
 } from './log/event-log.js';
 export { createMemoryLog } from './log/memory.js';
 export { openLog } from './log/open-log.js';
+export type { SeparateRetention } from './log/separate-retention.js';
 export type { SqliteLogOptions } from './log/sqlite.js';
 export { createSqliteLog } from './log/sqlite.js';
 export { LOG_REDACTION } from './log-redaction.js';

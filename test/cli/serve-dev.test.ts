@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mintToken } from '../../src/cli/token.js';
+import { publishOk, subscribe } from '../fixtures/hub.js';
 import { type HubProcess, startHubProcess } from '../fixtures/hub-process.js';
 
 interface Answer {
@@ -149,5 +150,47 @@ describe('hotline serve --dev', () => {
     const session = await send(`${strict!.origin}/dashboard/session`, { method: 'POST' });
     assert.equal(session.status, 403);
     assert.match(session.body, /--dev/);
+  });
+});
+
+describe('hotline serve --dev: the demo’s own history budget', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-dev-budget-'));
+  let hub: HubProcess | undefined;
+  after(() => {
+    hub?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the user’s update stays resumable after the demo published past both budgets', async () => {
+    // 5 updates of the user's, 10 of the demo's: the demo (~7 updates/s) passes 15 within three seconds.
+    hub = await startHubProcess({
+      dataDir: dir,
+      args: ['--dev', '--history-max-events', '5', '--demo-history-max-events', '10'],
+    });
+    const secret = readFileSync(join(dir, 'dev-secret'), 'utf8').trim();
+    const endpoint = `${hub.origin}/.well-known/mercure`;
+    const watcher = await subscribe(endpoint, ['/stocks/{symbol}', '/matches/{id}']);
+    try {
+      const mine = await publishOk(
+        endpoint,
+        { topic: '/mine', data: 'keep me' },
+        await mintToken({ secret, publish: ['*'], ttlSeconds: 60 }),
+      );
+      for (let seen = 0; seen < 30; seen++) await watcher.next(15_000);
+      // Resuming from the user's update: no `reset`, and a later update of the user's arrives after it.
+      const resumed = await subscribe(endpoint, ['/mine'], { query: { lastEventID: 'earliest' } });
+      try {
+        const first = await resumed.next(5000);
+        assert.equal(first.lastEventId, mine);
+        assert.equal(first.data, 'keep me');
+      } finally {
+        resumed.close();
+      }
+      const metrics = await (await fetch(`${hub.origin}/metrics`)).text();
+      const size = Number(/^hotline_history_size (\d+)/m.exec(metrics)?.[1]);
+      assert.ok(size <= 15, `history holds ${size} updates, within 5 + 10`);
+    } finally {
+      watcher.close();
+    }
   });
 });

@@ -19,7 +19,20 @@ export interface DemoPublisherOptions {
   onError?: (error: unknown) => void;
 }
 
-export const DEMO_DEFAULTS = Object.freeze({ tickMs: 1000, user: 'alice' });
+export const DEMO_DEFAULTS = Object.freeze({
+  tickMs: 1000,
+  user: 'alice',
+  /** The demo's own history budget (`hotline serve` keeps it apart where the log can): ~5 minutes of it. */
+  historyMaxEvents: 2000,
+});
+
+/**
+ * The topics the demo publishes to, as a separate retention share (`separate-retention.ts`): prefixes end
+ * in `/`, the rest are exact.
+ */
+export function demoRetentionTopics(user: string): string[] {
+  return ['/stocks/', '/matches/', '/news', '/notifications', notificationTopic(user)];
+}
 
 /** The topics and selectors of the demo, as the demo page subscribes to them. */
 export function demoTopics(user: string | undefined) {

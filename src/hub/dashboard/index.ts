@@ -10,7 +10,13 @@ export { DEFAULT_ASSETS_DIR } from './assets.js';
 export type { DashboardOptions } from './dashboard.js';
 export { createDashboard, DASHBOARD_DEFAULTS } from './dashboard.js';
 export type { DemoPublisherOptions } from './demo-publisher.js';
-export { DEMO_DEFAULTS, demoTopics, notificationTopic, startDemoPublisher } from './demo-publisher.js';
+export {
+  DEMO_DEFAULTS,
+  demoRetentionTopics,
+  demoTopics,
+  notificationTopic,
+  startDemoPublisher,
+} from './demo-publisher.js';
 export type { DemoConfig, DemoTokenClaims, DemoUser } from './demo-session.js';
 export { DEMO_SESSION_DEFAULTS } from './demo-session.js';
 export type { DashboardSession, LoopbackAdmin } from './loopback-sign-in.js';
