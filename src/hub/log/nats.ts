@@ -44,6 +44,8 @@ type JetStreamModule = typeof import('@nats-io/jetstream');
 
 const DEFAULTS = Object.freeze({ stream: 'hotline', replicas: 1, requestTimeoutMs: 500 });
 const RETRY_MS = 100;
+/** How long a presence request may take (80,000 subscriptions: about a second each on this machine). */
+const PRESENCE_TIMEOUT_MS = 10_000;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -93,7 +95,16 @@ export async function createNatsLog(url: string, options: NatsLogOptions = {}): 
         discard: js.DiscardPolicy.Old,
       });
     const client = js.jetstream(nc, { timeout });
-    const presence = createNatsPresenceStore(js, jsm, client, stream, config.num_replicas);
+    // Presence is off the publish path, and listing or purging a large cluster's subscriptions (consumers
+    // and purges over many subjects) takes longer than an append may: it has its own, longer timeout.
+    const presenceTimeout = Math.max(timeout, PRESENCE_TIMEOUT_MS);
+    const presence = createNatsPresenceStore(
+      js,
+      await js.jetstreamManager(nc, { timeout: presenceTimeout }),
+      js.jetstream(nc, { timeout: presenceTimeout }),
+      stream,
+      config.num_replicas,
+    );
     return new NatsLog(nc, js, jsm, client, stream, retention, options.onFollowerError, presence);
   } catch (cause) {
     await nc.close();
