@@ -7,6 +7,7 @@
 
 import { helpText, integerOption, type OptionTable, parseOptions, stringOption, UsageError } from './args.js';
 import { type LoadProgress, type LoadResult, runLoad } from './bench/index.js';
+import { TLS_TRUST_OPTIONS, tlsTrust } from './tls-trust.js';
 
 const OPTIONS: OptionTable = {
   subscribers: { type: 'string', short: 'n', description: 'Subscriber connections', default: '100', valueName: 'n' },
@@ -40,6 +41,7 @@ const OPTIONS: OptionTable = {
     default: '3000',
     valueName: 'ms',
   },
+  ...TLS_TRUST_OPTIONS,
 };
 
 const USAGE = 'hotline bench [<hub url>] [options]   (default url: http://127.0.0.1:3000/.well-known/mercure)';
@@ -61,6 +63,7 @@ export const benchCommand = {
     const subscriberToken = stringOption(values, 'subscriber-token');
     const topic = stringOption(values, 'topic') ?? 'hotline-bench';
     const tls = url.protocol === 'https:';
+    const trust = tlsTrust(values);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const port = Number(url.port || (tls ? 443 : 80));
     const workers = integerOption(values, 'workers');
@@ -71,6 +74,7 @@ export const benchCommand = {
         host,
         port,
         tls,
+        ...(trust === undefined ? {} : { tlsTrust: trust }),
         path: `${url.pathname}?topic=${encodeURIComponent(topic)}`,
         ...(subscriberToken === undefined ? {} : { headers: { Authorization: `Bearer ${subscriberToken}` } }),
       },

@@ -3,6 +3,8 @@
  * @module
  */
 
+import type { TlsTrust } from '../tls-trust.js';
+
 /** Where and how subscribers connect. */
 export interface SubscribeTarget {
   host: string;
@@ -14,6 +16,8 @@ export interface SubscribeTarget {
   path: string;
   /** Connect over TLS (`https:`). @defaultValue false */
   tls?: boolean;
+  /** What to trust over TLS beyond the system's CAs (`--ca`, `--insecure`). */
+  tlsTrust?: TlsTrust;
   /** Extra request headers, e.g. `{ Authorization: 'Bearer …' }`. */
   headers?: Record<string, string>;
 }

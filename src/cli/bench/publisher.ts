@@ -7,6 +7,7 @@
  */
 import { Agent, request } from 'node:http';
 import { Agent as TlsAgent, request as tlsRequest } from 'node:https';
+import type { TlsTrust } from '../tls-trust.js';
 
 /** How one publish is sent. */
 export type PublishShape =
@@ -23,6 +24,8 @@ export interface PublishOptions {
   port: number;
   /** Publish over TLS (`https:`). @defaultValue false */
   tls?: boolean;
+  /** What to trust over TLS beyond the system's CAs (`--ca`, `--insecure`). */
+  tlsTrust?: TlsTrust;
   shape: PublishShape;
   /** Topics to publish to, round-robin. @defaultValue 1 */
   topics?: number;
@@ -113,7 +116,15 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const bytes = options.payloadBytes ?? 64;
   const intervalMs = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
   const topics = Math.max(1, options.topics ?? 1);
-  const agent = new (options.tls ? TlsAgent : Agent)({ keepAlive: true, maxSockets: inFlight });
+  const trust = options.tlsTrust;
+  const agent = options.tls
+    ? new TlsAgent({
+        keepAlive: true,
+        maxSockets: inFlight,
+        ...(trust?.ca === undefined ? {} : { ca: trust.ca }),
+        rejectUnauthorized: trust?.insecure !== true,
+      })
+    : new Agent({ keepAlive: true, maxSockets: inFlight });
   const errors = new Set<string>();
   const result: PublishResult = { sent: 0, failed: 0, errors: [], startedAt: Date.now(), finishedAt: 0 };
   let next = 0;

@@ -197,6 +197,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         host: p.host ?? options.subscribe.host,
         port: p.port ?? options.subscribe.port,
         tls: options.subscribe.tls === true,
+        ...(options.subscribe.tlsTrust === undefined ? {} : { tlsTrust: options.subscribe.tlsTrust }),
         topics,
         shape: p.shape,
         count: p.count,
