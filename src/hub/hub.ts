@@ -153,6 +153,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       connections: new ConnectionLimits(config.maxConnections, config.maxConnectionsPerIp),
       templates,
       maxTopics: config.maxTopics,
+      maxSelectorLength: config.maxSelectorLength,
       maxStateUpdates: config.maxStateUpdates,
       heartbeatMs: config.heartbeatMs,
       maxBufferedBytes: config.maxBufferedBytes,
@@ -160,7 +161,14 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       compression: config.compression,
       fanout,
     },
-    publish: { authorize, matcher, limits, maxPublishBytes: config.maxPublishBytes, store: publisher.store },
+    publish: {
+      authorize,
+      matcher,
+      limits,
+      maxPublishBytes: config.maxPublishBytes,
+      maxSelectorLength: config.maxSelectorLength,
+      store: publisher.store,
+    },
     subscriptions:
       presence === undefined
         ? undefined

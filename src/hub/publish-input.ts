@@ -114,10 +114,18 @@ function refuseOversizeEvent(data: string | undefined, id: string, type: string 
   );
 }
 
+/**
+ * spec(Mercure 1.0 §Publication): "A topic addresses the reserved namespace when, after being resolved as a
+ * URI reference against the hub's URL, its path component is `/.well-known/mercure` or begins with
+ * `/.well-known/mercure/`, regardless of scheme or authority." The hub URL's path is always that one, so
+ * `mercure/subscriptions/x` and `./mercure` resolve into it whatever the hub's origin.
+ */
+const HUB_URL_FOR_PATHS = `http://hub.invalid${RESERVED_PATH}`;
+
 function isReserved(topic: string): boolean {
   let path: string;
   try {
-    path = new URL(topic, 'http://hub.invalid').pathname;
+    path = new URL(topic, HUB_URL_FOR_PATHS).pathname;
   } catch {
     return false;
   }

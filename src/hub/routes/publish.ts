@@ -8,9 +8,10 @@ import type { Authorize } from '../auth/index.js';
 import { HttpRejection } from '../http-errors.js';
 import { fieldsToInput, type PublishLimits, toNewUpdate } from '../publish-input.js';
 import { hubUrl } from '../request-url.js';
-import type { TopicMatcher } from '../topics/index.js';
+import { rulesGeneration, type TopicMatcher } from '../topics/index.js';
 import type { NewUpdate, StoredUpdate } from '../update.js';
 import { parsePublishBody, readBody } from './publish-body.js';
+import { checkMercure1Publish } from './publish-rules.js';
 
 export interface PublishRouteContext {
   /** Also refuses a cookie-authorized publish from a foreign origin (cross-site request forgery). */
@@ -18,6 +19,8 @@ export interface PublishRouteContext {
   readonly matcher: TopicMatcher;
   readonly limits: PublishLimits;
   readonly maxPublishBytes: number;
+  /** Longest topic of a Mercure 1.0 publish (the longest matcher a subscriber may send). */
+  readonly maxSelectorLength: number;
   readonly store: (update: NewUpdate) => Promise<StoredUpdate>;
 }
 
@@ -30,7 +33,13 @@ export async function handlePublish(
   // Authorize before reading the body: an anonymous client cannot make the hub buffer a megabyte.
   const grant = await context.authorize(req, 'publish');
   const body = await readBody(req, context.maxPublishBytes);
-  const update = toNewUpdate(fieldsToInput(parsePublishBody(req.headers['content-type'], body)), context.limits);
+  const fields = parsePublishBody(req.headers['content-type'], body);
+  if (rulesGeneration(grant.publish) === '1.0')
+    checkMercure1Publish(fields, {
+      maxIdLength: context.limits.maxIdLength,
+      maxSelectorLength: context.maxSelectorLength,
+    });
+  const update = toNewUpdate(fieldsToInput(fields), context.limits);
   // Mercure: every topic of the update must match one of the token's mercure.publish selectors.
   const base = hubUrl(req);
   for (const topic of update.topics) {

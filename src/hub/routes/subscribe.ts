@@ -8,10 +8,10 @@ import { type CompressionOptions, createSession } from '../../server/index.js';
 import { type Authorize, streamExpiry } from '../auth/index.js';
 import type { ConnectionLimits } from '../connection-limits.js';
 import { type Fanout, parseStateRequest, type Reconciliation, reconcile, Subscriber } from '../fanout/index.js';
-import { HttpRejection } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { hubUrl } from '../request-url.js';
-import type { TemplateLimits, TopicSelector } from '../topics/index.js';
+import { matcherText, type TemplateLimits, type TopicSelector } from '../topics/index.js';
+import { parseSubscribeMatchers } from './subscribe-matchers.js';
 
 /** The query parameter with which `hotline doctor` asks for timed probe comments. */
 export const PROBE_PARAMETER = 'hotlineProbe';
@@ -38,7 +38,10 @@ export interface SubscribeRouteContext {
   readonly connections: ConnectionLimits;
   /** Compiles the selectors before the stream opens, within the template limits. */
   readonly templates: TemplateLimits;
+  /** Most `topic` and `match*` parameters of one request. */
   readonly maxTopics: number;
+  /** Longest `match*` value (a `topic` template past it is refused by `templates`). */
+  readonly maxSelectorLength: number;
   /** The largest N of `state=last:N` (state on subscribe, `fanout/state-request.ts`). */
   readonly maxStateUpdates: number;
   readonly heartbeatMs: number;
@@ -58,17 +61,13 @@ export async function handleSubscribe(
 ): Promise<void> {
   // Who asks comes first: a refused client learns nothing about, and costs nothing for, its selectors.
   const grant = await context.authorize(req, 'subscribe');
-  const selectors = url.searchParams.getAll('topic');
-  if (selectors.length === 0)
-    throw new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', 'subscribe with at least one topic parameter');
-  if (selectors.length > context.maxTopics) {
-    throw new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', `at most ${context.maxTopics} topic parameters`);
-  }
-  // Every template is compiled here, once, in time linear in its length: never later on a publish.
+  // 0.x `topic` selectors and 1.0 `match*` matchers alike: each one a subscription.
+  const rules = parseSubscribeMatchers(url.search, context);
+  // Every template and URL pattern is compiled here, once, in time linear in its length: never on a publish.
   const base = hubUrl(req);
-  const topicSelectors = context.templates.compile(selectors, base);
+  const topicSelectors = context.templates.compile(rules, base);
   const privateSelectors = context.templates.compileClaims(grant.subscribe, base);
-  const state = parseStateRequest(url.searchParams, selectors, context.maxStateUpdates);
+  const state = parseStateRequest(url.searchParams, rules.map(matcherText), context.maxStateUpdates);
   const release = admit(req, context, topicSelectors);
   let reconciliation: Reconciliation;
   try {

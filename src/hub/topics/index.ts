@@ -7,7 +7,15 @@
  * @module
  */
 
-export { isWildcard, type MatcherSpec, type MatcherType, matcherText, WILDCARD } from './matcher-spec.js';
+export {
+  type Generation,
+  isWildcard,
+  type MatcherSpec,
+  type MatcherType,
+  matcherText,
+  rulesGeneration,
+  WILDCARD,
+} from './matcher-spec.js';
 export {
   ANY_TOPIC,
   anySelectorMatches,

@@ -28,3 +28,14 @@ export function matcherText(spec: MatcherSpec): string {
 export function isWildcard(spec: MatcherSpec): boolean {
   return matcherText(spec) === WILDCARD;
 }
+
+/** The generation of Mercure a request speaks: it picks the rules its publish must follow. */
+export type Generation = '0.x' | '1.0';
+
+/**
+ * The generation a credential's rules were stated in: 1.0 access tokens carry topic matcher objects, 0.x
+ * tokens selector strings. Rules of no generation (none at all) are taken as 0.x, whose rules are the laxer.
+ */
+export function rulesGeneration(rules: readonly MatcherSpec[]): Generation {
+  return rules.some((rule) => typeof rule !== 'string') ? '1.0' : '0.x';
+}
