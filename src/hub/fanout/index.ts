@@ -38,6 +38,7 @@ export {
 export { parseStateRequest, type StateMode, type StateRequest } from './state-request.js';
 export { Subscriber, type SubscriberInit, type SubscriberStream } from './subscriber.js';
 export { SubscriberIndex } from './subscriber-index.js';
+export { type PayloadRule, subscriptionPayloads } from './subscription-payloads.js';
 export {
   expandVariable,
   type Generation,

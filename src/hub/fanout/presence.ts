@@ -63,9 +63,10 @@ export function subscriberRecords(subscriber: Subscriber): SubscriptionRecord[] 
   // SHOULD assign the same `{subscriber}` value to all of them when it can correlate them".
   const id = subscriber.subject ?? subscriber.id;
   const records = new Map<string, SubscriptionRecord>();
-  for (const selector of subscriber.topicSelectors) {
+  for (const [index, selector] of subscriber.topicSelectors.entries()) {
     let record: SubscriptionRecord = { subscriber: id, kind: kindOf(selector), source: selector.source };
-    if (subscriber.payload !== undefined) record = { ...record, payload: subscriber.payload };
+    const payload = subscriber.payloadOf(index);
+    if (payload !== undefined) record = { ...record, payload };
     if (subscriber.subject !== undefined) record = { ...record, shared: true };
     // spec(Mercure 1.0 §Subscription): "Hubs MAY deduplicate subscriptions that have identical matcher type
     // and pattern."

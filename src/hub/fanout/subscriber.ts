@@ -32,6 +32,8 @@ export interface SubscriberInit {
   readonly payload: unknown;
   /** The token's verified subject (a Mercure 1.0 access token's `sub`), which names it in presence. */
   readonly subject?: string | undefined;
+  /** Per selector, the payload presence shows (`subscription-payloads.ts`); `payload` for all when absent. */
+  readonly payloads?: readonly unknown[] | undefined;
   readonly stream: SubscriberStream;
 }
 
@@ -44,6 +46,7 @@ export class Subscriber {
   readonly #privateSelectors: readonly TopicSelector[];
   readonly payload: unknown;
   readonly subject: string | undefined;
+  readonly #payloads: readonly unknown[] | undefined;
   readonly stream: SubscriberStream;
   /** The position of the newest update written to this subscriber: the replay/live boundary, and dedupe. */
   lastPosition = 0;
@@ -57,7 +60,13 @@ export class Subscriber {
     this.#privateSelectors = init.privateSelectors;
     this.payload = init.payload;
     this.subject = init.subject;
+    this.#payloads = init.payloads;
     this.stream = init.stream;
+  }
+
+  /** The payload presence shows for the subscription of its `index`-th selector. */
+  payloadOf(index: number): unknown {
+    return this.#payloads === undefined ? this.payload : this.#payloads[index];
   }
 
   /**
