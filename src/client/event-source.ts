@@ -289,8 +289,11 @@ for (const target of [EventSource, EventSource.prototype]) {
     Object.defineProperty(target, name, { value, writable: false, enumerable: true, configurable: false });
   }
 }
-const MEMBERS = ['url', 'withCredentials', 'readyState', 'lastEventId', 'reconnectionTime'] as const;
-for (const member of [...MEMBERS, 'onopen', 'onmessage', 'onerror', 'close']) {
+for (const member of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'close']) {
+  Object.defineProperty(EventSource.prototype, member, { enumerable: true });
+}
+// [NON-SPEC] the attributes proposed with fromReadableStream(), shaped the same way.
+for (const member of ['lastEventId', 'reconnectionTime']) {
   Object.defineProperty(EventSource.prototype, member, { enumerable: true });
 }
 Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
