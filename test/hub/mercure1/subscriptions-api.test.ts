@@ -136,6 +136,58 @@ describe('Mercure 1.0: subscription events and the subscriptions API', () => {
     }
   });
 
+  // spec(Mercure 1.0 §Subscription Events): "`{matchType}`: the topic matcher type used for this subscription.
+  // The value MUST be the matcher type name in its canonical case […] (e.g., `URLPattern`, `Exact`)";
+  // spec(Mercure 1.0 §Subscription): "A subscription is created for every topic matcher query parameter".
+  test('?matchURLPattern= and ?match= subscriptions are announced and listed under their matcher types', async () => {
+    const { origin, endpoint } = suite.running;
+    const events = `${SUBSCRIPTIONS}/URLPattern/{match}/{subscriber}`;
+    const watcher = await subscribe(endpoint, [events], { token: await token({ subscribe: [events] }) });
+    const url = new URL(endpoint);
+    url.searchParams.append('matchURLPattern', '/books/:id');
+    url.searchParams.append('match', '/books/1');
+    const controller = new AbortController();
+    const stream = await fetch(url, { signal: controller.signal });
+    try {
+      assert.equal(stream.status, 200);
+      const started = await nextAbout(watcher, '/books/:id');
+      assert.equal(started.matchType, 'URLPattern');
+      assert.equal(
+        started.id,
+        `${SUBSCRIPTIONS}/URLPattern/%2Fbooks%2F%3Aid/${encodeURIComponent(started.subscriber)}`,
+      );
+      const reader = await token({ subscribe: ['*'] });
+      const patterns = (await (await api(origin, `${SUBSCRIPTIONS}/URLPattern/%2Fbooks%2F%3Aid`, reader)).json()) as {
+        subscriptions: Subscription[];
+      };
+      assert.deepEqual(
+        patterns.subscriptions.map((s) => [s.matchType, s.match, s.subscriber]),
+        [['URLPattern', '/books/:id', started.subscriber]],
+      );
+      const exact = (await (await api(origin, `${SUBSCRIPTIONS}/Exact/%2Fbooks%2F1`, reader)).json()) as {
+        subscriptions: Subscription[];
+      };
+      assert.deepEqual(
+        exact.subscriptions.map((s) => s.subscriber),
+        [started.subscriber],
+        'one subscriber, one id for both its matchers',
+      );
+      // [NON-SPEC] A 0.x client lists the URL pattern with the pattern as its topic selector.
+      const zero = (await (
+        await api(origin, `${SUBSCRIPTIONS}/${encodeURIComponent('/books/:id')}`, reader)
+      ).json()) as {
+        subscriptions: Subscription[];
+      };
+      assert.deepEqual(
+        zero.subscriptions.map((s) => [s.topic, s.matchType]),
+        [['/books/:id', undefined]],
+      );
+    } finally {
+      controller.abort();
+      watcher.close();
+    }
+  });
+
   // spec(Mercure 1.0 §Subscription API): "The topic to authorize is the requested URL in relative form […] If no
   // detail grants `subscribe` on the requested URL, the hub MUST answer `403`"; and the listed subscriptions
   // are those the token could receive the events of.
