@@ -4,7 +4,7 @@
  * the client's mistake, so they get a 400, not a 500.
  * @module
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { HttpRejection } from './http-errors.js';
 
 /** The base an origin-form target resolves against; only the path and query are ever read. */
@@ -20,6 +20,15 @@ export function requestUrl(req: Pick<IncomingMessage, 'url'>): URL {
   }
 }
 
+/**
+ * The host the request names: its `Host` header on HTTP/1.1; HTTP/2 carries it as the `:authority`
+ * pseudo-header instead (RFC 9113 §8.3.1), which node:http2 does not copy into `host`.
+ */
+export function requestHost(headers: IncomingHttpHeaders): string | undefined {
+  const host = headers.host ?? headers[':authority'];
+  return typeof host === 'string' ? host : undefined;
+}
+
 /** The hub's path: spec(Mercure §Discovery) the hub URL is `/.well-known/mercure` on the hub's origin. */
 const HUB_PATH = '/.well-known/mercure';
 
@@ -31,7 +40,7 @@ const HUB_PATH = '/.well-known/mercure';
  */
 export function hubUrl(req: Pick<IncomingMessage, 'headers' | 'socket'>): string {
   const scheme = 'encrypted' in req.socket && req.socket.encrypted === true ? 'https' : 'http';
-  const host = req.headers.host;
+  const host = requestHost(req.headers);
   // Only a host and port: no user info, path, query or fragment can ride in on the header.
   if (host !== undefined && /^[\w.-]+(?::\d+)?$|^\[[\da-fA-F:.]+\](?::\d+)?$/.test(host)) {
     try {

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { isHotlineError } from '../../src/errors.js';
 import { AUTH_COOKIE } from '../../src/hub/auth/index.js';
+import { createDashboard, type LoopbackAdmin } from '../../src/hub/dashboard/index.js';
 import { createHub, type Hub } from '../../src/hub/hub.js';
 import type { HubOptions } from '../../src/hub/options.js';
 import { SECRET, token } from '../fixtures/hub.js';
@@ -235,6 +236,25 @@ describe('HTTPS and HTTP/2 on one port', () => {
       assert.equal(headers[':status'], 200, body);
     } finally {
       session.close();
+    }
+  });
+});
+
+describe('HTTPS hub, dashboard', () => {
+  test('the dashboard signs a browser on this machine in over HTTP/2 too (:authority is the Host)', async () => {
+    const cert = selfSignedCertificate();
+    const loopbackAdmin: LoopbackAdmin = { sign: (ttlSeconds) => token({ publish: ['*'], ttlSeconds }) };
+    const running = await startSecureHub(cert, { extension: (host) => createDashboard(host, { loopbackAdmin }) });
+    const session = connect(running.origin, { ca: cert.cert });
+    try {
+      const { headers, stream } = await h2Request(session, { ':method': 'POST', ':path': '/dashboard/session' }, '');
+      const body = await readAll(stream);
+      assert.equal(headers[':status'], 200, body);
+      assert.match(JSON.parse(body).token, /^ey/);
+    } finally {
+      session.destroy();
+      await running.hub.close();
+      cert.remove();
     }
   });
 });

@@ -11,6 +11,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpRejection } from '../http-errors.js';
+import { requestHost } from '../request-url.js';
 
 /** Throws `403 HOTLINE_HUB_FORBIDDEN_ORIGIN` unless the request comes from an accepted origin. */
 export type PublishOriginCheck = (headers: IncomingHttpHeaders) => void;
@@ -67,12 +68,6 @@ function normalize(url: string): string {
   } catch {
     return url;
   }
-}
-
-/** `Host` on HTTP/1.1; HTTP/2 carries it as the `:authority` pseudo-header (RFC 9113 §8.3.1). */
-function requestHost(headers: IncomingHttpHeaders): string | undefined {
-  const authority = headers.host ?? headers[':authority'];
-  return typeof authority === 'string' ? authority : undefined;
 }
 
 /** True when the origin's host and port are the `Host` header's (a missing port is the scheme's default). */

@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { requestHost } from '../request-url.js';
 
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip', 'via'] as const;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -18,7 +19,7 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 export function isLoopbackRequest(req: IncomingMessage): boolean {
   if (!isLoopbackAddress(req.socket.remoteAddress)) return false;
   for (const header of PROXY_HEADERS) if (req.headers[header] !== undefined) return false;
-  return isLoopbackHost(req.headers.host);
+  return isLoopbackHost(requestHost(req.headers));
 }
 
 /** `127.0.0.0/8`, `::1`, and IPv4 loopback mapped into IPv6 (`::ffff:127.0.0.1`). */
