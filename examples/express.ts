@@ -1,7 +1,8 @@
-/** Express 5 — `node --import tsx examples/express.ts`, then `curl -N http://127.0.0.1:3002/prices` */
+/** Express 5 — `node --import tsx examples/express.ts`, then `curl -N` the URL it prints (`PORT=…` to pick). */
+import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createSession } from 'hotline/server';
-import { startTicker, ticker } from './ticker.js';
+import { port, startTicker, ticker } from './ticker.js';
 
 export const app = express();
 app.get('/prices', (req, res) => {
@@ -10,5 +11,8 @@ app.get('/prices', (req, res) => {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   startTicker();
-  app.listen(3002, '127.0.0.1', () => console.log('http://127.0.0.1:3002/prices'));
+  const server = app.listen(port, '127.0.0.1', () => {
+    const { port: actual } = server.address() as AddressInfo;
+    console.log(`http://127.0.0.1:${actual}/prices`);
+  });
 }

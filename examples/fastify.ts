@@ -1,7 +1,7 @@
-/** Fastify 5 — `node --import tsx examples/fastify.ts`, then `curl -N http://127.0.0.1:3003/prices` */
+/** Fastify 5 — `node --import tsx examples/fastify.ts`, then `curl -N` the URL it prints (`PORT=…` to pick). */
 import Fastify from 'fastify';
 import { createSession } from 'hotline/server';
-import { startTicker, ticker } from './ticker.js';
+import { port, startTicker, ticker } from './ticker.js';
 
 export const app = Fastify();
 app.get('/prices', (request, reply) => {
@@ -12,6 +12,6 @@ app.get('/prices', (request, reply) => {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   startTicker();
-  await app.listen({ port: 3003, host: '127.0.0.1' });
-  console.log('http://127.0.0.1:3003/prices');
+  const origin = await app.listen({ port, host: '127.0.0.1' });
+  console.log(`${origin}/prices`);
 }

@@ -1,7 +1,8 @@
-/** node:http — `node --import tsx examples/node-http.ts`, then `curl -N http://127.0.0.1:3001/prices` */
+/** node:http — `node --import tsx examples/node-http.ts`, then `curl -N` the URL it prints (`PORT=…` to pick). */
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createSession } from 'hotline/server';
-import { startTicker, ticker } from './ticker.js';
+import { port, startTicker, ticker } from './ticker.js';
 
 export const server = createServer((req, res) => {
   if (req.url?.startsWith('/prices')) ticker.subscribe(createSession(req, res));
@@ -10,5 +11,8 @@ export const server = createServer((req, res) => {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   startTicker();
-  server.listen(3001, '127.0.0.1', () => console.log('http://127.0.0.1:3001/prices'));
+  server.listen(port, '127.0.0.1', () => {
+    const { port: actual } = server.address() as AddressInfo;
+    console.log(`http://127.0.0.1:${actual}/prices`);
+  });
 }

@@ -6,6 +6,9 @@ import { createChannel } from 'hotline/server';
 
 export const ticker = createChannel({ history: 100 });
 
+/** Where a run listens: `PORT` (e.g. `PORT=3001`), else any free port — each example prints its URL. */
+export const port = Number(process.env.PORT ?? 0);
+
 const prices: Record<string, number> = { ACME: 100, GLOBEX: 50, INITECH: 20 };
 let sequence = 0;
 
