@@ -187,14 +187,6 @@ describe('dashboard', { skip }, () => {
       await page.waitForFunction(() => Number(document.getElementById('events-rate')?.textContent) > 20);
       assert.equal(await page.locator('#chart canvas').count(), 1);
       await page.waitForFunction(() => (document.getElementById('recent-body')?.children.length ?? 0) >= 20);
-      if (process.env.HOTLINE_SCREENSHOTS === '1') {
-        const demoReaders = await Promise.all(
-          ['/stocks/{symbol}', '/news', '/matches/{id}'].map((topic) => subscribe(running.endpoint, [topic])),
-        );
-        await page.waitForTimeout(3000);
-        await page.screenshot({ path: 'docs/dashboard.png', fullPage: true });
-        for (const reader of demoReaders) reader.close();
-      }
     } finally {
       demo.stop();
       await page.close();

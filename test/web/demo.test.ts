@@ -62,10 +62,6 @@ describe('demo', { skip }, () => {
         before,
       );
       assert.equal(await page.evaluate(() => document.body.dataset.duplicates), '0');
-      if (process.env.HOTLINE_SCREENSHOTS === '1') {
-        await page.waitForFunction(() => document.querySelectorAll('#news-list li').length >= 6);
-        await page.screenshot({ path: 'docs/demo.png' });
-      }
     } finally {
       demo.stop();
       await context.close();

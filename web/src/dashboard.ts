@@ -35,7 +35,13 @@ const TOKEN_KEY = 'hotline-publisher-token';
 /** Two minutes of stats at the default one per second. */
 const CHART_POINTS = 120;
 const MAX_RECENT = 50;
-const TIME_FORMAT: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit' };
+/** 24-hour `09:58:00`: short enough for three ticks on a phone, where `09:58:00 AM` ran off the edge. */
+const TIME_FORMAT: Intl.DateTimeFormatOptions = {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+};
 
 let stream: EventStreamConnection | undefined;
 let chart: uPlot | undefined;
