@@ -129,7 +129,7 @@ describe('dashboard', { skip }, () => {
       await page.waitForSelector('#connection[data-state=reconnecting]');
       assert.match(
         (await page.locator('#stream-problem').textContent()) ?? '',
-        /^Connection lost: the stream ended\. Retrying in \d+ s\.$/,
+        /^Connection lost: the stream ended \(http:\/\/127\.0\.0\.1:\d+\/dashboard\/stream\)\. Retrying in \d+ s\.$/,
       );
       second = await startWebHub({ port: first.port });
       await page.waitForSelector('#connection[data-state=open]', { timeout: 60_000 });

@@ -182,7 +182,7 @@ function showUpdates(updates: UpdateSummary[]): void {
       el(
         'tr',
         { 'data-id': update.id },
-        el('td', {}, el('time', { datetime: time.toISOString() }, time.toLocaleTimeString())),
+        el('td', {}, el('time', { datetime: time.toISOString() }, time.toLocaleTimeString([], TIME_FORMAT))),
         el('td', {}, el('code', {}, topic)),
         el('td', {}, update.type ?? '—'),
         el('td', { class: 'id' }, update.id),
