@@ -149,6 +149,35 @@ describe('dashboard automatic sign-in in Chromium', { skip }, () => {
     });
   }
 
+  test('a short-lived automatic token is renewed before it expires: the page stays live', async () => {
+    // Tokens of 3 s instead of an hour: the hub closes the admin stream at `exp`, and the page must have
+    // asked for a new one by then and reconnected with it.
+    const shortLived = await startWebHub({
+      dashboard: {
+        loopbackAdmin: { sign: () => mintToken({ secret: SECRET, publish: ['*'], subscribe: ['*'], ttlSeconds: 3 }) },
+      },
+    });
+    const page = await browser.newPage();
+    let sessions = 0;
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/dashboard/session') sessions++;
+    });
+    try {
+      await page.goto(`${shortLived.origin}/`);
+      await page.waitForSelector('#connection[data-state=open]');
+      // Two renewals: the first token outlived, and the renewed one too.
+      for (const deadline = Date.now() + 30_000; sessions < 3; ) {
+        assert.ok(Date.now() < deadline, `only ${sessions} token(s) asked for in 30 s of 3 s tokens`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await page.waitForSelector('#connection[data-state=open]');
+      assert.equal(await page.locator('#stream-problem').isHidden(), true);
+    } finally {
+      await page.close();
+      await shortLived.close();
+    }
+  });
+
   test('without a signer (no --dev) the dashboard asks for a token', async () => {
     const page = await browser.newPage();
     try {
