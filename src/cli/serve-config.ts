@@ -61,6 +61,16 @@ export const serveConfigSchema = z
     'jwt-public-key': z.string().min(1).optional(),
     'jwt-algorithm': z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']),
     'jwks-url': z.url().optional(),
+    'jwt-audience': z
+      .url({ protocol: /^https?$/, error: "must be an absolute http(s) URL, the hub's public URL" })
+      .optional(),
+    // Repeatable, and each value may be a comma list as well (the environment variable always is).
+    'jwt-issuer': z
+      .array(z.string())
+      .default([])
+      .transform((values) => values.flatMap((value) => value.split(',')).map((value) => value.trim()))
+      .pipe(z.array(z.string().min(1, 'an issuer must not be empty'))),
+    'max-authorization-details': positiveInteger,
     'allow-anonymous': flag.optional(),
     'cors-origin': origins(CORS_ORIGIN, 'https://app.example or http://localhost:*'),
     'publish-origin': origins(ORIGIN, 'https://app.example'),

@@ -79,6 +79,28 @@ const OPTIONS: OptionTable = {
     env: 'HOTLINE_JWKS_URL',
     valueName: 'url',
   },
+  'jwt-audience': {
+    type: 'string',
+    description:
+      "The hub's resource identifier (its public URL, e.g. https://hub.example.com/.well-known/mercure): " +
+      'Mercure 1.0 access tokens (typ at+jwt) must name it in aud; without it they are refused',
+    env: 'HOTLINE_JWT_AUDIENCE',
+    valueName: 'url',
+  },
+  'jwt-issuer': {
+    type: 'string',
+    multiple: true,
+    description: 'Issuer (authorization server) whose access tokens are accepted (iss); none: self-issued, not checked',
+    env: 'HOTLINE_JWT_ISSUERS',
+    valueName: 'iss',
+  },
+  'max-authorization-details': {
+    type: 'string',
+    description: 'Most authorization_details entries in an access token',
+    env: 'HOTLINE_MAX_AUTHORIZATION_DETAILS',
+    default: '64',
+    valueName: 'n',
+  },
   'allow-anonymous': {
     type: 'boolean',
     description: 'Let subscribers without a token receive public updates',
@@ -343,6 +365,9 @@ export const serveCommand = {
     const options: HubOptions = {
       log,
       logger,
+      ...(config['jwt-audience'] === undefined ? {} : { jwtAudience: config['jwt-audience'] }),
+      jwtIssuers: config['jwt-issuer'],
+      maxAuthorizationDetails: config['max-authorization-details'],
       allowAnonymous: config['allow-anonymous'] === true || dev,
       // --dev: a page on any loopback port (Vite's 5173…) may subscribe and publish, as in Mercure's dev mode.
       corsOrigins: dev ? [...config['cors-origin'], ...LOOPBACK_ORIGINS] : config['cors-origin'],

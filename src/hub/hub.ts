@@ -22,10 +22,11 @@ import { createMemoryLog } from './log/memory.js';
 import { createMemoryPresenceStore } from './log/presence-store.js';
 import { LOG_REDACTION } from './log-redaction.js';
 import { createHubMetrics } from './metrics.js';
-import { type HubOptions, resolveHubOptions } from './options.js';
+import { accessTokenPolicy, type HubOptions, resolveHubOptions } from './options.js';
 import type { PublishInput } from './publish-input.js';
 import { createPublisher, type Publisher } from './publisher.js';
 import { createRouter } from './router.js';
+import { createResourceMetadata } from './routes/resource-metadata.js';
 import type { TlsCredentials } from './secure-server.js';
 import { createTopicMatcher, TemplateLimits } from './topics/index.js';
 import type { StoredUpdate } from './update.js';
@@ -106,10 +107,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     options.log ??
     createMemoryLog({ onFollowerError: (err, context) => logger.error({ err, ...context }, 'log follower failed') });
   // The one seam every route and the dashboard ask; the JWT keys are one scheme among others.
+  const resourceMetadata =
+    config.jwtAudience === undefined
+      ? undefined
+      : createResourceMetadata({ resource: config.jwtAudience, authorizationServers: config.jwtIssuers });
   const authorize = createAuthorize({
-    authorizer: options.authorizer ?? (await createJwtAuthorizer(config)),
+    authorizer:
+      options.authorizer ?? (await createJwtAuthorizer({ ...config, accessTokens: accessTokenPolicy(config) })),
     allowAnonymous: config.allowAnonymous,
     publishOrigins: config.publishOrigins,
+    resourceMetadata: resourceMetadata?.url,
   });
   const matcher = createTopicMatcher(config);
   const metrics = createHubMetrics(log);
@@ -180,6 +187,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
             compileClaims: (selectors, baseUrl) => templates.compileClaims(selectors, baseUrl),
           },
     cors: createCors(config.corsOrigins),
+    resourceMetadata,
     extension,
     homePage: config.homePage ? () => fanout.size : undefined,
     isDraining: () => draining,

@@ -8,6 +8,7 @@
 export type { HotlineErrorCode } from '../errors.js';
 export { HotlineError, isHotlineError } from '../errors.js';
 export type {
+  AccessTokenPolicy,
   AsymmetricAlgorithm,
   AuthAction,
   Authorizer,
@@ -19,8 +20,16 @@ export type {
   JwtKeyOptions,
   MercureClaims,
   Rights,
+  SubscribePayload,
+  TopicMatcherClaim,
 } from './auth/index.js';
-export { AUTH_COOKIE, AUTH_QUERY_PARAMETER, createJwtAuthorizer } from './auth/index.js';
+export {
+  ACCESS_TOKEN_COOKIE,
+  ACCESS_TOKEN_QUERY_PARAMETER,
+  AUTH_COOKIE,
+  AUTH_QUERY_PARAMETER,
+  createJwtAuthorizer,
+} from './auth/index.js';
 export type { DashboardOptions, DemoPublisherOptions, DemoTokenClaims, DemoUser } from './dashboard/index.js';
 export {
   createDashboard,

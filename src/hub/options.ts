@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { HotlineError } from '../errors.js';
 import { PARSER_DEFAULTS } from '../protocol/index.js';
 import { type CompressionOptions, SESSION_DEFAULTS } from '../server/index.js';
-import type { Authorizer, JwtKeyOptions } from './auth/index.js';
+import type { AccessTokenPolicy, Authorizer, JwtKeyOptions } from './auth/index.js';
 import type { HubExtensionFactory } from './extension.js';
 import { type SlowConsumerPolicies, validateSlowConsumerPolicies } from './fanout/slow-consumers.js';
 import type { EventLog } from './log/event-log.js';
@@ -26,6 +26,28 @@ export interface HubOptions {
    * build the JWT scheme (`createJwtAuthorizer`). @defaultValue the JWT scheme of the keys
    */
   authorizer?: Authorizer;
+  /**
+   * The hub's resource identifier (Mercure 1.0, RFC 9068): an absolute `https:` (or `http:`) URL, usually
+   * the hub's public URL (`https://hub.example.com/.well-known/mercure`). An access token (`typ: at+jwt`)
+   * must name it in its `aud` claim; it is the `resource` of the protected resource metadata served at
+   * `/.well-known/oauth-protected-resource/.well-known/mercure`. There is no default: the hub cannot know
+   * the URL clients reach it by (behind a proxy), and one taken from the request's `Host` would let a token
+   * minted for another hub that shares the key pass. Without it, access tokens are refused (401) and 0.x
+   * tokens work as before. @defaultValue none
+   */
+  jwtAudience?: string;
+  /**
+   * Issuers (authorization servers) whose access tokens the hub accepts: a token's `iss` must be one of
+   * them, and they are advertised as `authorization_servers` in the metadata. Empty: self-issued tokens,
+   * `iss` not checked. Not applied to 0.x tokens. @defaultValue []
+   */
+  jwtIssuers?: string[];
+  /**
+   * Most entries of an access token's `authorization_details` claim; past it the token is refused (401
+   * `invalid_token`). Each detail's `topics` is bounded by `maxTopics`, each matcher by `maxSelectorLength`.
+   * @defaultValue 64
+   */
+  maxAuthorizationDetails?: number;
   /** Let subscribers without a token receive public updates. @defaultValue false */
   allowAnonymous?: boolean;
   /**
@@ -146,14 +168,20 @@ export interface HubOptions {
 /** Every option with its default resolved. */
 export interface ResolvedHubOptions
   extends Required<
-    Omit<HubOptions, 'log' | 'publisherKey' | 'subscriberKey' | 'authorizer' | 'logger' | 'extension' | 'compression'>
+    Omit<
+      HubOptions,
+      'log' | 'publisherKey' | 'subscriberKey' | 'authorizer' | 'logger' | 'extension' | 'compression' | 'jwtAudience'
+    >
   > {
   readonly compression: boolean | CompressionOptions;
   readonly publisherKey: JwtKeyOptions | undefined;
   readonly subscriberKey: JwtKeyOptions | undefined;
+  readonly jwtAudience: string | undefined;
 }
 
 export const HUB_DEFAULTS = Object.freeze({
+  jwtIssuers: [] as string[],
+  maxAuthorizationDetails: 64,
   allowAnonymous: false,
   corsOrigins: [] as string[],
   publishOrigins: [] as string[],
@@ -186,6 +214,9 @@ export const HUB_DEFAULTS = Object.freeze({
 
 export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
   const resolved: ResolvedHubOptions = {
+    jwtAudience: options.jwtAudience,
+    jwtIssuers: [...(options.jwtIssuers ?? HUB_DEFAULTS.jwtIssuers)],
+    maxAuthorizationDetails: options.maxAuthorizationDetails ?? HUB_DEFAULTS.maxAuthorizationDetails,
     allowAnonymous: options.allowAnonymous ?? HUB_DEFAULTS.allowAnonymous,
     corsOrigins: [...(options.corsOrigins ?? HUB_DEFAULTS.corsOrigins)],
     publishOrigins: [...(options.publishOrigins ?? HUB_DEFAULTS.publishOrigins)],
@@ -231,8 +262,13 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     'maxTemplatesPerConnection',
     'maxConnections',
     'presenceLeaseMs',
+    'maxAuthorizationDetails',
   ] as const) {
     positiveInteger(name, resolved[name]);
+  }
+  if (resolved.jwtAudience !== undefined) checkResourceIdentifier(resolved.jwtAudience);
+  for (const issuer of resolved.jwtIssuers) {
+    if (typeof issuer !== 'string' || issuer === '') throw invalid('jwtIssuers: an issuer must be a non-empty string');
   }
   for (const name of [
     'heartbeatMs',
@@ -262,6 +298,38 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
 export const ORIGIN = /^https?:\/\/[^/:]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-fA-F:.]+\](:\d{1,5})?$/;
 /** An {@link ORIGIN}, or one whose port is `*` (any port). */
 export const CORS_ORIGIN = /^https?:\/\/[^/:]+(:(\d{1,5}|\*))?$|^https?:\/\/\[[0-9a-fA-F:.]+\](:(\d{1,5}|\*))?$/;
+
+/** How the JWT scheme checks Mercure 1.0 access tokens, from the resolved options. */
+export function accessTokenPolicy(config: ResolvedHubOptions): AccessTokenPolicy {
+  return {
+    audience: config.jwtAudience,
+    issuers: config.jwtIssuers,
+    // spec(Mercure 1.0 §Authorization Details): "Hubs SHOULD apply implementation-defined maximums to the
+    // number of `mercure` authorization details, to the number of entries in each `topics` array, and to the
+    // length of individual patterns." The last ones are the subscription's own bounds.
+    limits: {
+      maxDetails: config.maxAuthorizationDetails,
+      maxTopicsPerDetail: config.maxTopics,
+      maxPatternLength: config.maxSelectorLength,
+      maxPatternParts: config.maxTemplateExpressions,
+    },
+  };
+}
+
+/**
+ * spec(RFC 9728 §1.2): "Protected resources MUST use the https scheme"; `http:` is let through for local
+ * development. A fragment would never survive in a URL a client derives the metadata location from.
+ */
+function checkResourceIdentifier(audience: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(audience);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash !== '')
+    throw invalid(`jwtAudience: ${JSON.stringify(audience)} is not an absolute https URL without a fragment`);
+}
 
 function positiveInteger(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value <= 0) throw invalid(`${name} must be a positive integer`);

@@ -19,6 +19,7 @@ import type { HubMetrics } from './metrics.js';
 import { requestUrl } from './request-url.js';
 import { handleHealth, handleMetrics, handleReady } from './routes/health.js';
 import { handlePublish, type PublishRouteContext } from './routes/publish.js';
+import { handleResourceMetadata, type ResourceMetadata } from './routes/resource-metadata.js';
 import { handleSubscribe, type SubscribeRouteContext } from './routes/subscribe.js';
 import { handleSubscriptions, type SubscriptionsRouteContext } from './routes/subscriptions.js';
 
@@ -31,6 +32,8 @@ export interface RouterContext {
   /** The Mercure subscriptions API, when the hub serves it. */
   readonly subscriptions: SubscriptionsRouteContext | undefined;
   readonly cors: Cors;
+  /** The protected resource metadata (RFC 9728), when the hub has a resource identifier. */
+  readonly resourceMetadata: ResourceMetadata | undefined;
   readonly extension: HubExtension | undefined;
   /** Serve the page at `/`, showing this node's subscriber count. */
   readonly homePage: (() => number) | undefined;
@@ -60,6 +63,8 @@ export function createRouter(context: RouterContext): Router {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req);
     if (url.pathname === HUB_PATH) return routeHub(req, res, url);
+    if (context.resourceMetadata?.paths.has(url.pathname))
+      return handleResourceMetadata(req, res, context.resourceMetadata);
     if (
       context.subscriptions !== undefined &&
       (url.pathname === SUBSCRIPTIONS_PATH || url.pathname.startsWith(`${SUBSCRIPTIONS_PATH}/`))

@@ -6,6 +6,7 @@
  * @module
  */
 import { HttpRejection } from '../http-errors.js';
+import { bearerChallenge, withChallenge } from './bearer-challenge.js';
 import { locateCredential } from './credentials.js';
 import { createPublishOriginCheck } from './publish-origin.js';
 import type { AuthAction, Authorizer, AuthRequest, Grant } from './types.js';
@@ -31,6 +32,11 @@ export interface AuthorizeOptions {
   readonly allowAnonymous: boolean;
   /** Origins whose pages may publish with the cookie, besides the hub's own (`*`: any). */
   readonly publishOrigins: readonly string[];
+  /**
+   * The URL of the hub's protected resource metadata (RFC 9728), named in every `WWW-Authenticate`
+   * challenge so a client can find the resource identifier and authorization servers. @defaultValue none
+   */
+  readonly resourceMetadata?: string | undefined;
 }
 
 const MISSING: Readonly<Record<AuthAction, string>> = {
@@ -41,12 +47,16 @@ const MISSING: Readonly<Record<AuthAction, string>> = {
 
 export function createAuthorize(options: AuthorizeOptions): Authorize {
   const checkOrigin = createPublishOriginCheck(options.publishOrigins);
-  return async (request, action) => {
+  const noToken = bearerChallenge(undefined, options.resourceMetadata);
+  const invalidToken = bearerChallenge('invalid_token', options.resourceMetadata);
+  const decide = async (request: AuthRequest, action: AuthAction): Promise<Grant> => {
     // A malformed Authorization header throws its own 401 here, which names the problem.
     const credential = locateCredential(request);
     if (credential === undefined) {
       if (action === 'subscribe' && options.allowAnonymous) return ANONYMOUS;
-      throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', MISSING[action]);
+      throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', MISSING[action], {
+        headers: { 'WWW-Authenticate': noToken },
+      });
     }
     // CSRF, before the credential is even checked: the browser attaches the cookie to requests that any page
     // makes, a header or a query token it does not.
@@ -56,5 +66,16 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     if (action === 'admin' && !rights.admin)
       throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the token may not administer this hub');
     return { ...rights, source: credential.source };
+  };
+  return async (request, action) => {
+    try {
+      return await decide(request, action);
+    } catch (error) {
+      // Every scheme's 401 is about the token it was shown (a missing one has its challenge already): one
+      // place adds RFC 6750's code, so a new scheme cannot forget it. A malformed Authorization header is
+      // answered 401 `invalid_token` too, not 400 `invalid_request`: 0.x clients have always had a 401.
+      if (error instanceof HttpRejection && error.status === 401) throw withChallenge(error, invalidToken);
+      throw error;
+    }
   };
 }

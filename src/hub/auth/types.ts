@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MatcherSpec } from '../topics/index.js';
+import type { SubscribePayload } from './authorization-details.js';
 
 /** What a request asks to do: receive updates, publish one, or open the dashboard (see every topic). */
 export type AuthAction = 'subscribe' | 'publish' | 'admin';
@@ -41,6 +42,19 @@ export interface Rights {
   readonly payload: unknown;
   /** When the credential stops being valid, in ms since the epoch; `undefined` for never (or unknown). */
   readonly exp: number | undefined;
+  /**
+   * `access-token` when the credential is a Mercure 1.0 access token (RFC 9068, `authorization_details`),
+   * so the routes can answer in that generation's shape; `undefined` for a 0.x token or another scheme.
+   */
+  readonly generation?: 'access-token' | undefined;
+  /** The holder's verified identity (an access token's `sub`), when the scheme has one. */
+  readonly subject?: string | undefined;
+  /**
+   * Mercure 1.0: the payload of each `subscribe` authorization detail that has one, with its topic
+   * matchers, in token order. spec(Mercure 1.0 §Payloads): "The `payload` of the first `subscribe`
+   * authorization detail whose `topics` matches the subscription's own matcher […] MUST be included".
+   */
+  readonly subscribePayloads?: readonly SubscribePayload[] | undefined;
 }
 
 /** What a request may do, from {@link authorize}. */

@@ -4,8 +4,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Authorize } from '../auth/index.js';
-import { HttpRejection } from '../http-errors.js';
+import { type Authorize, insufficientScope } from '../auth/index.js';
 import { fieldsToInput, type PublishLimits, toNewUpdate } from '../publish-input.js';
 import { hubUrl } from '../request-url.js';
 import { rulesGeneration, type TopicMatcher } from '../topics/index.js';
@@ -40,12 +39,13 @@ export async function handlePublish(
       maxSelectorLength: context.maxSelectorLength,
     });
   const update = toNewUpdate(fieldsToInput(fields), context.limits);
-  // Mercure: every topic of the update must match one of the token's mercure.publish selectors.
+  // Mercure: every topic of the update must match one of the token's publish selectors.
+  // spec(Mercure 1.0 §Publishers): "Otherwise the hub MUST NOT dispatch the update and MUST return a 403
+  // status code with `error="insufficient_scope"`".
   const base = hubUrl(req);
   for (const topic of update.topics) {
-    if (!context.matcher.matchesAny(grant.publish, [topic], base)) {
-      throw new HttpRejection(403, 'HOTLINE_HUB_FORBIDDEN', `the token may not publish to ${JSON.stringify(topic)}`);
-    }
+    if (!context.matcher.matchesAny(grant.publish, [topic], base))
+      throw insufficientScope(`the token may not publish to ${JSON.stringify(topic)}`);
   }
   const stored = await context.store(update);
   const responseBody = stored.id;
@@ -53,7 +53,9 @@ export async function handlePublish(
     ...extraHeaders,
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(responseBody),
-    'Cache-Control': 'no-store',
+    // spec(Mercure 1.0 §URI Query Parameter): "Server success (2XX status) responses to these requests SHOULD
+    // contain a `Cache-Control` header with the `private` option."
+    'Cache-Control': grant.source === 'query' ? 'private, no-store' : 'no-store',
   });
   res.end(responseBody);
 }

@@ -88,7 +88,14 @@ export async function handleSubscribe(
     writeTimeoutMs: context.writeTimeoutMs,
     backpressure: 'close',
     compression: context.compression,
-    headers: header === undefined ? extraHeaders : { ...extraHeaders, 'Last-Event-ID': header },
+    headers: {
+      ...extraHeaders,
+      ...(header === undefined ? {} : { 'Last-Event-ID': header }),
+      // spec(Mercure 1.0 §URI Query Parameter): "Server success (2XX status) responses to these requests
+      // SHOULD contain a `Cache-Control` header with the `private` option." The stream's own `no-cache,
+      // no-transform` stay.
+      ...(grant.source === 'query' ? { 'Cache-Control': 'private, no-cache, no-transform' } : {}),
+    },
   });
   if (url.searchParams.has(PROBE_PARAMETER)) sendProbes(session);
   const subscriber = new Subscriber({
