@@ -3,14 +3,20 @@
  * §URL Pattern ("crafted patterns can therefore trigger catastrophic backtracking"): `urlpattern-polyfill`'s
  * own `test()` (backtracking regular expressions) against ours (src/hub/topics/url-pattern.ts: a Thompson NFA
  * with a step budget), on topics of 100 to 100,000 characters that fail at their last character (the worst
- * case of a backtracking engine). The library is only timed where it finishes in seconds.
+ * case of a backtracking engine). The library is only timed where it finishes in seconds. Then µs per publish
+ * through the subscriber index with 100 and 10,000 distinct URL patterns subscribed (`/tenantN/:id`, plus a
+ * few with no indexable prefix), each pattern filed by hostname and literal path start.
  *
  * Prints a table and writes bench/results/url-patterns.json.
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { URLPattern } from 'urlpattern-polyfill/urlpattern';
+import { Subscriber } from '../src/hub/fanout/subscriber.js';
+import { SubscriberIndex } from '../src/hub/fanout/subscriber-index.js';
+import { compileSelector, TEMPLATE_BOUNDS } from '../src/hub/topics/selectors.js';
 import { compileUrlPattern, URL_PATTERN_STEP_BUDGET } from '../src/hub/topics/url-pattern.js';
+import type { StoredUpdate } from '../src/hub/update.js';
 
 const HUB = 'https://hub.example/.well-known/mercure';
 const BOUNDS = { maxSelectorLength: 1024, maxTemplateExpressions: 16 };
@@ -87,8 +93,45 @@ console.log('| shape | topic length | ours | urlpattern-polyfill test() |');
 console.log('|---|---:|---:|---:|');
 for (const row of rows)
   console.log(`| ${row.shape} | ${row.n.toLocaleString()} | ${fmt(row.oursMs)} | ${fmt(row.libraryMs)} |`);
+/** µs per publish through the index: `count` subscribers, one distinct pattern each. */
+function publishThroughIndex(count: number): { usPerPublish: number; recipients: number } {
+  const index = new SubscriberIndex();
+  const stream = { writeFrame: () => true, close: () => {}, closed: false };
+  const unindexable = ['https://:tenant.example/*', '/*/inbox', 'https://hub.example{/:a}?/news/:id'];
+  const sources = [...unindexable, ...Array.from({ length: count - unindexable.length }, (_, i) => `/tenant${i}/:id`)];
+  for (const [i, match] of sources.entries()) {
+    const selector = compileSelector({ matchType: 'URLPattern', match }, TEMPLATE_BOUNDS, HUB);
+    index.add(new Subscriber({ id: `s${i}`, selectors: [selector], privateSelectors: [], payload: undefined, stream }));
+  }
+  const publishes = 20_000;
+  let recipients = 0;
+  const started = performance.now();
+  for (let position = 1; position <= publishes; position++) {
+    const topic = `https://hub.example/tenant${position % count}/${position}`;
+    const update: StoredUpdate = {
+      id: `u${position}`,
+      topics: [topic],
+      data: '',
+      private: false,
+      type: undefined,
+      retry: undefined,
+      publishedAt: 0,
+      position,
+    };
+    index.forEachRecipient(update, () => recipients++);
+  }
+  return { usPerPublish: ((performance.now() - started) * 1000) / publishes, recipients: recipients / publishes };
+}
+
+const publishRows = [100, 10_000].map((count) => ({ count, ...publishThroughIndex(count) }));
+console.log('\nOne publish through the subscriber index (distinct topics, so no answer is cached)');
+console.log('| distinct URL patterns | µs per publish | recipients per publish |');
+console.log('|---:|---:|---:|');
+for (const row of publishRows)
+  console.log(`| ${row.count.toLocaleString()} | ${row.usPerPublish.toFixed(1)} | ${row.recipients.toFixed(2)} |`);
+
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(
   'bench/results/url-patterns.json',
-  `${JSON.stringify({ stepBudget: URL_PATTERN_STEP_BUDGET, rows }, null, 2)}\n`,
+  `${JSON.stringify({ stepBudget: URL_PATTERN_STEP_BUDGET, rows, publishRows }, null, 2)}\n`,
 );

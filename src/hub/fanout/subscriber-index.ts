@@ -5,12 +5,12 @@
  * evaluates only the templates whose prefix starts the topic — each distinct template once, however many
  * subscribers share it, with the matcher compiled when the first of them subscribed. The cost of a publish
  * follows the templates that can match, not the number subscribed (`npm run bench:selectors`). URL patterns
- * (Mercure 1.0) resolve topics against the hub URL first, so they have no literal prefix in a topic's own
- * text: each distinct pattern is evaluated once per topic, in time linear in the topic (url-pattern.ts), and
- * their number is bounded by the same per connection and per address limits as templates.
+ * (Mercure 1.0) resolve a topic against the hub URL first, so they are filed the same way under another key:
+ * per hub URL, by the hostname and literal path start a matching topic must have (url-pattern.ts
+ * `indexPrefix`); a publish resolves each topic once per hub URL and walks that tree.
  * @module
  */
-import type { TopicSelector, UriTemplate, UrlPattern } from '../topics/index.js';
+import { type TopicSelector, topicIndexKey, type UriTemplate, type UrlPattern } from '../topics/index.js';
 import type { StoredUpdate } from '../update.js';
 import { PrefixTree } from './prefix-tree.js';
 import type { Subscriber } from './subscriber.js';
@@ -33,7 +33,9 @@ interface PatternEntry {
 export class SubscriberIndex {
   readonly #exact = new Map<string, Set<Subscriber>>();
   readonly #templates = new PrefixTree<TemplateEntry>();
-  readonly #patterns = new Map<string, PatternEntry>();
+  /** Per hub URL (relative topics resolve against it), URL patterns by their index prefix and text. */
+  readonly #patterns = new Map<string, PrefixTree<PatternEntry>>();
+  #patternCount = 0;
   readonly #any = new Set<Subscriber>();
   readonly #all = new Set<Subscriber>();
 
@@ -48,7 +50,7 @@ export class SubscriberIndex {
 
   /** How many distinct URL patterns the subscribers use. */
   get patternCount(): number {
-    return this.#patterns.size;
+    return this.#patternCount;
   }
 
   /** Every subscriber, for the subscriptions API and shutdown. */
@@ -88,10 +90,14 @@ export class SubscriberIndex {
         entry.matchedPosition = update.position;
         for (const subscriber of entry.subscribers) consider(subscriber);
       });
-      for (const entry of this.#patterns.values()) {
-        if (entry.matchedPosition === update.position || !entry.pattern.matches(topic)) continue;
-        entry.matchedPosition = update.position;
-        for (const subscriber of entry.subscribers) consider(subscriber);
+      for (const [baseUrl, patterns] of this.#patterns) {
+        const key = topicIndexKey(topic, baseUrl);
+        if (key === undefined) continue;
+        patterns.forEachPrefixOf(key, (entry) => {
+          if (entry.matchedPosition === update.position || !entry.pattern.matches(topic)) return;
+          entry.matchedPosition = update.position;
+          for (const subscriber of entry.subscribers) consider(subscriber);
+        });
       }
     }
   }
@@ -100,11 +106,17 @@ export class SubscriberIndex {
     if (selector.kind === 'any') this.#any.add(subscriber);
     else if (selector.kind === 'exact') addTo(this.#exact, selector.source, subscriber);
     else if (selector.kind === 'urlpattern') {
-      const key = patternKey(selector.pattern);
-      let entry = this.#patterns.get(key);
+      const { baseUrl, indexPrefix, source } = selector.pattern;
+      let patterns = this.#patterns.get(baseUrl);
+      if (patterns === undefined) {
+        patterns = new PrefixTree();
+        this.#patterns.set(baseUrl, patterns);
+      }
+      let entry = patterns.get(indexPrefix, source);
       if (entry === undefined) {
         entry = { pattern: selector.pattern, subscribers: new Set(), matchedPosition: -1 };
-        this.#patterns.set(key, entry);
+        patterns.set(indexPrefix, source, entry);
+        this.#patternCount++;
       }
       entry.subscribers.add(subscriber);
     } else {
@@ -122,11 +134,15 @@ export class SubscriberIndex {
     if (selector.kind === 'any') this.#any.delete(subscriber);
     else if (selector.kind === 'exact') removeFrom(this.#exact, selector.source, subscriber);
     else if (selector.kind === 'urlpattern') {
-      const key = patternKey(selector.pattern);
-      const entry = this.#patterns.get(key);
-      if (entry === undefined) return;
+      const { baseUrl, indexPrefix, source } = selector.pattern;
+      const patterns = this.#patterns.get(baseUrl);
+      const entry = patterns?.get(indexPrefix, source);
+      if (patterns === undefined || entry === undefined) return;
       entry.subscribers.delete(subscriber);
-      if (entry.subscribers.size === 0) this.#patterns.delete(key);
+      if (entry.subscribers.size > 0) return;
+      patterns.delete(indexPrefix, source);
+      this.#patternCount--;
+      if (patterns.size === 0) this.#patterns.delete(baseUrl);
     } else {
       const { literalPrefix, source } = selector.template;
       const entry = this.#templates.get(literalPrefix, source);
@@ -135,11 +151,6 @@ export class SubscriberIndex {
       if (entry.subscribers.size === 0) this.#templates.delete(literalPrefix, source);
     }
   }
-}
-
-/** The same text resolves differently against another hub URL (another `Host`): both are the key. */
-function patternKey(pattern: UrlPattern): string {
-  return `${pattern.baseUrl}\n${pattern.source}`;
 }
 
 function addTo(map: Map<string, Set<Subscriber>>, key: string, subscriber: Subscriber): void {

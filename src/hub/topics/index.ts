@@ -36,6 +36,7 @@ export { type TemplateLimitOptions, TemplateLimits } from './template-limits.js'
 export { compileUriTemplate, type UriTemplate } from './uri-template.js';
 export {
   compileUrlPattern,
+  topicIndexKey,
   URL_PATTERN_STEP_BUDGET,
   type UrlPattern,
   type UrlPatternBounds,

@@ -55,7 +55,7 @@ export function compileTemplate(selector: string, bounds: TemplateBounds): Templ
 }
 
 /** A URL pattern that can never match: what a token's pattern past the bounds compiles to. */
-const NEVER: Omit<UrlPattern, 'source' | 'baseUrl'> = { matches: () => false };
+const NEVER: Omit<UrlPattern, 'source' | 'baseUrl'> = { indexPrefix: '', matches: () => false };
 
 /**
  * Compiles any selector, leniently: a template that is invalid or past `bounds` is an exact selector.

@@ -23,6 +23,11 @@ export interface UrlPattern {
   readonly source: string;
   /** The hub's URL: relative patterns and relative topics resolve against it. */
   readonly baseUrl: string;
+  /**
+   * What the {@link topicIndexKey} of every topic it matches starts with (`''` when nothing is known): its
+   * hostname and the literal start of its path, so an index can skip patterns that cannot match.
+   */
+  readonly indexPrefix: string;
   /** Does `topic` (resolved against {@link baseUrl}) match? */
   matches(topic: string): boolean;
 }
@@ -73,6 +78,8 @@ export function compileUrlPattern(source: string, baseUrl: string, bounds: UrlPa
     return { ok: false, reason: 'invalid', message: 'not a valid URL pattern' };
   }
   const matchers: ComponentMatcher[] = [];
+  let host: string | undefined;
+  let path = '';
   let variableParts = 0;
   let protocol: Program | undefined;
   for (const component of COMPONENTS) {
@@ -102,8 +109,33 @@ export function compileUrlPattern(source: string, baseUrl: string, bounds: UrlPa
       };
     if (component === 'protocol') protocol = program;
     matchers.push(componentMatcher(component, parts, program));
+    if (component === 'hostname' && parts.every((part) => part.type === 'fixed' && part.modifier === ''))
+      host = literalStart(parts);
+    if (component === 'pathname') path = literalStart(parts);
   }
-  return { ok: true, pattern: new CompiledUrlPattern(source, baseUrl, matchers) };
+  // The hostname must be fixed text for the path's start to say anything: the key is hostname, then path.
+  const indexPrefix = host === undefined ? '' : `${host}\n${path}`;
+  return { ok: true, pattern: new CompiledUrlPattern(source, baseUrl, indexPrefix, matchers) };
+}
+
+/** The fixed text every value a part list matches starts with: its leading unrepeated fixed parts. */
+function literalStart(parts: readonly Part[]): string {
+  let text = '';
+  for (const part of parts) {
+    if (part.type !== 'fixed' || part.modifier !== '') break;
+    text += part.value;
+  }
+  return text;
+}
+
+/**
+ * The key a topic is looked up by in an index of {@link UrlPattern.indexPrefix}es: its hostname and path once
+ * resolved against `baseUrl` (a newline, which neither holds, between them); `undefined` when the topic is
+ * not a URL, so matches no URL pattern.
+ */
+export function topicIndexKey(topic: string, baseUrl: string): string | undefined {
+  const components = topicComponents(topic, baseUrl);
+  return components === undefined ? undefined : `${components.hostname}\n${components.pathname}`;
 }
 
 /** spec(URL Pattern): a pathname is split at `/` when the protocol pattern matches a special scheme. */
@@ -131,13 +163,15 @@ const CACHED_TOPIC_LENGTH = 2048;
 class CompiledUrlPattern implements UrlPattern {
   readonly source: string;
   readonly baseUrl: string;
+  readonly indexPrefix: string;
   readonly #matchers: readonly ComponentMatcher[];
   /** Recent answers: a publish evaluates each distinct pattern once per topic, and topics recur. */
   readonly #recent = new BoundedMap<string, boolean>(256);
 
-  constructor(source: string, baseUrl: string, matchers: readonly ComponentMatcher[]) {
+  constructor(source: string, baseUrl: string, indexPrefix: string, matchers: readonly ComponentMatcher[]) {
     this.source = source;
     this.baseUrl = baseUrl;
+    this.indexPrefix = indexPrefix;
     this.#matchers = matchers;
   }
 
