@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { validateSlowConsumerPolicies } from '../hub/fanout/index.js';
-import { CORS_ORIGIN, ORIGIN } from '../hub/options.js';
+import { ORIGIN } from '../hub/options.js';
 import { UsageError } from './args.js';
 
 const nonNegativeInteger = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -15,8 +15,14 @@ const positiveInteger = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEG
 const flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
 /** Repeatable origin options: `*`, or an origin such as `https://app.example` (for CORS, also `http://localhost:*`). */
-const origins = (pattern: RegExp, example: string) =>
-  z.array(z.union([z.literal('*'), z.string().regex(pattern, `must be an origin like ${example}`)])).default([]);
+const origins = z
+  .array(
+    z.union([
+      z.literal('*'),
+      z.string().regex(ORIGIN, 'must be an origin like https://app.example (or http://localhost:* for any port)'),
+    ]),
+  )
+  .default([]);
 
 /**
  * Topic selector → slow-consumer policy: an object in a config file, JSON text in a flag or environment
@@ -72,8 +78,8 @@ export const serveConfigSchema = z
       .pipe(z.array(z.string().min(1, 'an issuer must not be empty'))),
     'max-authorization-details': positiveInteger,
     'allow-anonymous': flag.optional(),
-    'cors-origin': origins(CORS_ORIGIN, 'https://app.example or http://localhost:*'),
-    'publish-origin': origins(ORIGIN, 'https://app.example'),
+    'cors-origin': origins,
+    'publish-origin': origins,
     'history-max-events': nonNegativeInteger,
     'history-max-age-seconds': nonNegativeInteger,
     'max-publish-bytes': positiveInteger,

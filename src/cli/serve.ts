@@ -5,12 +5,12 @@
  */
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { LOOPBACK_ORIGINS } from '../hub/cors.js';
 import { createDashboard, DEMO_DEFAULTS, startDemoPublisher } from '../hub/dashboard/index.js';
 import type { DashboardHost } from '../hub/extension.js';
 import { createHub } from '../hub/hub.js';
 import { LOG_REDACTION } from '../hub/log-redaction.js';
 import type { HubOptions } from '../hub/options.js';
+import { LOOPBACK_ORIGINS } from '../hub/origin-match.js';
 import { SLICE_MS, setFlushSliceMs } from '../server/index.js';
 import { helpText, type OptionTable, parseOptions } from './args.js';
 import { demoSignIn, loopbackSignIn, NO_PUBLISHER_KEY_WARNING, readKeys } from './serve-auth.js';
@@ -117,7 +117,7 @@ const OPTIONS: OptionTable = {
     type: 'string',
     multiple: true,
     description:
-      'Origin whose pages may publish with the mercureAuthorization cookie, besides the hub\'s own ("*" for any)',
+      'Origin whose pages may publish with the mercureAuthorization cookie, besides the hub\'s own ("*" for any, "http://localhost:*" for any port)',
     env: 'HOTLINE_PUBLISH_ORIGINS',
     valueName: 'origin',
   },
@@ -329,7 +329,7 @@ const OPTIONS: OptionTable = {
   dev: {
     type: 'boolean',
     description:
-      'Development mode: stored dev secret, anonymous subscribers, printed tokens, CORS for http://localhost:* and http://127.0.0.1:*, the subscriptions API, dashboard and demo sign-in from this machine, short secrets allowed',
+      'Development mode: stored dev secret, anonymous subscribers, printed tokens, CORS and cookie publishes for http://localhost:* and http://127.0.0.1:*, the subscriptions API, dashboard and demo sign-in from this machine, short secrets allowed',
     env: 'HOTLINE_DEV',
   },
 };
@@ -371,7 +371,8 @@ export const serveCommand = {
       allowAnonymous: config['allow-anonymous'] === true || dev,
       // --dev: a page on any loopback port (Vite's 5173…) may subscribe and publish, as in Mercure's dev mode.
       corsOrigins: dev ? [...config['cors-origin'], ...LOOPBACK_ORIGINS] : config['cors-origin'],
-      publishOrigins: config['publish-origin'],
+      // --dev: such a page may publish with the mercureAuthorization cookie too (cookies ignore ports).
+      publishOrigins: dev ? [...config['publish-origin'], ...LOOPBACK_ORIGINS] : config['publish-origin'],
       allowWeakSecrets: dev,
       maxPublishBytes: config['max-publish-bytes'],
       maxEventBytes: config['max-event-bytes'],

@@ -59,7 +59,7 @@ export interface HubOptions {
    * Origins whose pages may publish with the `mercureAuthorization` cookie, besides the hub's own (an
    * `Origin` whose host and port are the request's `Host`). A cookie publish from another origin, or with
    * neither `Origin` nor `Referer`, gets `403 HOTLINE_HUB_FORBIDDEN_ORIGIN` (cross-site request forgery).
-   * `*` turns the check off, like Mercure's `publish_origins`. Tokens in the `Authorization` header or the
+   * `*` turns the check off, like Mercure's `publish_origins`; `http://localhost:*` allows any port of a host. Tokens in the `Authorization` header or the
    * query are not checked: another page cannot make a browser send them. @defaultValue []
    */
   publishOrigins?: string[];
@@ -280,12 +280,12 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     if (!Number.isSafeInteger(resolved[name]) || resolved[name] < 0)
       throw invalid(`${name} must be a non-negative integer`);
   }
-  for (const [name, origins, pattern] of [
-    ['corsOrigins', resolved.corsOrigins, CORS_ORIGIN],
-    ['publishOrigins', resolved.publishOrigins, ORIGIN],
+  for (const [name, origins] of [
+    ['corsOrigins', resolved.corsOrigins],
+    ['publishOrigins', resolved.publishOrigins],
   ] as const) {
     for (const origin of origins) {
-      if (origin !== '*' && !pattern.test(origin)) throw invalid(`${name}: ${JSON.stringify(origin)} is not an origin`);
+      if (origin !== '*' && !ORIGIN.test(origin)) throw invalid(`${name}: ${JSON.stringify(origin)} is not an origin`);
     }
   }
   // Secrets are checked (RFC 7518 §3.2, allowWeakSecrets) where the JWT scheme is built: createJwtAuthorizer.
@@ -294,10 +294,8 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
   return resolved;
 }
 
-/** `scheme://host[:port]`. */
-export const ORIGIN = /^https?:\/\/[^/:]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-fA-F:.]+\](:\d{1,5})?$/;
-/** An {@link ORIGIN}, or one whose port is `*` (any port). */
-export const CORS_ORIGIN = /^https?:\/\/[^/:]+(:(\d{1,5}|\*))?$|^https?:\/\/\[[0-9a-fA-F:.]+\](:(\d{1,5}|\*))?$/;
+/** `scheme://host[:port]`, where the port may be `*` (any port: `http://localhost:*`). */
+export const ORIGIN = /^https?:\/\/[^/:]+(:(\d{1,5}|\*))?$|^https?:\/\/\[[0-9a-fA-F:.]+\](:(\d{1,5}|\*))?$/;
 
 /** How the JWT scheme checks Mercure 1.0 access tokens, from the resolved options. */
 export function accessTokenPolicy(config: ResolvedHubOptions): AccessTokenPolicy {

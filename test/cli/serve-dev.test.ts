@@ -45,6 +45,7 @@ function send(
 }
 
 const VITE = 'http://localhost:5173';
+const STRICT_SECRET = 'a-production-secret-of-at-least-32-bytes!';
 
 function preflight(hub: HubProcess, origin: string): Promise<Answer> {
   return send(`${hub.origin}/.well-known/mercure`, {
@@ -68,7 +69,7 @@ describe('hotline serve --dev', () => {
       dev = await startHubProcess({ dataDir: join(dir, 'dev'), args: ['--dev', '--no-demo'] });
       strict = await startHubProcess({
         dataDir: join(dir, 'strict'),
-        args: ['--jwt-secret', 'a-production-secret-of-at-least-32-bytes!', '--allow-anonymous', '--no-demo'],
+        args: ['--jwt-secret', STRICT_SECRET, '--allow-anonymous', '--no-demo'],
       });
     } finally {
       // Read even when the second hub failed to start, so `after` still stops the first.
@@ -109,6 +110,28 @@ describe('hotline serve --dev', () => {
     });
     assert.equal(published.status, 200);
     assert.equal(published.headers['access-control-allow-origin'], 'http://127.0.0.1:8080');
+  });
+
+  test('a page on a loopback port may publish with the mercureAuthorization cookie; without --dev it may not', async () => {
+    const cookiePublish = async (hub: HubProcess, token: string) =>
+      send(`${hub.origin}/.well-known/mercure`, {
+        method: 'POST',
+        headers: {
+          Origin: VITE,
+          Cookie: `mercureAuthorization=${token}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+        },
+        body: 'topic=/dev/cookie&data=hi',
+      });
+    const allowed = await cookiePublish(dev!, await mintToken({ secret, publish: ['*'], ttlSeconds: 60 }));
+    assert.equal(allowed.status, 200, allowed.body);
+    const refused = await cookiePublish(
+      strict!,
+      await mintToken({ secret: STRICT_SECRET, publish: ['*'], ttlSeconds: 60 }),
+    );
+    assert.equal(refused.status, 403);
+    assert.match(refused.body, /HOTLINE_HUB_FORBIDDEN_ORIGIN/);
   });
 
   test('other origins get no CORS headers, even ones that start like a loopback origin', async () => {

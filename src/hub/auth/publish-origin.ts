@@ -11,6 +11,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpRejection } from '../http-errors.js';
+import { createOriginMatcher } from '../origin-match.js';
 import { requestHost } from '../request-url.js';
 
 /** Throws `403 HOTLINE_HUB_FORBIDDEN_ORIGIN` unless the request comes from an accepted origin. */
@@ -20,7 +21,8 @@ export type PublishOriginCheck = (headers: IncomingHttpHeaders) => void;
 const MAX_ECHOED = 200;
 
 /**
- * Accepts the hub's own origin and every origin of `publishOrigins` (`*` accepts any: no check).
+ * Accepts the hub's own origin and every origin of `publishOrigins` (`*` accepts any: no check; an origin
+ * ending in `:*` accepts any port of its host).
  *
  * The hub's own origin is the `Origin` whose host and port are the request's `Host`. That is safe to trust
  * because a page cannot set `Host` (a forbidden request header): a browser writes the host of the URL it
@@ -32,7 +34,10 @@ const MAX_ECHOED = 200;
  */
 export function createPublishOriginCheck(publishOrigins: readonly string[]): PublishOriginCheck {
   if (publishOrigins.includes('*')) return () => {};
-  const allowed = new Set(publishOrigins.map((origin) => new URL(origin).origin));
+  // Exact origins are normalized as the request's are; `http://localhost:*` stays a pattern.
+  const allowed = createOriginMatcher(
+    publishOrigins.map((origin) => (origin.endsWith(':*') ? origin : new URL(origin).origin)),
+  );
   return (headers) => {
     const origin = requestOrigin(headers);
     if (origin === undefined) {
@@ -41,7 +46,7 @@ export function createPublishOriginCheck(publishOrigins: readonly string[]): Pub
           'send the token in the Authorization header instead',
       );
     }
-    if (allowed.has(origin) || sameHost(origin, requestHost(headers))) return;
+    if (allowed(origin) || sameHost(origin, requestHost(headers))) return;
     const shown = origin.length > MAX_ECHOED ? `${origin.slice(0, MAX_ECHOED)}…` : origin;
     throw forbidden(
       `a publish authorized by the mercureAuthorization cookie is not accepted from ${JSON.stringify(shown)}; ` +
