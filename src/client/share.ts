@@ -14,6 +14,7 @@ import type { EventSchemas, ParsedEvent } from '../protocol/index.js';
 import type { ConnectOptions, EventStreamConnection, ShareOptions } from './connect-options.js';
 import { Delivery } from './delivery.js';
 import { HttpError, type ServerReason } from './errors.js';
+import { StateCatchUp } from './share-catch-up.js';
 import { checkResponse, loopOptions, StreamLoop, startingId } from './stream-loop.js';
 
 const DEFAULT_LEASE_MS = 1500;
@@ -71,6 +72,9 @@ export class SharedConnection implements EventStreamConnection<unknown> {
   #open = false;
   /** While this tab leads: its response, once connected, to answer the tabs that ask. */
   #leaderOpen: RelayedOpen | undefined;
+  /** Starts a tab's own state catch-up (share-catch-up.ts); set while one may still start. */
+  #startCatchUp: (() => void) | undefined;
+  #catchUp: StateCatchUp | undefined;
 
   constructor(url: string, options: ConnectOptions<unknown> & { schemas?: EventSchemas; share: ShareOptions }) {
     this.#delivery = new Delivery(options, () => this.close());
@@ -97,6 +101,10 @@ export class SharedConnection implements EventStreamConnection<unknown> {
       (id) => {
         if (this.#abort.signal.aborted) return;
         this.#lastEventId = id;
+        // State is for a tab with nothing to resume from; the leader's relay alone would not bring it.
+        if (options.state !== undefined && id === '') this.#startCatchUp = () => this.#catchUpWith(url, options);
+        // The leader may have said it is connected before the id was known.
+        if (this.#open) this.#startCatchUp?.();
         elect(options.share, this.#channel, this.#abort.signal, () => this.#lead(url, options));
       },
       (error: unknown) => this.#settle?.(error),
@@ -116,8 +124,9 @@ export class SharedConnection implements EventStreamConnection<unknown> {
   }
 
   #receive(message: Message): void {
-    if (message.kind === 'event') this.#accept(message.event, message.key);
-    else if (message.kind === 'end') this.#settle?.(message.error === undefined ? undefined : revive(message.error));
+    if (message.kind === 'event') {
+      if (this.#catchUp?.hold(message.event, message.key) !== true) this.#accept(message.event, message.key);
+    } else if (message.kind === 'end') this.#settle?.(message.error === undefined ? undefined : revive(message.error));
     else if (message.kind === 'open') this.#relayedOpen(message);
     else if (message.kind === 'retry') this.#relayedRetry(message);
     else if (message.kind === 'ask' && this.#leaderOpen !== undefined)
@@ -127,6 +136,7 @@ export class SharedConnection implements EventStreamConnection<unknown> {
   #relayedOpen(open: RelayedOpen): void {
     if (this.#open) return;
     this.#open = true;
+    this.#startCatchUp?.();
     const headers = new Map(open.headers);
     const response = {
       status: open.status,
@@ -161,8 +171,23 @@ export class SharedConnection implements EventStreamConnection<unknown> {
     this.#delivery.accept(event, previousId);
   }
 
+  /** A tab that joined an open shared connection gets its state through a stream of its own, once. */
+  #catchUpWith(url: string, options: ConnectOptions<unknown>): void {
+    this.#startCatchUp = undefined;
+    if (this.#lastEventId !== '') return;
+    this.#catchUp = new StateCatchUp(
+      url,
+      loopOptions(options),
+      { accept: (event, key) => this.#accept(event, key), delivered: (key) => this.#seen.has(key) },
+      this.#abort.signal,
+    );
+  }
+
   /** This tab leads: connect, resuming after the last id any tab relayed; returns how to step down. */
   #lead(url: string, options: ConnectOptions<unknown>): () => void {
+    // Leading, it resumes after what it delivered: a catch-up still running ends here.
+    this.#startCatchUp = undefined;
+    this.#catchUp?.finish();
     const leading = new AbortController();
     const stop = () => {
       this.#leaderOpen = undefined;

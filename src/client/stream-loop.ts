@@ -57,6 +57,7 @@ export class StreamLoop {
   readonly #options: LoopOptions;
   readonly #emit: (event: ParsedEvent, previousId: string) => void;
   readonly #commitId: ((id: string, previousId: string) => void) | undefined;
+  readonly #comment: ((text: string) => void) | undefined;
   readonly #abort: AbortController;
   /** Hidden pages hold no connection when set (`whenHidden: 'pause'`), after this grace period. */
   readonly #pauseGraceMs: number | undefined;
@@ -78,6 +79,8 @@ export class StreamLoop {
       emit: (event: ParsedEvent, previousId: string) => void;
       /** Called when a blank line changes the last event id, whether or not it dispatches an event. */
       commitId?: (id: string, previousId: string) => void;
+      /** Called with the text of every comment (heartbeats, Hotline's wire words). */
+      comment?: (text: string) => void;
       pauseGraceMs?: number | undefined;
     },
   ) {
@@ -88,6 +91,7 @@ export class StreamLoop {
     this.#abort = init.abort;
     this.#emit = init.emit;
     this.#commitId = init.commitId;
+    this.#comment = init.comment;
     this.#pauseGraceMs = init.pauseGraceMs;
   }
 
@@ -217,6 +221,7 @@ export class StreamLoop {
           const announced = announcedHeartbeatMs(text);
           if (announced !== undefined && this.#options.livenessTimeoutMs === undefined)
             this.#announcedHeartbeatMs = announced;
+          this.#comment?.(text);
         },
         onRetry: (ms) => {
           this.#serverRetryMs = ms;

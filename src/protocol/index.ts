@@ -41,4 +41,11 @@ export type {
   ParserOptions,
   ParserResetOptions,
 } from './types.js';
-export { announcedHeartbeatMs, helloComment, RESET_EVENT_TYPE, STATE_PARAMETER, type StateValue } from './wire.js';
+export {
+  announcedHeartbeatMs,
+  helloComment,
+  RESET_EVENT_TYPE,
+  STATE_END_COMMENT,
+  STATE_PARAMETER,
+  type StateValue,
+} from './wire.js';

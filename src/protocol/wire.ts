@@ -23,6 +23,12 @@ export const STATE_PARAMETER = 'state';
  */
 export type StateValue = 'latest' | `last:${number}` | `latest@${string}` | `last:${number}@${string}`;
 
+/**
+ * The comment a hub writes after the state a subscriber asked for: the events before it are the state,
+ * those after it live. A tab that joins a shared connection reads its own state up to here.
+ */
+export const STATE_END_COMMENT = 'state end';
+
 /** The hello comment of a stream without heartbeats: the first bytes still go out at once. */
 const HELLO_OK = 'ok';
 const HEARTBEAT_HELLO = /^heartbeat (\d+)$/;

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { connect } from '../../src/client/index.js';
 import type { FetchLike } from '../../src/client/types.js';
 import type { ParsedEvent } from '../../src/protocol/index.js';
-import { hubForSuite, publishOk } from '../fixtures/hub.js';
+import { hubForSuite, publishOk, startHub } from '../fixtures/hub.js';
 
 /** `fetch`, recording each request's URL and `Last-Event-ID`. */
 function recordingFetch(requests: { url: URL; lastEventId: string | undefined }[]): FetchLike {
@@ -84,6 +84,70 @@ describe('[NON-SPEC] connect({ state })', () => {
       assert.deepEqual(requests[0]?.url.searchParams.getAll('state'), []);
     } finally {
       connection.close();
+    }
+  });
+});
+
+describe('[NON-SPEC] connect({ share, state }): a connection that joins an open shared one', () => {
+  test('gets its state through a short request of its own while updates keep coming, then follows the relay: in order, none twice', async () => {
+    const running = await startHub({ allowAnonymous: true });
+    const url = `${running.endpoint}?topic=${encodeURIComponent('/j/{t}')}`;
+    const order: string[] = [];
+    const publish = async (topic: string) => {
+      const id = `j${order.length}`;
+      order.push(id);
+      await running.hub.publish({ topics: `/j/${topic}`, id, data: topic });
+    };
+    for (const topic of ['a', 'b', 'a', 'c', 'b', 'a']) await publish(topic);
+    const leaderSeen: string[] = [];
+    const joinerSeen: { id: string; topic: string }[] = [];
+    const options = { share: { name: `join-${Date.now()}` }, state: 'latest' as const };
+    const leader = connect(url, { ...options, onEvent: (e) => leaderSeen.push(e.lastEventId) });
+    let joiner: ReturnType<typeof connect> | undefined;
+    try {
+      await waitUntil(() => leaderSeen.length === 3);
+      // Updates stored while the second connection joins and reads its state.
+      let publishing = true;
+      const publisher = (async () => {
+        for (let i = 0; publishing && i < 200; i++) {
+          await publish(['a', 'b', 'c'][i % 3]!);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      })();
+      joiner = connect(url, {
+        ...options,
+        onEvent: (e) => joinerSeen.push({ id: e.lastEventId, topic: e.data }),
+        // A slow request of its own: the relay meanwhile brings updates the state will sum up.
+        fetch: (async (input: string, init: RequestInit) => {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return fetch(input, init);
+        }) as unknown as FetchLike,
+      });
+      await waitUntil(() => joinerSeen.length >= 10);
+      publishing = false;
+      await publisher;
+      const last = order.at(-1)!;
+      await waitUntil(() => joinerSeen.at(-1)?.id === last && leaderSeen.at(-1) === last);
+      await waitUntil(() => running.hub.subscriberCount === 1);
+      // What the joiner got: its state (the newest update of distinct topics), then every later update.
+      const ids = joinerSeen.map((e) => e.id);
+      assert.equal(new Set(ids).size, ids.length, `no duplicate: ${ids.join(' ')}`);
+      const fits = order.some((_, p) => {
+        const rest = order.slice(p);
+        const head = ids.slice(0, ids.length - rest.length);
+        const topics = head.map((id) => joinerSeen.find((e) => e.id === id)!.topic);
+        return (
+          JSON.stringify(ids.slice(head.length)) === JSON.stringify(rest) &&
+          head.length >= 1 &&
+          new Set(topics).size === topics.length &&
+          head.every((id, i) => order.indexOf(id) < p && (i === 0 || order.indexOf(id) > order.indexOf(head[i - 1]!)))
+        );
+      });
+      assert.ok(fits, `state, then every update after it, in order: ${ids.join(' ')}`);
+    } finally {
+      leader.close();
+      joiner?.close();
+      await running.close();
     }
   });
 });

@@ -108,6 +108,59 @@ describe('demo', { skip }, () => {
     }
   });
 
+  test('[NON-SPEC] a second tab, which shares the first tab’s connection, shows the state at once too', async () => {
+    const running = await startWebHub();
+    const demo = startDemoPublisher(running.hub, { tickMs: 20 });
+    const context = await browser.newContext();
+    const streams: string[] = [];
+    context.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/.well-known/mercure') streams.push(url.search);
+    });
+    try {
+      await waitUntil(() => running.hub.stats().published >= 20 * 7 + 5, 10_000);
+      demo.stop();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const full = async (page: Page) => {
+        await page.waitForFunction(() => document.querySelectorAll('#stocks-body tr').length === 5);
+        await page.waitForFunction(() => document.querySelectorAll('#matches .match').length === 2);
+        await page.waitForFunction(() => document.querySelectorAll('#news-list li').length >= 5);
+      };
+      const first = await context.newPage();
+      await openDemo(first, running.origin, false);
+      await full(first);
+      const second = await context.newPage();
+      await openDemo(second, running.origin, false);
+      // Nothing published since: the second tab got the state through a stream of its own.
+      await full(second);
+      assert.equal(await count(second, 'stocks'), 5);
+      assert.equal(streams.length, 2);
+      assert.ok(streams.every((search) => new URLSearchParams(search).getAll('state').includes('latest')));
+      // The second tab's own stream ended with its state (`: state end`); the relay goes on for both.
+      await waitUntil(() => running.hub.subscriberCount === 1, 10_000);
+      const { id } = await running.hub.publish({ topics: '/news', type: 'headline', data: '{"headline":"Live"}' });
+      for (const page of [first, second]) {
+        await page.waitForFunction((shown) => document.querySelector(`#news-list li[data-id="${shown}"]`) !== null, id);
+      }
+      const { id: next } = await running.hub.publish({
+        topics: '/news',
+        type: 'headline',
+        data: '{"headline":"After"}',
+      });
+      await second.waitForFunction(
+        (shown) => document.querySelector(`#news-list li[data-id="${shown}"]`) !== null,
+        next,
+      );
+      for (const page of [first, second])
+        assert.equal(await page.evaluate(() => document.body.dataset.duplicates), '0');
+      assert.equal(await count(second, 'news'), await count(first, 'news'));
+    } finally {
+      demo.stop();
+      await context.close();
+      await running.close();
+    }
+  });
+
   test('private notifications reach only the signed-in browser', async () => {
     const running = await startWebHub();
     const alice = await browser.newContext();
@@ -205,8 +258,15 @@ describe('demo', { skip }, () => {
     const running = await startWebHub();
     const context = await browser.newContext();
     const streams: Page[] = [];
+    /** Each tab that joins an open connection reads its state through a short request of its own. */
+    const catchUps: Page[] = [];
     context.on('request', (request) => {
-      if (new URL(request.url()).pathname === '/.well-known/mercure') streams.push(request.frame().page());
+      const url = new URL(request.url());
+      if (url.pathname !== '/.well-known/mercure') return;
+      const page = request.frame().page();
+      // A tab's first request asks for state: the first one to lead, or a catch-up. Later leaders resume.
+      if (url.searchParams.has('state') && streams.length > 0) catchUps.push(page);
+      else streams.push(page);
     });
     const ids: string[] = [];
     const publishHeadlines = async (n: number) => {
@@ -226,7 +286,7 @@ describe('demo', { skip }, () => {
         await page.waitForFunction(() => document.body.dataset.duplicates === '0', undefined, { polling: 50 });
         tabs.push(page);
       }
-      await waitUntil(() => running.hub.subscriberCount === 1 && streams.length === 1, 10_000);
+      await waitUntil(() => running.hub.subscriberCount === 1 && streams.length === 1 && catchUps.length === 7, 10_000);
       // Before any event: the tab that holds the stream relays that it is open, so every tab says Live.
       for (const tab of tabs)
         await tab.waitForFunction(() => document.getElementById('connection')?.dataset.state === 'open', undefined, {
@@ -238,7 +298,8 @@ describe('demo', { skip }, () => {
           polling: 50,
         });
       for (const tab of tabs) await headlinesShown(tab, 5);
-      assert.equal(streams.length, 1, 'one event-stream request for 8 tabs');
+      assert.equal(streams.length, 1, 'one lasting event-stream connection for 8 tabs');
+      assert.equal(running.hub.subscriberCount, 1, 'the catch-ups ended with their state');
 
       const leader = streams[0]!;
       await leader.close();
@@ -253,7 +314,9 @@ describe('demo', { skip }, () => {
         assert.deepEqual((await shown(tab)).reverse(), ids);
         assert.equal(await tab.evaluate(() => document.body.dataset.duplicates), '0');
       }
-      t.diagnostic(`${streams.length} event-stream requests for 8 tabs across one takeover; 7 tabs × 15 headlines`);
+      t.diagnostic(
+        `${streams.length} lasting event-stream requests (and ${catchUps.length} state catch-ups) for 8 tabs across one takeover; 7 tabs × 15 headlines`,
+      );
     } finally {
       await context.close();
       await running.close();

@@ -9,11 +9,13 @@
  * 3. History is read backwards from the head, page by page, until the request is satisfied, the state
  *    holds `maxUpdates` updates, or `maxScan` updates were looked at (the same bound as a replay from
  *    `earliest`); private updates count only when the subscriber's claims allow them.
- * 4. The chosen updates are written oldest first; the subscriber skips to the head and goes live in the
- *    same turn, writing only held updates after the head. An update at or before the head that was held
- *    too is not written twice: the state already speaks for it.
+ * 4. The chosen updates are written oldest first, then the `: state end` comment (for a client that must
+ *    know where the state ends: a tab joining a shared connection); the subscriber skips to the head and
+ *    goes live in the same turn, writing only held updates after the head. An update at or before the head
+ *    that was held too is not written twice: the state already speaks for it.
  * @module
  */
+import { encodeComment, STATE_END_COMMENT } from '../../protocol/index.js';
 import type { EventLog } from '../log/event-log.js';
 import type { StoredUpdate } from '../update.js';
 import type { Outgoing } from './outgoing.js';
@@ -22,6 +24,7 @@ import { StateSelection } from './state-selection.js';
 import type { Subscriber } from './subscriber.js';
 
 const PAGE_SIZE = 500;
+const STATE_END_FRAME = encodeComment(STATE_END_COMMENT);
 /** Longest the scan holds the event loop, in ms (as in resume.ts: other requests must not wait for it). */
 const SLICE_MS = 10;
 
@@ -41,6 +44,7 @@ export async function sendState(subscriber: Subscriber, request: StateRequest, c
   const chosen = await chooseState(subscriber, request, head, context);
   if (chosen === undefined) return 0;
   for (const update of chosen) subscriber.replay(update.position, context.encode(update));
+  subscriber.stream.writeFrame(STATE_END_FRAME);
   subscriber.skipTo(head);
   subscriber.goLive();
   return chosen.length;
