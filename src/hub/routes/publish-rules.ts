@@ -6,6 +6,7 @@
  * answered by the text it speaks (README, "Mercure 1.0"). Rules both texts share are in publish-input.ts.
  * @module
  */
+import { bearerChallenge } from '../auth/index.js';
 import { HttpRejection } from '../http-errors.js';
 import type { PublishFields } from './publish-body.js';
 
@@ -46,7 +47,7 @@ export function checkMercure1Publish(fields: PublishFields, limits: Mercure1Publ
 
 function badRequest(message: string): HttpRejection {
   return new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', message, {
-    headers: { 'WWW-Authenticate': 'Bearer error="invalid_request"' },
+    headers: { 'WWW-Authenticate': bearerChallenge('invalid_request', undefined) },
   });
 }
 

@@ -5,6 +5,7 @@
  * invalid UTF-8 is refused instead of silently becoming U+FFFD as `URLSearchParams` would have it.
  * @module
  */
+import { bearerChallenge } from '../auth/index.js';
 import { HttpRejection } from '../http-errors.js';
 import type { MatcherSpec, MatcherType } from '../topics/index.js';
 
@@ -127,6 +128,6 @@ function hexValue(byte: number | undefined): number {
  */
 function invalidRequest(message: string): HttpRejection {
   return new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', message, {
-    headers: { 'WWW-Authenticate': 'Bearer error="invalid_request"' },
+    headers: { 'WWW-Authenticate': bearerChallenge('invalid_request', undefined) },
   });
 }

@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CompressionOptions, createSession } from '../../server/index.js';
-import { type Authorize, streamExpiry } from '../auth/index.js';
+import { type Authorize, bearerChallenge, streamExpiry, withChallenge } from '../auth/index.js';
 import type { ConnectionLimits } from '../connection-limits.js';
 import { type Fanout, parseStateRequest, type Reconciliation, reconcile, Subscriber } from '../fanout/index.js';
+import { HttpRejection } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { hubUrl } from '../request-url.js';
-import { matcherText, type TemplateLimits, type TopicSelector } from '../topics/index.js';
+import { type MatcherSpec, matcherText, type TemplateLimits, type TopicSelector } from '../topics/index.js';
 import { parseSubscribeMatchers } from './subscribe-matchers.js';
 
 /** The query parameter with which `hotline doctor` asks for timed probe comments. */
@@ -65,7 +66,7 @@ export async function handleSubscribe(
   const rules = parseSubscribeMatchers(url.search, context);
   // Every template and URL pattern is compiled here, once, in time linear in its length: never on a publish.
   const base = hubUrl(req);
-  const topicSelectors = context.templates.compile(rules, base);
+  const topicSelectors = compileRules(context.templates, rules, base);
   const privateSelectors = context.templates.compileClaims(grant.subscribe, base);
   const state = parseStateRequest(url.searchParams, rules.map(matcherText), context.maxStateUpdates);
   const release = admit(req, context, topicSelectors);
@@ -116,6 +117,21 @@ export async function handleSubscribe(
     );
   // A Last-Event-ID wins over a state request: state is for a fresh subscriber, a resume owes what was missed.
   await context.fanout.attach(subscriber, from ?? state, release);
+}
+
+/**
+ * Compiles the request's rules within the template limits. A request with a 1.0 matcher is answered as 1.0
+ * answers a malformed request: spec(Mercure 1.0 §Error Responses): "If the request is malformed, the hub MUST
+ * return a 400 "Bad Request" status code with `error="invalid_request"`."
+ */
+function compileRules(templates: TemplateLimits, rules: readonly MatcherSpec[], base: string): TopicSelector[] {
+  try {
+    return templates.compile(rules, base);
+  } catch (error) {
+    const speaks1 = rules.some((rule) => typeof rule !== 'string');
+    if (!speaks1 || !(error instanceof HttpRejection) || error.status !== 400) throw error;
+    throw withChallenge(error, bearerChallenge('invalid_request', undefined));
+  }
 }
 
 /** Counts the subscriber against the template and connection limits; returns what gives both back. */

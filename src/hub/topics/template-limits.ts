@@ -136,20 +136,12 @@ export class TemplateLimits {
   }
 }
 
-/**
- * A URL pattern comes only from a Mercure 1.0 request, so its refusal is 1.0's: spec(Mercure 1.0 §Error
- * Responses): "If the request is malformed, the hub MUST return a 400 "Bad Request" status code with
- * `error="invalid_request"`."
- */
 function refusedPattern(source: string, result: { reason: string; message: string }, max: number): HttpRejection {
-  const headers = { 'WWW-Authenticate': 'Bearer error="invalid_request"' };
   if (result.reason === 'too-long')
-    return refused(400, `a URL pattern has ${source.length} characters; at most ${max} (maxSelectorLength)`, headers);
+    return refused(400, `a URL pattern has ${source.length} characters; at most ${max} (maxSelectorLength)`);
   if (result.reason === 'invalid')
-    return new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', `${JSON.stringify(source)} is not a valid URL pattern`, {
-      headers,
-    });
-  return refused(400, `URL pattern ${JSON.stringify(source)}: ${result.message}`, headers);
+    return new HttpRejection(400, 'HOTLINE_HUB_BAD_REQUEST', `${JSON.stringify(source)} is not a valid URL pattern`);
+  return refused(400, `URL pattern ${JSON.stringify(source)}: ${result.message}`);
 }
 
 /** A URL pattern's key among templates: no URI template has a newline, so the two never collide. */
