@@ -36,7 +36,10 @@ export interface AuthorizationDetailLimits {
   readonly maxPatternParts: number;
 }
 
-/** The payload of one `subscribe` detail, with the matchers it applies to (token order: the first wins). */
+/**
+ * One `subscribe` detail's matchers and payload (`undefined` when it has none), in token order: the first
+ * detail matching a subscription decides its payload, even when that detail carries none.
+ */
 export interface SubscribePayload {
   readonly topics: readonly TopicMatcherClaim[];
   readonly payload: unknown;
@@ -46,7 +49,7 @@ export interface SubscribePayload {
 export interface DetailGrant {
   readonly publish: readonly TopicMatcherClaim[];
   readonly subscribe: readonly TopicMatcherClaim[];
-  /** Only the `subscribe` details that carry a payload, in token order. */
+  /** Every `subscribe` detail, in token order, with its payload if any. */
   readonly payloads: readonly SubscribePayload[];
 }
 
@@ -81,7 +84,7 @@ export function readAuthorizationDetails(claim: unknown, limits: AuthorizationDe
     if (detail.actions.has('publish')) grant.publish.push(...detail.topics);
     if (detail.actions.has('subscribe')) {
       grant.subscribe.push(...detail.topics);
-      if (detail.payload !== undefined) grant.payloads.push({ topics: detail.topics, payload: detail.payload });
+      grant.payloads.push({ topics: detail.topics, payload: detail.payload });
     }
   });
   return grant;

@@ -50,8 +50,8 @@ export interface Rights {
   /** The holder's verified identity (an access token's `sub`), when the scheme has one. */
   readonly subject?: string | undefined;
   /**
-   * Mercure 1.0: the payload of each `subscribe` authorization detail that has one, with its topic
-   * matchers, in token order. spec(Mercure 1.0 §Payloads): "The `payload` of the first `subscribe`
+   * Mercure 1.0: every `subscribe` authorization detail's topic matchers and payload (`undefined` when it
+   * has none), in token order. spec(Mercure 1.0 §Payloads): "The `payload` of the first `subscribe`
    * authorization detail whose `topics` matches the subscription's own matcher […] MUST be included".
    */
   readonly subscribePayloads?: readonly SubscribePayload[] | undefined;

@@ -51,7 +51,13 @@ describe('authorization_details: what is granted', () => {
       { matchType: 'URLPattern', match: '/b/:id' },
       { matchType: 'Exact', match: '*' },
     ]);
-    assert.deepEqual(grant.payloads, [{ topics: [{ matchType: 'Exact', match: '*' }], payload: { role: 'reader' } }]);
+    // spec(Mercure 1.0 §Payloads): "The `payload` of the first `subscribe` authorization detail whose `topics`
+    // matches the subscription's own matcher" — every subscribe detail is kept, so one without a payload
+    // still comes first where it matches first.
+    assert.deepEqual(grant.payloads, [
+      { topics: [{ matchType: 'URLPattern', match: '/b/:id' }], payload: undefined },
+      { topics: [{ matchType: 'Exact', match: '*' }], payload: { role: 'reader' } },
+    ]);
   });
 
   test('no claim grants nothing; details of other types are left to their resources', () => {
