@@ -3,7 +3,7 @@
  * resumes by id when the stream drops.
  * @module
  */
-import { iterateEvents } from '../protocol/index.js';
+import { iterateEvents, STATE_PARAMETER } from '../protocol/index.js';
 import {
   HUB_URL_OPTION,
   helpText,
@@ -30,6 +30,13 @@ const OPTIONS: OptionTable = {
     type: 'string',
     description: 'Resume after this id ("earliest" for all history)',
     valueName: 'id',
+  },
+  state: {
+    type: 'string',
+    multiple: true,
+    description:
+      'Start with the current state (a Hotline hub): latest, last:N, or either @selector; dropped once there is an id to resume from',
+    valueName: 'mode',
   },
   token: {
     type: 'string',
@@ -60,6 +67,7 @@ export const subscribeCommand = {
       throw unreachable(hubUrl, error);
     }
     for (const topic of topics) url.searchParams.append('topic', topic);
+    const state = listOption(values, 'state');
     const token = stringOption(values, 'token');
     let lastEventId = stringOption(values, 'last-event-id');
     const send = sendWith(tlsTrust(values));
@@ -71,7 +79,10 @@ export const subscribeCommand = {
       if (token !== undefined) headers.Authorization = `Bearer ${token}`;
       if (lastEventId !== undefined) headers['Last-Event-ID'] = lastEventId;
       try {
-        const response = await send(url, { headers, signal: stop.signal });
+        const response = await send(withState(url, lastEventId === undefined ? state : []), {
+          headers,
+          signal: stop.signal,
+        });
         if (!response.ok || response.body === null) {
           console.error(`hotline subscribe: ${response.status} ${(await response.text()).trim()}`);
           return 1;
@@ -99,3 +110,11 @@ export const subscribeCommand = {
     return 0;
   },
 };
+
+/** The subscribe URL with the state request; a resume (with an id) owes what was missed instead. */
+function withState(url: URL, state: readonly string[]): URL {
+  if (state.length === 0) return url;
+  const asking = new URL(url);
+  for (const value of state) asking.searchParams.append(STATE_PARAMETER, value);
+  return asking;
+}

@@ -3,6 +3,7 @@
  * user runs it.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +11,13 @@ import { test } from 'node:test';
 import { mintToken } from '../../src/cli/token.js';
 import { publishOk, subscribe } from '../fixtures/hub.js';
 import { startHubProcess } from '../fixtures/hub-process.js';
+import { waitUntil as waitFor } from '../fixtures/sse-test-server.js';
+
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
 const SECRET = 'a-secret-for-the-serve-state-test-32b';
 
-test('[NON-SPEC] serve --max-state-updates refuses a larger N; --max-state-scan bounds how far back state looks', async () => {
+test('[NON-SPEC] serve --max-state-updates refuses a larger N; --max-state-scan bounds how far back state looks; subscribe --state', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hotline-serve-state-'));
   const hub = await startHubProcess({
     dataDir,
@@ -34,6 +38,32 @@ test('[NON-SPEC] serve --max-state-updates refuses a larger N; --max-state-scan 
       assert.equal(await reader.nothingWithin(100), undefined);
     } finally {
       reader.close();
+    }
+    // `hotline subscribe --state` prints the state first, then live updates.
+    const cli = spawn(process.execPath, [
+      '--import',
+      'tsx',
+      MAIN,
+      'subscribe',
+      '--url',
+      endpoint,
+      '-t',
+      '/cli/news',
+      '--state',
+      'last:1',
+      '--raw',
+    ]);
+    try {
+      let out = '';
+      cli.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      await waitFor(() => out.includes('n5\n'), 15_000);
+      await publishOk(endpoint, { topic: '/cli/news', data: 'n6' }, publisher);
+      await waitFor(() => out.includes('n6\n'), 15_000);
+      assert.equal(out, 'n5\nn6\n');
+    } finally {
+      cli.kill();
     }
   } finally {
     hub.kill();

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseStateRequest } from '../../../src/hub/fanout/state-request.js';
 import { HttpRejection } from '../../../src/hub/http-errors.js';
-import { hubForSuite } from '../../fixtures/hub.js';
+import { hubForSuite, publishOk } from '../../fixtures/hub.js';
+import { openStream } from '../../fixtures/sse-reader.js';
 
 const params = (...values: string[]) => new URLSearchParams(values.map((value) => ['state', value]));
 
@@ -75,5 +76,29 @@ describe('[NON-SPEC] the state parameter', () => {
         assert.equal(suite.running.hub.stats().subscribers, 0);
       });
     }
+
+    test('a Mercure 1.0 match subscriber may ask for state too; the state ends with the `: state end` comment', async () => {
+      const { endpoint } = suite.running;
+      for (const data of ['m1', 'm2', 'm3']) await publishOk(endpoint, { topic: '/m/news', data }, suite.publisher);
+      const stream = await openStream(`${endpoint}?match=/m/news&state=last:2`);
+      const plain = await openStream(`${endpoint}?match=/m/news`);
+      try {
+        assert.equal(stream.status, 200);
+        await stream.until(() => stream.comments.includes('state end'));
+        assert.deepEqual(
+          stream.events.map((event) => event.data),
+          ['m2', 'm3'],
+        );
+        const text = stream.text();
+        assert.ok(text.indexOf('data: m3') < text.indexOf(': state end'), text);
+        await publishOk(endpoint, { topic: '/m/news', data: 'm4' }, suite.publisher);
+        await plain.until(() => plain.events.length === 1);
+        assert.equal(plain.events[0]?.data, 'm4');
+        assert.ok(!plain.comments.includes('state end'), 'no state asked, no state comment');
+      } finally {
+        stream.close();
+        plain.close();
+      }
+    });
   });
 });
