@@ -77,7 +77,7 @@ export function createSecureHubServer(config: ResolvedHubOptions, router: Router
   server.on('session', (session: Http2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
-    closeWhenIdle(session);
+    closeWhenIdle(session, IDLE_SESSION_MS);
   });
 
   return {
@@ -143,14 +143,24 @@ function boundRequestBody(req: Http2ServerRequest, res: Http2ServerResponse, tim
   stream.once('close', done);
 }
 
-/** Closes the session (GOAWAY) once it has been idle for {@link IDLE_SESSION_MS} with no stream open. */
-function closeWhenIdle(session: Http2Session): void {
+/**
+ * Closes the session (GOAWAY) once it has gone `idleMs` without a frame while no stream is open. A stream
+ * keeps its connection however quiet it is: heartbeats may be off, and a subscription may be silent for hours.
+ */
+export function closeWhenIdle(session: Http2Session, idleMs: number): void {
   let open = 0;
+  const onIdle = () => {
+    if (open === 0) session.close();
+  };
   session.on('stream', (stream) => {
     open++;
-    stream.once('close', () => open--);
+    stream.once('close', () => {
+      // Restarted here: a timer that fired while the stream was open waits for the next frame, which an
+      // idle client may never send.
+      if (--open === 0 && !session.closed && !session.destroyed) session.setTimeout(idleMs);
+    });
   });
-  session.setTimeout(IDLE_SESSION_MS, () => {
-    if (open === 0) session.close();
-  });
+  // One listener; setTimeout without a callback only re-arms the timer (with one, each call adds a listener).
+  session.on('timeout', onIdle);
+  session.setTimeout(idleMs);
 }
