@@ -47,13 +47,20 @@ export class TemplateLimits {
     const { maxSelectorLength, maxTemplateExpressions, maxTemplatesPerConnection } = this.#options;
     const compiled: TopicSelector[] = [];
     const templates = new Set<string>();
+    // A request may repeat a pattern up to maxTopics times: each is compiled once.
+    const patterns = new Map<string, TopicSelector>();
     for (const selector of selectors) {
       const kind = selectorKind(selector);
       const source = typeof selector === 'string' ? selector : selector.match;
       if (kind === 'urlpattern') {
-        const result = compileUrlPattern(source, baseUrl, this.#options);
-        if (!result.ok) throw refusedPattern(source, result, maxSelectorLength);
-        compiled.push({ kind, source, pattern: result.pattern });
+        let found = patterns.get(source);
+        if (found === undefined) {
+          const result = compileUrlPattern(source, baseUrl, this.#options);
+          if (!result.ok) throw refusedPattern(source, result, maxSelectorLength);
+          found = { kind, source, pattern: result.pattern };
+          patterns.set(source, found);
+        }
+        compiled.push(found);
         templates.add(patternKey(source));
       } else if (kind !== 'template') compiled.push({ kind, source });
       else {

@@ -71,6 +71,10 @@ const SPECIAL_SCHEMES = ['ftp', 'file', 'http', 'https', 'ws', 'wss'];
 export function compileUrlPattern(source: string, baseUrl: string, bounds: UrlPatternBounds): UrlPatternCompilation {
   if (source.length > bounds.maxSelectorLength)
     return { ok: false, reason: 'too-long', message: `longer than ${bounds.maxSelectorLength} characters` };
+  // The library's parse costs up to about 1 ms for 1,024 characters of `*`, `:p` or `{…}?` (bench comment in
+  // test/hub/mercure1/url-pattern-cost.test.ts): a pattern that cannot be within the part bound is refused
+  // before it. Each part is at most one `*` or `:` (a `:` also ends a scheme or starts a port, hence 2×).
+  if (countVariableMarks(source) > 2 * bounds.maxTemplateExpressions + 2) return tooManyParts(bounds);
   let canonical: URLPattern;
   try {
     canonical = new URLPattern(source, baseUrl);
@@ -94,12 +98,7 @@ export function compileUrlPattern(source: string, baseUrl: string, bounds: UrlPa
     const parts = parseComponent(text, options);
     if (parts === undefined) return { ok: false, reason: 'invalid', message: 'not a valid URL pattern' };
     variableParts += parts.filter((part) => part.type !== 'fixed').length;
-    if (variableParts > bounds.maxTemplateExpressions)
-      return {
-        ok: false,
-        reason: 'too-many-parts',
-        message: `more than ${bounds.maxTemplateExpressions} parameters and wildcards (maxTemplateExpressions)`,
-      };
+    if (variableParts > bounds.maxTemplateExpressions) return tooManyParts(bounds);
     const program = buildComponentProgram(parts, options);
     if (program === undefined)
       return {
@@ -116,6 +115,25 @@ export function compileUrlPattern(source: string, baseUrl: string, bounds: UrlPa
   // The hostname must be fixed text for the path's start to say anything: the key is hostname, then path.
   const indexPrefix = host === undefined ? '' : `${host}\n${path}`;
   return { ok: true, pattern: new CompiledUrlPattern(source, baseUrl, indexPrefix, matchers) };
+}
+
+function tooManyParts(bounds: UrlPatternBounds): UrlPatternCompilation {
+  return {
+    ok: false,
+    reason: 'too-many-parts',
+    message: `more than ${bounds.maxTemplateExpressions} parameters and wildcards (maxTemplateExpressions)`,
+  };
+}
+
+/** Unescaped `*` and `:`: every variable part has one, and `*` modifiers and URL colons add a few. */
+function countVariableMarks(source: string): number {
+  let marks = 0;
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i];
+    if (char === '\\') i++;
+    else if (char === '*' || char === ':') marks++;
+  }
+  return marks;
 }
 
 /** The fixed text every value a part list matches starts with: its leading unrepeated fixed parts. */

@@ -64,6 +64,8 @@ function update(topics: string[]): StoredUpdate {
 
 describe('[property] the subscriber index finds URL-pattern subscribers as a scan would', () => {
   test('index recipients = subscribers whose selectors match, across hub URLs and generations', () => {
+    // spec(Mercure 1.0 §Subscription): "The subscriber receives updates for all topics matching at least one
+    // topic matcher according to the matcher type rules."
     fc.assert(
       fc.property(
         fc.array(
@@ -107,6 +109,8 @@ describe('[property] the subscriber index finds URL-pattern subscribers as a sca
   });
 
   test("a topic a pattern matches always has an index key starting with the pattern's prefix", () => {
+    // spec(Mercure 1.0 §URL Pattern): "Host components remain case-insensitive as defined by URL canonicalization
+    // [RFC3986]; all other components are case-sensitive." — so the canonical host and path start are exact keys.
     const patterns = ['/books/:id', '/books{/:id}?', 'https://hub.example/b/*', 'https://:s.example/*', '/x/*/y', '*'];
     fc.assert(
       fc.property(fc.constantFrom(...patterns), topicArb, fc.constantFrom(...HUBS), (source, topic, hub) => {

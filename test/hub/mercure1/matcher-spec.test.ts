@@ -34,6 +34,8 @@ describe('Mercure 1.0 topic matchers beside 0.x selectors', () => {
   });
 
   test('a 0.x string keeps its meaning: exact, or an RFC 6570 template', () => {
+    // spec(Mercure 0.x §Topic Selectors): a selector is `*`, an exact topic, or a URI template; the 1.0 text
+    // keeps 0.x at the same endpoint (spec-note: a request picks its generation by what it carries).
     assert.equal(selectorKind('/books/{id}'), 'template');
     assert.ok(selectorMatches(compileSelector('/books/{id}', TEMPLATE_BOUNDS), '/books/1'));
     assert.equal(selectorKind('/books/:id'), 'exact');
@@ -57,6 +59,8 @@ describe('Mercure 1.0 topic matchers beside 0.x selectors', () => {
   });
 
   test('the topic matcher takes rules of both generations, URL patterns per hub URL', () => {
+    // spec(Mercure 1.0 §Authorization Details): "A token grants an action on a topic when it carries a `mercure`
+    // authorization detail whose `actions` includes that action and one of whose `topics` matches the topic."
     const matcher = createTopicMatcher();
     const rules: MatcherSpec[] = ['/a/{x}', { matchType: 'URLPattern', match: '/b/:x' }];
     assert.ok(matcher.matchesAny(rules, ['/a/1'], HUB));
@@ -66,6 +70,8 @@ describe('Mercure 1.0 topic matchers beside 0.x selectors', () => {
   });
 
   test("a subscribe request's URL patterns count with its templates and are refused when invalid", () => {
+    // spec(Mercure 1.0 §Subscription): "hubs SHOULD apply implementation-defined maximums to the number of topic
+    // matcher query parameters in a single request and to the length of each matcher's pattern."
     const limits = new TemplateLimits({ ...TEMPLATE_BOUNDS, maxTemplatesPerConnection: 2, maxTemplatesPerIp: 0 });
     const compiled = limits.compile(['/a/{x}', { matchType: 'URLPattern', match: '/b/:x' }], HUB);
     assert.deepEqual(

@@ -68,6 +68,8 @@ describe('Mercure 1.0 subscribe parameters on a real hub', () => {
     });
 
   test('an absolute URL pattern matches absolute topics of its own origin only', async () => {
+    // spec(Mercure 1.0 §URL Pattern): "URL patterns MAY be absolute (e.g., `https://example.com/books/:id`) or
+    // relative"
     const reader = await subscribe(endpoint(), [], { query: { matchURLPattern: 'https://example.com/abs/:id' } });
     await publishOk(endpoint(), { topic: 'https://example.com/abs/1/2', data: 'x', id: 'abs-0' }, suite.publisher);
     await publishOk(endpoint(), { topic: '/abs/1', data: 'x', id: 'abs-x' }, suite.publisher);
@@ -137,18 +139,26 @@ describe('Mercure 1.0 subscribe parameters on a real hub', () => {
     });
 
   test('non-ASCII UTF-8, a plus sign and a malformed escape are values, not errors', async () => {
+    // spec(Mercure 1.0 §Subscription): "The value of each topic matcher query parameter MUST be valid UTF-8" —
+    // valid UTF-8 passes; `+` and a stray `%` are what application/x-www-form-urlencoded makes of them.
     const response = await open(endpoint(), 'match=%C3%A9t%C3%A9+x%zz');
     assert.equal(response.status, 200);
     await response.body?.cancel();
   });
 
   test('a 0.x topic= value keeps its old leniency (no 1.0 character rules)', async () => {
+    // spec(Mercure 1.0 §Subscription): the character rules bind "each topic matcher query parameter": `topic` is
+    // the 0.x selector, answered as 0.x hubs always answered it.
     const response = await open(endpoint(), 'topic=a%FFb');
     assert.equal(response.status, 200);
     await response.body?.cancel();
   });
 
   test('an invalid URL pattern, or one with a regexp group, is refused with 400', async () => {
+    // spec(Mercure 1.0 §URL Pattern): hubs "MUST either use a regular expression engine that guarantees
+    // linear-time matching (such as RE2) or enforce an implementation-defined evaluation cost or time limit" —
+    // ours is linear and has no engine for regexp groups; spec(Mercure 1.0 §Error Responses): "If the request is
+    // malformed, the hub MUST return a 400 "Bad Request" status code with `error="invalid_request"`."
     for (const pattern of ['/books/(', '/books/:id(\\d+)', 'https://:1bad']) {
       const { status, challenge } = await refusal(
         await open(endpoint(), `matchURLPattern=${encodeURIComponent(pattern)}`),
@@ -182,7 +192,9 @@ describe('Mercure 1.0 subscribe limits', () => {
     await within.body?.cancel();
   });
 
-  test('0.x requests keep their answers: no challenge header', async () => {
+  test('[NON-SPEC] 0.x requests keep their answers: no challenge header', async () => {
+    // spec(Mercure 0.x): no challenge header is asked of a 400; the 1.0 `invalid_request` goes to requests
+    // that carry a 1.0 matcher.
     const tooMany = await refusal(await open(running.endpoint, 'topic=a&topic=b&topic=c&topic=d'));
     assert.deepEqual(tooMany, { status: 400, code: 'HOTLINE_HUB_BAD_REQUEST', challenge: null });
   });
@@ -216,6 +228,8 @@ describe('the two generations meet on one hub', () => {
   after(() => running.close());
 
   test('a 0.x publish reaches a 1.0 subscriber, and a 1.0 publish a ?topic= subscriber', async () => {
+    // spec(Mercure 1.0 §Subscription): "The subscriber receives updates for all topics matching at least one
+    // topic matcher according to the matcher type rules." — whatever the publisher's generation.
     const modern = await subscribe(running.endpoint, [], { query: { matchURLPattern: '/gen/:id' } });
     const classic = await subscribe(running.endpoint, ['/gen/{id}']);
     await publishOk(running.endpoint, { topic: '/gen/1', data: 'from 0.x', id: 'g-1' }, 'publisher-0x');

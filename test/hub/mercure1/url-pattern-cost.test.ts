@@ -11,6 +11,10 @@
  *     longest pattern, 1024 chars  100,000    1.2 ms    —
  *
  * Ours stops at URL_PATTERN_STEP_BUDGET (100,000 steps, about 1 ms) and answers "no match".
+ *
+ * Compiling (once per subscribe, best of 20, the library's parse is most of it): `/books/:id` 0.1 ms; 1,024
+ * characters of `{a}?` 1.2 ms, of `*a` 1.3 ms, of `é` 1.0 ms, 200 `:p` 0.6 ms, 500 nested `(` 0.3 ms. A
+ * request compiles each distinct pattern once, at most maxTemplatesPerConnection (64) of them.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -64,12 +68,24 @@ describe('URL pattern matching cost is linear and budgeted', () => {
   });
 
   test('custom regexp groups are refused: they would need a backtracking engine', () => {
+    // spec(Mercure 1.0 §URL Pattern): "crafted patterns can therefore trigger catastrophic backtracking": a
+    // linear engine has no backreferences or lookarounds, so groups are refused rather than half supported.
     const compiled = compileUrlPattern('/books/:id(\\d+)', HUB, TEMPLATE_BOUNDS);
     assert.ok(!compiled.ok);
     assert.equal(compiled.reason, 'regexp-group');
   });
 
+  test('a pattern with far more * and : than the part bound is refused before the library parses it', () => {
+    // spec(Mercure 1.0 §Subscription): "Requests exceeding any such limit MUST be rejected with a 400"
+    const compiled = compileUrlPattern(`/${'*'.repeat(1000)}`, HUB, TEMPLATE_BOUNDS);
+    assert.ok(!compiled.ok);
+    assert.equal(compiled.reason, 'too-many-parts');
+    assert.ok(compileUrlPattern(`/${'\\*'.repeat(100)}`, HUB, TEMPLATE_BOUNDS).ok, 'escaped * are text');
+  });
+
   test('more than maxTemplateExpressions parameters and wildcards is refused', () => {
+    // spec(Mercure 1.0 §URL Pattern): "enforce an implementation-defined evaluation cost or time limit" — the
+    // parts bound keeps the automaton, hence each step, small.
     const compiled = compileUrlPattern(`/${'*a'.repeat(20)}`, HUB, TEMPLATE_BOUNDS);
     assert.ok(!compiled.ok);
     assert.equal(compiled.reason, 'too-many-parts');
