@@ -315,8 +315,8 @@ export function accessTokenPolicy(config: ResolvedHubOptions): AccessTokenPolicy
 }
 
 /**
- * spec(RFC 9728 §1.2): "Protected resources MUST use the https scheme"; `http:` is let through for local
- * development. A fragment would never survive in a URL a client derives the metadata location from.
+ * spec(RFC 9728 §2): `resource` is "The protected resource's resource identifier, which is a URL that uses
+ * the https scheme and has no fragment component." `http:` is let through for local development.
  */
 function checkResourceIdentifier(audience: string): void {
   let url: URL | undefined;

@@ -21,6 +21,8 @@ async function mint(args: string[]): Promise<string> {
 }
 
 test('hotline token --at-jwt mints an RFC 9068 access token with one mercure detail per action', async () => {
+  // spec(Mercure 1.0 §Authorization): "The access token MUST be a JWT [RFC7519] following the JWT access
+  // token profile [RFC9068], carried as a JWS [RFC7515] in compact serialization."
   const jwt = await mint([
     '--at-jwt',
     '--aud',
@@ -55,6 +57,8 @@ test('hotline token --at-jwt mints an RFC 9068 access token with one mercure det
 });
 
 test('hotline token refuses what would make an unusable access token, with exit code 2', async () => {
+  // spec(Mercure 1.0 §Token Validation): "Hubs MUST enforce the `exp` claim"; spec(Mercure 1.0
+  // §Authorization Details): "MAY have a `payload` property (a JSON object)".
   for (const [args, message] of [
     [['--at-jwt', '--publish', '*'], /--aud/],
     [['--at-jwt', '--aud', AUDIENCE, '--publish', '*', '--ttl-seconds', '0'], /must expire/],
@@ -68,6 +72,9 @@ test('hotline token refuses what would make an unusable access token, with exit 
 });
 
 test('hotline serve --jwt-audience --jwt-issuer: CLI-minted access tokens publish and read, others are refused', async () => {
+  // spec(Mercure 1.0 §Token Validation): "Hubs MUST be configured with their resource identifier"; "When the
+  // hub advertises one or more authorization servers […], it MUST verify that the `iss` claim is the issuer
+  // identifier of one of them".
   const dataDir = mkdtempSync(join(tmpdir(), 'hotline-auth-cli-'));
   const hub = await startHubProcess({
     dataDir,
@@ -117,6 +124,8 @@ test('hotline serve --jwt-audience --jwt-issuer: CLI-minted access tokens publis
 });
 
 test('hotline serve refuses a --jwt-audience that is not an absolute http(s) URL, with exit code 2', async () => {
+  // spec(RFC 9728 §2): `resource` is "The protected resource's resource identifier, which is a URL that
+  // uses the https scheme and has no fragment component."
   const run = await runCli(['serve', '--jwt-audience', 'hub.example.com', '--log', 'memory', '--port', '0']);
   assert.equal(run.code, 2);
   assert.match(run.stderr, /--jwt-audience/);

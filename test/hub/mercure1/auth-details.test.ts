@@ -173,6 +173,8 @@ describe('authorization_details: a malformed detail refuses the whole token (401
   }
 
   test('a payload nested past the JSON depth bound is refused, not serialized later', () => {
+    // spec(Mercure 1.0 §Resource Limits): "Absent limits on request and token size, malicious clients can
+    // exhaust hub resources."
     let deep: unknown = {};
     for (let i = 0; i < 200; i++) deep = { deep };
     assertRefused([detail(['subscribe'], [{ match: '/a' }], { payload: deep })], /nests deeper/);
@@ -202,6 +204,8 @@ describe('authorization_details: a malformed detail refuses the whole token (401
   });
 
   test('the most a header can carry is read in a few milliseconds, once per token', () => {
+    // spec(Mercure 1.0 §Resource Limits): "Absent limits on request and token size, malicious clients can
+    // exhaust hub resources."
     // A token arrives in a header, a query or a cookie: node:http's 16 KiB header limit bounds it. The
     // worst case for the reader is many tiny matchers; measured (2-core box shared with other jobs): 1 to 4
     // ms for 1,000. A static key remembers a verified token, so each distinct token is read once.
@@ -269,6 +273,8 @@ describe('authorization_details: no partial acceptance', () => {
   });
 
   test('through the hub scheme: a token with one good and one bad detail grants nothing, with a 401', async () => {
+    // spec(Mercure 1.0 §Authorization Details): "partial acceptance is forbidden because it would silently
+    // alter the effective authorization of the token."
     const authorizer = await createJwtAuthorizer({
       publisherKey: { secret: SECRET },
       accessTokens: { audience: AUDIENCE, issuers: [], limits: LIMITS },

@@ -38,6 +38,8 @@ describe('Mercure 1.0 §Error Responses: WWW-Authenticate challenges, JSON body 
   });
 
   test('a token that fails validation: 401 error="invalid_token", whatever the generation', async () => {
+    // spec(Mercure 1.0 §Error Responses): "If a token is presented but fails validation as defined in
+    // (#token-validation) […], the hub MUST return a 401 status code with `error="invalid_token"`."
     const tokens = [
       'not-a-jwt',
       await signToken({ iss: ISSUER, exp: Math.floor(Date.now() / 1000) - 10 }),
@@ -129,6 +131,7 @@ describe('Mercure 1.0 §Protected Resource Metadata (RFC 9728)', () => {
   });
 
   test('HEAD answers the headers; other methods get 405', async () => {
+    // RFC 9728 §3.1: the metadata is queried with an HTTP GET; HEAD is GET without the body.
     const path = `${running.origin}/.well-known/oauth-protected-resource/.well-known/mercure`;
     const head = await fetch(path, { method: 'HEAD' });
     assert.equal(head.status, 200);
@@ -179,6 +182,8 @@ describe('Mercure 1.0 §Protected Resource Metadata (RFC 9728)', () => {
   });
 
   test('a resource identifier that is not an absolute http(s) URL is refused at start', async () => {
+    // spec(RFC 9728 §2): `resource` is "The protected resource's resource identifier, which is a URL that
+    // uses the https scheme and has no fragment component." (`http:` is let through for development.)
     for (const jwtAudience of ['hub.example.com', 'urn:hub', 'https://hub.example.com/#x']) {
       await assert.rejects(startHub({ jwtAudience }), /jwtAudience/);
     }

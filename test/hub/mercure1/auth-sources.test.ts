@@ -51,6 +51,8 @@ describe('token sources (Mercure 1.0 §Presenting the Access Token, 0.x §Author
   }
 
   test('each source alone is read', async () => {
+    // spec(Mercure 1.0 §Presenting the Access Token): "Three mechanisms are defined to present the access
+    // token to the hub": the `Authorization` header, a cookie, an `access_token` URI query parameter.
     for (const source of [
       'header',
       'accessTokenQuery',
@@ -116,6 +118,7 @@ describe('token sources (Mercure 1.0 §Presenting the Access Token, 0.x §Author
   });
 
   test('the minted access token of `hotline token --at-jwt` is accepted from every source', async () => {
+    // spec(Mercure 1.0 §Cookie): "It is RECOMMENDED to name the cookie `mercureAccessToken`".
     const minted = await accessToken({ subscribe: exact('/sources') });
     for (const source of ['header', 'accessTokenQuery', 'accessTokenCookie'] as const) {
       assert.equal(await statusWith({ [source]: minted }), 200, source);

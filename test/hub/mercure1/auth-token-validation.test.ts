@@ -63,6 +63,9 @@ const PUBLISH_ALL = { authorization_details: [detail(['publish'], [{ match: '*' 
 
 describe('Mercure 1.0 access tokens: what a valid one grants', () => {
   test('its authorization details, as topic matchers; its exp, sub and generation', async () => {
+    // spec(Mercure 1.0 §Authorization Details): "A token grants an action on a topic when it carries a
+    // `mercure` authorization detail whose `actions` includes that action and one of whose `topics` matches the
+    // topic."
     const authorize = await authorizeWith();
     const jwt = await accessToken({
       publish: exact('https://example.com/books/1'),
@@ -86,13 +89,13 @@ describe('Mercure 1.0 access tokens: what a valid one grants', () => {
     );
   });
 
-  test('a publish detail for "*" opens the dashboard, like the 0.x publish ["*"]', async () => {
+  test('[NON-SPEC] a publish detail for "*" opens the dashboard, like the 0.x publish ["*"]', async () => {
     const authorize = await authorizeWith();
     const grant = await authorize(bearer(await signToken(PUBLISH_ALL)), 'admin');
     assert.equal(grant.admin, true);
   });
 
-  test('a 0.x token and an access token are accepted by the same hub, each read by its own claim', async () => {
+  test('[NON-SPEC] a 0.x token and an access token are accepted by the same hub, each read by its own claim', async () => {
     const authorize = await authorizeWith();
     const legacy = await authorize(bearer(await token({ publish: ['/a'] })), 'publish');
     assert.deepEqual(legacy.publish, ['/a']);
@@ -155,6 +158,8 @@ describe('Mercure 1.0 §Token Validation: every check, refused with 401 invalid_
   }
 
   test('a token signed with another key is refused', async () => {
+    // spec(Mercure 1.0 §Security Considerations): "Access tokens are validated as JWT access tokens before
+    // authorization details are evaluated".
     const authorize = await authorizeWith();
     const forged = await signToken(PUBLISH_ALL, {}, 'another-secret-that-is-long-enough-for-hs256');
     await assertInvalidToken(authorize(bearer(forged), 'publish'), /signature does not verify/);
@@ -233,6 +238,8 @@ describe('Mercure 1.0 §Token Validation: every check, refused with 401 invalid_
   });
 
   test('a remembered token is still refused once expired', async () => {
+    // spec(Mercure 1.0 §Token Validation): "Hubs MUST enforce the `exp` claim [RFC7519]" — a verified token
+    // remembered by the hub too.
     const authorize = await authorizeWith();
     // Two seconds of margin: the first uses must land before exp even on a loaded machine.
     const exp = now() + 2;
