@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type IncomingHttpHeaders } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
+import { promisify } from 'node:util';
 import { runCli } from '../fixtures/cli-process.js';
 import { SECRET, token } from '../fixtures/hub.js';
 import { startHubProcess } from '../fixtures/hub-process.js';
 import { selfSignedCertificate } from '../fixtures/tls.js';
+
+const run = promisify(execFile);
 
 /** The common name of the certificate a new TLS handshake with `port` is shown. */
 async function servedName(port: number, ca: string[]): Promise<string> {
@@ -86,6 +90,44 @@ describe('hotline serve --tls-cert --tls-key', () => {
       rmSync(dir, { recursive: true, force: true });
       first.remove();
       second.remove();
+    }
+  });
+
+  test("the README's self-signed quick start works as written", async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### HTTPS and HTTP/2'));
+    const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!.replace(/\\\n\s*/g, '');
+    const [openssl, start, , curl] = block.split('\n');
+    assert.match(openssl!, /^openssl req /);
+    assert.match(start!, /^npm start -- --tls-cert cert\.pem --tls-key key\.pem/);
+    const dir = mkdtempSync(join(tmpdir(), 'hotline-readme-tls-'));
+    let hub: Awaited<ReturnType<typeof startHubProcess>> | undefined;
+    try {
+      await run('bash', ['-c', openssl!], { cwd: dir });
+      // `npm start` is `hotline serve --dev`; the port is a free one instead of 3000.
+      hub = await startHubProcess({
+        dataDir: join(dir, 'data'),
+        args: ['--dev', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')],
+      });
+      const port = new URL(hub.origin).port;
+      // curl -N streams until stopped: two seconds of it, then its output.
+      const streamed = await run(
+        'bash',
+        ['-c', `${curl!.replace(':3000/', `:${port}/`)} --max-time 2 -sS -i`],
+        {
+          cwd: dir,
+        },
+      ).then(
+        () => ({ code: 0, stdout: '' }),
+        (error: { code: number; stdout: string }) => error,
+      );
+      assert.equal(streamed.code, 28, 'stopped by --max-time, not by an error');
+      assert.match(streamed.stdout, /^HTTP\/2 200/);
+      assert.match(streamed.stdout, /content-type: text\/event-stream/);
+    } finally {
+      hub?.kill('SIGTERM');
+      if (hub !== undefined && hub.child.exitCode === null) await once(hub.child, 'exit');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
