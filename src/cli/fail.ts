@@ -71,6 +71,13 @@ export function unreachable(url: string, error: unknown): unknown {
       { cause: error },
     );
   }
+  if (cause?.code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+    return new CliError(
+      `${url} does not answer in TLS (${cause.code}) — it speaks plain HTTP: use http://, or start the hub with --tls-cert/--tls-key`,
+      1,
+      { cause: error },
+    );
+  }
   if (cause?.code !== undefined && NETWORK_CODES.has(cause.code)) {
     const why = cause.code === 'ENOTFOUND' || cause.code === 'EAI_AGAIN' ? 'unknown host' : cause.code;
     return new CliError(`cannot reach ${url} (${why}) — is the hub running there? check --url`, 1, { cause: error });

@@ -42,6 +42,25 @@ describe('clients of an HTTPS hub with a self-signed certificate', () => {
     }
   });
 
+  test('https:// to a plain-HTTP hub is one line saying to use http://', async () => {
+    const plain = await createHub({ publisherKey: { secret: SECRET }, allowAnonymous: true });
+    try {
+      const { port } = await plain.listen(0, '127.0.0.1');
+      const url = `https://127.0.0.1:${port}/.well-known/mercure`;
+      for (const args of [
+        ['publish', '--url', url, '-t', '/x', '--data', 'x'],
+        ['doctor', `${url}?topic=/x`],
+      ]) {
+        const result = await runCli(args, { env: { HOTLINE_TOKEN: await token({ publish: ['*'] }) } });
+        assert.equal(result.code, 1, result.stderr);
+        assert.match(result.stderr, /does not answer in TLS .* use http:\/\//);
+        assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      }
+    } finally {
+      await plain.close();
+    }
+  });
+
   test('hotline subscribe --ca prints what is published', async () => {
     await waitUntil(() => hub.subscriberCount === 0, 5_000);
     const child = spawn(process.execPath, [
