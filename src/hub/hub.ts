@@ -110,7 +110,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const resourceMetadata =
     config.jwtAudience === undefined
       ? undefined
-      : createResourceMetadata({ resource: config.jwtAudience, authorizationServers: config.jwtIssuers });
+      : createResourceMetadata({
+          resource: config.jwtAudience,
+          authorizationServers: config.jwtIssuers,
+          keys: options.authorizer === undefined ? [config.publisherKey, config.subscriberKey] : [],
+        });
   const authorize = createAuthorize({
     authorizer:
       options.authorizer ?? (await createJwtAuthorizer({ ...config, accessTokens: accessTokenPolicy(config) })),

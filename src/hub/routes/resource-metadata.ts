@@ -10,7 +10,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ALPHA_DETAIL_TYPE, MERCURE_DETAIL_TYPE } from '../auth/index.js';
+import { ALPHA_DETAIL_TYPE, type JwtKeyOptions, MERCURE_DETAIL_TYPE } from '../auth/index.js';
 import { HttpRejection } from '../http-errors.js';
 
 /** RFC 9728 §3: the well-known suffix the metadata location is derived with. */
@@ -31,6 +31,8 @@ export interface ResourceMetadataOptions {
   readonly resource: string;
   /** Issuer identifiers of the authorization servers; empty for self-issued tokens. */
   readonly authorizationServers: readonly string[];
+  /** The keys that verify tokens (publisher's, subscriber's), for `jwks_uri`. */
+  readonly keys: readonly (JwtKeyOptions | undefined)[];
 }
 
 /** The metadata document and the paths it is served at. */
@@ -52,7 +54,9 @@ export function createResourceMetadata(options: ResourceMetadataOptions): Resour
     resource: options.resource,
     // spec(Mercure 1.0 §Protected Resource Metadata): "`authorization_servers` (optional) […] Omitted when
     // tokens are self-issued."
-    ...(options.authorizationServers.length > 0 ? { authorization_servers: options.authorizationServers } : {}),
+    ...(options.authorizationServers.length > 0
+      ? { authorization_servers: options.authorizationServers }
+      : jwksUri(options.keys)),
     // spec(Mercure 1.0 §Protected Resource Metadata): "`header`, plus `query` when the hub supports the URI
     // query parameter method"; the cookie "is advertised by the separate `mercure_cookie` member".
     bearer_methods_supported: ['header', 'query'],
@@ -68,6 +72,17 @@ export function createResourceMetadata(options: ResourceMetadataOptions): Resour
     paths: new Set([ownPath, `${RESOURCE_METADATA_PATH}${HUB_SUFFIX}`, RESOURCE_METADATA_PATH]),
     body: JSON.stringify(document),
   };
+}
+
+/**
+ * spec(Mercure 1.0 §Protected Resource Metadata): "`jwks_uri` (optional): the location of the hub's token
+ * verification keys, when not obtained from an authorization server." Named only when every key of the hub
+ * is that one JWKS: with an HMAC secret or a PEM key besides, the set would not be all a client needs.
+ */
+function jwksUri(keys: readonly (JwtKeyOptions | undefined)[]): { jwks_uri?: string } {
+  const urls = new Set(keys.filter((key) => key !== undefined).map((key) => ('jwksUrl' in key ? key.jwksUrl : '')));
+  const [only] = urls;
+  return urls.size === 1 && only !== undefined && only !== '' ? { jwks_uri: only } : {};
 }
 
 export function handleResourceMetadata(req: IncomingMessage, res: ServerResponse, metadata: ResourceMetadata): void {

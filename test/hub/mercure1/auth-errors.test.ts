@@ -162,6 +162,36 @@ describe('Mercure 1.0 §Protected Resource Metadata (RFC 9728)', () => {
     }
   });
 
+  test('jwks_uri names the JWKS the hub verifies with, when tokens are self-issued and it is the only key', async () => {
+    // spec(Mercure 1.0 §Protected Resource Metadata): "`jwks_uri` (optional): the location of the hub's
+    // token verification keys, when not obtained from an authorization server."
+    const jwksUrl = 'https://keys.example.com/jwks.json';
+    const cases: [Parameters<typeof startHub>[0], string | undefined][] = [
+      [{ publisherKey: { jwksUrl }, jwtAudience: AUDIENCE }, jwksUrl],
+      [{ publisherKey: { jwksUrl }, jwtAudience: AUDIENCE, jwtIssuers: [ISSUER] }, undefined],
+      [
+        {
+          publisherKey: { jwksUrl },
+          subscriberKey: { secret: 'a-subscriber-secret-that-is-long-enough!' },
+          jwtAudience: AUDIENCE,
+        },
+        undefined,
+      ],
+      [{ jwtAudience: AUDIENCE }, undefined],
+    ];
+    for (const [options, expected] of cases) {
+      const hub = await startHub(options);
+      try {
+        const body = (await (await fetch(`${hub.origin}/.well-known/oauth-protected-resource`)).json()) as {
+          jwks_uri?: string;
+        };
+        assert.equal(body.jwks_uri, expected, JSON.stringify(options));
+      } finally {
+        await hub.close();
+      }
+    }
+  });
+
   test('a hub behind a path names the derived location for its own URL', async () => {
     // spec(RFC 9728 §3.1): the well-known string goes "between the host component and the path".
     const prefixed = await startHub({ jwtAudience: 'https://example.com/hub/.well-known/mercure' });
