@@ -7,7 +7,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CompressionOptions, createSession } from '../../server/index.js';
 import { type Authorize, bearerChallenge, streamExpiry, withChallenge } from '../auth/index.js';
 import type { ConnectionLimits } from '../connection-limits.js';
-import { type Fanout, parseStateRequest, type Reconciliation, reconcile, Subscriber } from '../fanout/index.js';
+import {
+  type Fanout,
+  parseStateRequest,
+  type Reconciliation,
+  reconcile,
+  Subscriber,
+  subscriptionPayloads,
+} from '../fanout/index.js';
 import { HttpRejection } from '../http-errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { hubUrl } from '../request-url.js';
@@ -104,6 +111,12 @@ export async function handleSubscribe(
     selectors: topicSelectors,
     privateSelectors,
     payload: grant.payload,
+    // Presence names the subscriber by its token's verified `sub`, with the payload of its first matching
+    // `subscribe` detail per subscription (Mercure 1.0; see fanout/presence.ts).
+    subject: grant.subject,
+    payloads: subscriptionPayloads(topicSelectors, grant.subscribePayloads, grant.payload, (topics) =>
+      context.templates.compileClaims(topics, base),
+    ),
     stream: session,
   });
   session.on('close', () => context.fanout.detach(subscriber, session.closeReason === 'slow-consumer'));

@@ -8,7 +8,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Authorize, Grant } from '../auth/index.js';
+import { type Authorize, bearerChallenge, type Grant, insufficientScope } from '../auth/index.js';
 import {
   EARLIEST,
   type Generation,
@@ -47,15 +47,21 @@ export async function handleSubscriptions(
 ): Promise<void> {
   const grant = await context.authorize(req, 'subscribe');
   // An anonymous grant (the hub allows anonymous subscribers) reads nothing here: ask for a credential.
+  // spec(Mercure 1.0 §Error Responses): with no token where one is required, "a 401 "Unauthorized" status code
+  // with a `WWW-Authenticate: Bearer` challenge and MUST NOT include an error code".
   if (grant.source === undefined) {
-    throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the subscriptions API requires a subscriber token');
+    throw new HttpRejection(401, 'HOTLINE_HUB_UNAUTHORIZED', 'the subscriptions API requires a subscriber token', {
+      headers: { 'WWW-Authenticate': bearerChallenge(undefined, undefined) },
+    });
   }
   const requested = url.pathname;
   // spec(Mercure 1.0 §Subscription API): "The topic to authorize is the requested URL in relative form: its
   // absolute path" — the 0.x text asks the same of the token's `mercure.subscribe` selectors.
   const base = hubUrl(req);
   if (!context.matcher.matchesAny(grant.subscribe, [requested], base)) {
-    throw new HttpRejection(403, 'HOTLINE_HUB_FORBIDDEN', 'the token may not read these subscriptions');
+    // spec(Mercure 1.0 §Subscription API): "If no detail grants `subscribe` on the requested URL, the hub MUST
+    // answer `403` as defined in (#authorization)" — with `error="insufficient_scope"`.
+    throw insufficientScope('the token may not read these subscriptions');
   }
   const parsed = parseSubscriptionsPath(requested);
   if (parsed === undefined) throw new HttpRejection(404, 'HOTLINE_HUB_NOT_FOUND', `nothing at ${requested}`);
@@ -79,11 +85,11 @@ export async function handleSubscriptions(
 }
 
 /**
- * A 1.0 access token's rights are topic matcher objects, a 0.x token's are selector strings: a request to
- * the collection root, whose path names no generation, is answered in its token's.
+ * A request to the collection root, whose path names no generation, is answered in its token's: Mercure
+ * 1.0 documents for an access token, 0.x ones otherwise.
  */
 function grantGeneration(grant: Grant): Generation {
-  return grant.subscribe.some((rule) => typeof rule !== 'string') ? '1.0' : '0.x';
+  return grant.generation === 'access-token' ? '1.0' : '0.x';
 }
 
 /** The newest update the token may see (reconciliation's rule), so the id never names a private update. */
