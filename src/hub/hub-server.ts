@@ -6,24 +6,10 @@
  * @module
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { http1Timeouts, listenOn, stopAccepting } from './listen.js';
+import { type HubServer, http1Timeouts, listenOn, stopAccepting, type TlsCredentials } from './listen.js';
 import type { ResolvedHubOptions } from './options.js';
 import type { Router } from './router.js';
-import { createSecureHubServer, type TlsCredentials } from './secure-server.js';
-
-/** How the hub's server stops and reloads, whatever protocol it speaks. */
-export interface HubServer {
-  /** `'https'` when the server has a certificate (HTTP/2 + HTTP/1.1 by ALPN), else `'http'`. */
-  readonly scheme: 'http' | 'https';
-  listen(port: number, host: string): Promise<AddressInfo>;
-  /** Stops accepting; resolves when the open connections have ended, or after `graceMs` at most. */
-  stopAccepting(graceMs: number): Promise<void>;
-  /** Closes every connection at once and resolves when the server is closed. */
-  close(): Promise<void>;
-  /** Replaces the certificate and key for new handshakes; open connections keep theirs. */
-  setCredentials(credentials: TlsCredentials): void;
-}
+import { createSecureHubServer } from './secure-server.js';
 
 export function createHubServer(config: ResolvedHubOptions, router: Router, tls?: TlsCredentials): HubServer {
   if (tls !== undefined) return createSecureHubServer(config, router, tls);

@@ -15,7 +15,8 @@ import { ConnectionLimits } from './connection-limits.js';
 import { createCors } from './cors.js';
 import type { DashboardHost } from './extension.js';
 import { createFanout, createPresence, type Fanout, type Presence } from './fanout/index.js';
-import { createHubServer, type HubServer } from './hub-server.js';
+import { createHubServer } from './hub-server.js';
+import type { HubServer, TlsCredentials } from './listen.js';
 import type { EventLog, LogFollower } from './log/event-log.js';
 import { invokeListener } from './log/follower-cursor.js';
 import { createMemoryLog } from './log/memory.js';
@@ -27,7 +28,6 @@ import type { PublishInput } from './publish-input.js';
 import { createPublisher, type Publisher } from './publisher.js';
 import { createRouter } from './router.js';
 import { createResourceMetadata } from './routes/resource-metadata.js';
-import type { TlsCredentials } from './secure-server.js';
 import { createTopicMatcher, TemplateLimits } from './topics/index.js';
 import type { StoredUpdate } from './update.js';
 

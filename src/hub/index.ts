@@ -46,6 +46,7 @@ export { EARLIEST, RESET_EVENT } from './fanout/resume.js';
 export { HttpError, HttpRejection } from './http-errors.js';
 export type { DrainOptions, Hub, HubStats, ListenOptions } from './hub.js';
 export { createHub } from './hub.js';
+export type { TlsCredentials } from './listen.js';
 export type {
   EventLog,
   FollowerErrorContext,
@@ -65,5 +66,4 @@ export type { HubOptions } from './options.js';
 export { HUB_DEFAULTS } from './options.js';
 export type { PublishInput } from './publish-input.js';
 export { HUB_PATH } from './router.js';
-export type { TlsCredentials } from './secure-server.js';
 export type { NewUpdate, StoredUpdate } from './update.js';

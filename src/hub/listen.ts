@@ -1,9 +1,31 @@
 /**
- * What the hub's plain and secure servers share: the HTTP/1.1 timeouts, listening, and stopping.
+ * What the hub's plain and secure servers share: their interface, the HTTP/1.1 timeouts, listening, and
+ * stopping.
  * @module
  */
 import type { AddressInfo, Server } from 'node:net';
 import type { ResolvedHubOptions } from './options.js';
+
+/** The PEM certificate (chain) and private key of the hub's HTTPS listener. */
+export interface TlsCredentials {
+  /** PEM certificate, followed by its intermediate certificates if any. */
+  readonly cert: string | Buffer;
+  /** PEM private key of the certificate. */
+  readonly key: string | Buffer;
+}
+
+/** How the hub's server stops and reloads, whatever protocol it speaks. */
+export interface HubServer {
+  /** `'https'` when the server has a certificate (HTTP/2 + HTTP/1.1 by ALPN), else `'http'`. */
+  readonly scheme: 'http' | 'https';
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops accepting; resolves when the open connections have ended, or after `graceMs` at most. */
+  stopAccepting(graceMs: number): Promise<void>;
+  /** Closes every connection at once and resolves when the server is closed. */
+  close(): Promise<void>;
+  /** Replaces the certificate and key for new handshakes; open connections keep theirs. */
+  setCredentials(credentials: TlsCredentials): void;
+}
 
 /**
  * Slowloris-safe: headers must arrive within headersTimeoutMs and a publish within requestTimeoutMs; a

@@ -22,18 +22,9 @@ import type { Duplex } from 'node:stream';
 import { createSecureContext, type TLSSocket } from 'node:tls';
 import { HotlineError } from '../errors.js';
 import { HttpRejection, sendError } from './http-errors.js';
-import type { HubServer } from './hub-server.js';
-import { http1Timeouts, listenOn, stopAccepting } from './listen.js';
+import { type HubServer, http1Timeouts, listenOn, stopAccepting, type TlsCredentials } from './listen.js';
 import type { ResolvedHubOptions } from './options.js';
 import type { Router } from './router.js';
-
-/** The PEM certificate (chain) and private key of the hub's HTTPS listener. */
-export interface TlsCredentials {
-  /** PEM certificate, followed by its intermediate certificates if any. */
-  readonly cert: string | Buffer;
-  /** PEM private key of the certificate. */
-  readonly key: string | Buffer;
-}
 
 /** Streams one HTTP/2 connection may have open at once (Caddy's default); a browser queues the next ones. */
 export const MAX_CONCURRENT_STREAMS = 250;
