@@ -111,13 +111,9 @@ describe('hotline serve --tls-cert --tls-key', () => {
       });
       const port = new URL(hub.origin).port;
       // curl -N streams until stopped: two seconds of it, then its output.
-      const streamed = await run(
-        'bash',
-        ['-c', `${curl!.replace(':3000/', `:${port}/`)} --max-time 2 -sS -i`],
-        {
-          cwd: dir,
-        },
-      ).then(
+      const streamed = await run('bash', ['-c', `${curl!.replace(':3000/', `:${port}/`)} --max-time 2 -sS -i`], {
+        cwd: dir,
+      }).then(
         () => ({ code: 0, stdout: '' }),
         (error: { code: number; stdout: string }) => error,
       );
