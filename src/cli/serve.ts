@@ -15,9 +15,9 @@ import { SLICE_MS, setFlushSliceMs } from '../server/index.js';
 import { helpText, type OptionTable, parseOptions } from './args.js';
 import { demoSignIn, loopbackSignIn, NO_PUBLISHER_KEY_WARNING, readKeys } from './serve-auth.js';
 import { readConfigFile, validateServeConfig } from './serve-config.js';
+import { printDevTokens } from './serve-dev-tokens.js';
 import { demoRetention, openServeLog } from './serve-log.js';
 import { certificateExpiry, readTlsFiles, reloadTlsOnSighup, TLS_OPTIONS, tlsFiles } from './serve-tls.js';
-import { mintToken } from './token.js';
 
 const OPTIONS: OptionTable = {
   config: {
@@ -425,7 +425,7 @@ export const serveCommand = {
     if (dev && keys.publisherKey !== undefined && 'secret' in keys.publisherKey) {
       // curl must be told to trust the certificate the hub serves (self-signed in development).
       const curlTls = tls === undefined ? '' : ` --cacert ${tls.certPath}`;
-      await printDevTokens(keys.publisherKey.secret, origin, dataDir, curlTls);
+      await printDevTokens(keys.publisherKey.secret, origin, dataDir, curlTls, config['jwt-audience']);
     }
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -444,24 +444,3 @@ export const serveCommand = {
     return 0;
   },
 };
-
-async function printDevTokens(secret: string, origin: string, dataDir: string, curlTls: string): Promise<void> {
-  const publisher = await mintToken({ secret, publish: ['*'], subscribe: ['*'], ttlSeconds: 0 });
-  const subscriber = await mintToken({ secret, subscribe: ['*'], ttlSeconds: 0 });
-  console.log(
-    [
-      '',
-      'DEVELOPMENT MODE — do not expose this hub. Anonymous subscribers are allowed.',
-      `  dev secret (in ${join(dataDir, 'dev-secret')}): ${secret}`,
-      `  publisher token:  ${publisher}`,
-      `  subscriber token: ${subscriber}`,
-      '',
-      `Dashboard: ${origin}/  (signed in when opened on this machine)    Live demo: ${origin}/demo`,
-      '',
-      'Try it:',
-      `  curl -N${curlTls} '${origin}/.well-known/mercure?topic=*'`,
-      `  curl${curlTls} -d topic=/hello -d data=world -H 'Authorization: Bearer ${publisher}' ${origin}/.well-known/mercure`,
-      '',
-    ].join('\n'),
-  );
-}

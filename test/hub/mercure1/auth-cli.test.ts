@@ -123,6 +123,38 @@ test('hotline serve --jwt-audience --jwt-issuer: CLI-minted access tokens publis
   }
 });
 
+test('[NON-SPEC] hotline serve --dev --jwt-audience prints an access token the hub accepts', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hotline-auth-dev-'));
+  const hub = await startHubProcess({
+    dataDir,
+    args: ['--dev', '--jwt-audience', AUDIENCE, '--no-demo', '--log', 'memory', '--log-level', 'warn'],
+  });
+  try {
+    const deadline = Date.now() + 10_000;
+    let match: RegExpExecArray | null = null;
+    while (match === null && Date.now() < deadline) {
+      match = /access token \(Mercure 1\.0, 24 h\): (\S+)/.exec(hub.output());
+      if (match === null) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(match !== null, `no access token printed: ${hub.output()}`);
+    const jwt = match[1] as string;
+    assert.equal(decodeProtectedHeader(jwt).typ, 'at+jwt');
+    const published = await fetch(`${hub.origin}/.well-known/mercure`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${jwt}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'topic=/dev&data=hello',
+    });
+    assert.equal(published.status, 200, await published.clone().text());
+  } finally {
+    if (hub.child.exitCode === null) {
+      const exited = new Promise((resolve) => hub.child.once('exit', resolve));
+      hub.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('hotline serve refuses a --jwt-audience that is not an absolute http(s) URL, with exit code 2', async () => {
   // spec(RFC 9728 §2): `resource` is "The protected resource's resource identifier, which is a URL that
   // uses the https scheme and has no fragment component."
