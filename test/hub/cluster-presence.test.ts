@@ -2,13 +2,16 @@
  * Cluster-wide subscriptions API and presence: three `hotline serve` nodes on one shared log (Redis Streams,
  * then NATS JetStream), subscribers spread over them. Every node lists every subscription of the cluster
  * exactly once, presence events reach watchers on every node, and when a node is killed (SIGKILL, no
- * goodbye) its subscriptions leave every listing once its lease runs out, each ended by one event.
+ * goodbye) its subscriptions leave every listing once its lease runs out, each ended by one event. With
+ * Mercure 1.0 access tokens, the listing is in the 1.0 shape and one subject's streams on two nodes are one
+ * subscription.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { AUDIENCE, accessToken, exact } from '../fixtures/access-token.js';
 import { type EventReader, publishOk, SECRET, subscribe, token } from '../fixtures/hub.js';
 import { type HubProcess, startHubProcess } from '../fixtures/hub-process.js';
 import { NATS_URL, REDIS_URL, reachable, skipUnless } from '../fixtures/services.js';
@@ -20,6 +23,8 @@ const API = '/.well-known/mercure/subscriptions';
 interface Resource {
   id: string;
   topic: string;
+  matchType?: string;
+  match?: string;
   subscriber: string;
   active: boolean;
   payload?: unknown;
@@ -38,6 +43,8 @@ async function startNodes(logUrl: string, dir: string): Promise<HubProcess[]> {
     SECRET,
     '--allow-anonymous',
     '--subscriptions-api',
+    '--jwt-audience',
+    AUDIENCE,
     '--presence-lease-ms',
     String(LEASE_MS),
     '--log-level',
@@ -107,6 +114,7 @@ async function presenceScenario(logUrl: string): Promise<void> {
       readers.push(await subscribe(`${node.origin}/.well-known/mercure`, [topic], { token: bearer }));
     }
     const expected = [...topics, PRESENCE, PRESENCE, PRESENCE].sort();
+    const withShared = [...expected, '/shared'].sort();
 
     // Every node lists every subscription of the cluster, each once.
     for (const node of nodes) {
@@ -119,6 +127,27 @@ async function presenceScenario(logUrl: string): Promise<void> {
       assert.deepEqual(subscriptions.map((s) => s.topic).sort(), expected);
       assert.equal(new Set(subscriptions.map((s) => s.id)).size, expected.length, 'each subscription listed once');
       assert.ok(subscriptions.every((s) => s.active));
+    }
+    // Mercure 1.0: one subject's streams on two nodes are one subscription, listed once by every node, in
+    // the 1.0 shape beside the 0.x subscribers whose matchers 1.0 can express (the watchers' URI templates
+    // it cannot).
+    const ann = await accessToken({ subject: 'https://example.com/users/ann', subscribe: exact('/x') });
+    for (const node of [nodes[1]!, nodes[2]!]) {
+      readers.push(
+        await subscribe(`${node.origin}/.well-known/mercure`, [], { token: ann, query: { match: '/shared' } }),
+      );
+    }
+    const reader1 = await accessToken({ subscribe: exact('*') });
+    const expected1 = [...topics, '/shared'].sort();
+    for (const node of nodes) {
+      await until(
+        async () => (await listing(node.origin, reader1)).subscriptions.length === expected1.length,
+        `node ${node.origin} lists ${expected1.length} subscriptions in the 1.0 shape`,
+      );
+      const { subscriptions } = await listing(node.origin, reader1);
+      assert.deepEqual(subscriptions.map((s) => s.match).sort(), expected1);
+      assert.ok(subscriptions.every((s) => s.matchType === 'Exact'));
+      assert.equal(subscriptions.filter((s) => s.match === '/shared').length, 1, 'one subject, one subscription');
     }
     const room = (await listing(nodes[2]!.origin, apiToken)).subscriptions.find((s) => s.topic === '/rooms/0-a')!;
     assert.deepEqual(room.payload, { node: 0 }, 'the payload travels with the subscription');
@@ -151,7 +180,7 @@ async function presenceScenario(logUrl: string): Promise<void> {
     const gone = ['/rooms/0-a', '/rooms/0-b'];
     for (const node of nodes.slice(1)) {
       await until(
-        async () => (await listing(node.origin, apiToken)).subscriptions.length === expected.length - 3,
+        async () => (await listing(node.origin, apiToken)).subscriptions.length === withShared.length - 3,
         `node ${node.origin} no longer lists node 0's subscriptions`,
       );
       const { subscriptions } = await listing(node.origin, apiToken);
