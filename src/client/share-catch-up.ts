@@ -44,7 +44,8 @@ export class StateCatchUp {
     const loop = new StreamLoop(
       url,
       // One attempt: should it fail, the relayed events are delivered as they would have been without it.
-      { ...options, reconnect: false, onOpen: options.onOpen ?? checkResponse, onRetry: undefined },
+      // The app's onOpen/onRetry hooks saw the shared connection open already; this request is an aside.
+      { ...options, reconnect: false, onOpen: checkResponse, onRetry: undefined },
       {
         lastEventId: '',
         abort: this.#abort,
