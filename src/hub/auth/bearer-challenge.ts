@@ -25,8 +25,9 @@ const WWW_AUTHENTICATE = 'WWW-Authenticate';
 export function bearerChallenge(error: BearerError | undefined, resourceMetadata: string | undefined): string {
   const parameters: string[] = [];
   if (error !== undefined) parameters.push(`error="${error}"`);
-  // A URL has no `"` or `\` (they are percent-encoded), so it needs no quoted-string escaping.
-  if (resourceMetadata !== undefined) parameters.push(`resource_metadata="${resourceMetadata}"`);
+  // A quoted-string (RFC 9110 §5.6.4): a URL's query may keep a `\`, which must be escaped like `"`.
+  if (resourceMetadata !== undefined)
+    parameters.push(`resource_metadata="${resourceMetadata.replace(/["\\]/g, '\\$&')}"`);
   return parameters.length === 0 ? 'Bearer' : `Bearer ${parameters.join(', ')}`;
 }
 

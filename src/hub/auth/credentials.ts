@@ -49,12 +49,12 @@ export function locateCredential(request: AuthRequest): Credential | undefined {
   }
   const query = searchParams(request.url);
   for (const name of QUERY_PARAMETERS) {
-    const token = query?.get(name);
-    if (token !== undefined && token !== null && token !== '') return { token, source: 'query' };
+    const token = query?.get(name) ?? '';
+    if (token !== '') return { token, source: 'query' };
   }
   for (const name of COOKIES) {
-    const token = readCookie(headers, name);
-    if (token !== undefined && token !== '') return { token, source: 'cookie' };
+    const token = readCookie(headers, name) ?? '';
+    if (token !== '') return { token, source: 'cookie' };
   }
   return undefined;
 }

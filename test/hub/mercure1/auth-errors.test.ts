@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { bearerChallenge } from '../../../src/hub/auth/index.js';
 import { AUDIENCE, detail, signToken } from '../../fixtures/access-token.js';
 import { publish, type RunningHub, startHub, token } from '../../fixtures/hub.js';
 
@@ -94,6 +95,16 @@ describe('Mercure 1.0 §Error Responses: WWW-Authenticate challenges, JSON body 
       `Bearer error="invalid_token", resource_metadata="${METADATA_URL}"`,
     );
   });
+});
+
+test('a challenge is well-formed whatever the metadata URL holds: quoted-string escapes', () => {
+  // spec(RFC 6750 §3): the challenge's attributes are auth-params; their values are quoted-strings, where
+  // `"` and `\` are escaped (RFC 9110 §5.6.4).
+  assert.equal(bearerChallenge(undefined, undefined), 'Bearer');
+  assert.equal(
+    bearerChallenge('invalid_token', 'https://hub.example/x?a\\b"c'),
+    'Bearer error="invalid_token", resource_metadata="https://hub.example/x?a\\\\b\\"c"',
+  );
 });
 
 describe('Mercure 1.0 §Protected Resource Metadata (RFC 9728)', () => {
