@@ -124,6 +124,21 @@ describe('HTTPS and HTTP/2 on one port', () => {
     assert.match(answer, /^HTTP\/1\.1 200/);
   });
 
+  test('over HTTP/1.1 with TLS, an unparseable request and CONNECT get the JSON errors of the plain server', async () => {
+    const answers: string[] = [];
+    for (const request of [
+      'NOT HTTP AT ALL\r\n\r\n',
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n',
+    ]) {
+      const socket = tlsConnect({ port: running.port, host: '127.0.0.1', ca: cert.cert, servername: 'localhost' });
+      await once(socket, 'secureConnect');
+      socket.write(request);
+      answers.push(await readAll(socket));
+    }
+    assert.match(answers[0]!, /^HTTP\/1\.1 400 [\s\S]*"code":"HOTLINE_HUB_BAD_REQUEST"/);
+    assert.match(answers[1]!, /^HTTP\/1\.1 405 [\s\S]*"code":"HOTLINE_HUB_METHOD_NOT_ALLOWED"/);
+  });
+
   test('over HTTP/2, a subscriber gets what is published, with no Connection header', async () => {
     const session = connect(running.origin, { ca: cert.cert });
     try {
