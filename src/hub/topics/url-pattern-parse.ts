@@ -13,7 +13,15 @@ export type Modifier = '' | '?' | '*' | '+';
 export type Part =
   | { readonly type: 'fixed'; readonly value: string; readonly modifier: Modifier }
   | {
-      readonly type: 'segment' | 'full' | 'regexp';
+      readonly type: 'segment' | 'full';
+      readonly prefix: string;
+      readonly suffix: string;
+      readonly modifier: Modifier;
+    }
+  | {
+      readonly type: 'regexp';
+      /** The group's regular expression, as written between its parentheses. */
+      readonly value: string;
       readonly prefix: string;
       readonly suffix: string;
       readonly modifier: Modifier;
@@ -117,9 +125,9 @@ export function parseComponent(source: string, options: ComponentOptions): Part[
       if (prefix !== '') parts.push({ type: 'fixed', value: prefix, modifier });
       return;
     }
-    const type =
-      regexp === undefined || regexp === wildcard ? 'segment' : regexp === '*' || regexp === '.*' ? 'full' : 'regexp';
-    parts.push({ type, prefix, suffix, modifier });
+    if (regexp === undefined || regexp === wildcard) parts.push({ type: 'segment', prefix, suffix, modifier });
+    else if (regexp === '*' || regexp === '.*') parts.push({ type: 'full', prefix, suffix, modifier });
+    else parts.push({ type: 'regexp', value: regexp, prefix, suffix, modifier });
   };
 
   while (at < tokens.length) {

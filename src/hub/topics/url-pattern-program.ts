@@ -13,19 +13,21 @@
  * @module
  */
 import type { ComponentOptions, Modifier, Part } from './url-pattern-parse.js';
+import { charSet, DOT, MAX_REGEXP_NODES, type Node, nodeSize, parseRegexp } from './url-pattern-regexp.js';
 
-// Instructions. CHAR, NOT and DOT consume one UTF-16 code unit and continue at the next instruction.
+// Instructions. CHAR and CLASS consume one UTF-16 code unit and continue at the next instruction.
 const CHAR = 0; // the code unit x
-const NOT = 1; // any code unit but x (x = -1: any)
-const DOT = 2; // any code unit but a line terminator: `.` without the `s` flag
-const SPLIT = 3; // continue at x and at y
-const JUMP = 4; // continue at x
-const MATCH = 5;
+const CLASS = 1; // a code unit of the set classes[x]
+const SPLIT = 2; // continue at x and at y
+const JUMP = 3; // continue at x
+const MATCH = 4;
 
 export interface Program {
   readonly op: Uint8Array;
   readonly x: Int32Array;
   readonly y: Int32Array;
+  /** The character sets of CLASS instructions (url-pattern-regexp.ts: ASCII flags, then one for the rest). */
+  readonly classes: readonly Uint8Array[];
   /** Working memory of {@link runProgram}, allocated once: a run never re-enters another of its program. */
   readonly scratch: Scratch;
 }
@@ -37,14 +39,6 @@ interface Scratch {
   readonly stack: Int32Array;
 }
 
-/** A regular expression over code units, small enough to build from a part list. */
-type Node =
-  | { readonly t: 'char'; readonly code: number }
-  | { readonly t: 'not'; readonly code: number }
-  | { readonly t: 'dot' }
-  | { readonly t: 'seq'; readonly items: readonly Node[] }
-  | { readonly t: '?' | '*' | '+'; readonly item: Node };
-
 function text(value: string): Node {
   const items: Node[] = [];
   for (let i = 0; i < value.length; i++) items.push({ t: 'char', code: value.charCodeAt(i) });
@@ -55,21 +49,19 @@ function repeat(modifier: Modifier, item: Node): Node {
   return modifier === '' ? item : { t: modifier, item };
 }
 
-/** The regular expression of a part list; `undefined` when a part is a custom regexp group. */
+/** The regular expression of a part list; `undefined` when a regexp group needs more than an automaton. */
 function nodeOf(parts: readonly Part[], options: ComponentOptions): Node | undefined {
-  const segment: Node = {
-    t: '+',
-    item: { t: 'not', code: options.delimiter === '' ? -1 : options.delimiter.charCodeAt(0) },
-  };
-  const full: Node = { t: '*', item: { t: 'dot' } };
+  const delimiter = options.delimiter === '' ? -1 : options.delimiter.charCodeAt(0);
+  const segment: Node = { t: '+', item: { t: 'class', set: charSet((code) => code !== delimiter, true) } };
+  const full: Node = { t: '*', item: { t: 'class', set: DOT } };
   const items: Node[] = [];
   for (const part of parts) {
     if (part.type === 'fixed') {
       items.push(repeat(part.modifier, text(part.value)));
       continue;
     }
-    if (part.type === 'regexp') return undefined;
-    const value = part.type === 'segment' ? segment : full;
+    const value = part.type === 'regexp' ? parseRegexp(part.value) : part.type === 'segment' ? segment : full;
+    if (value === undefined) return undefined;
     const prefix = text(part.prefix);
     const suffix = text(part.suffix);
     if (part.modifier === '' || part.modifier === '?' || (part.prefix === '' && part.suffix === ''))
@@ -87,6 +79,7 @@ class Builder {
   readonly op: number[] = [];
   readonly x: number[] = [];
   readonly y: number[] = [];
+  readonly classes: Uint8Array[] = [];
 
   emit(op: number, x = 0, y = 0): number {
     this.op.push(op);
@@ -105,15 +98,29 @@ class Builder {
       case 'char':
         this.emit(CHAR, node.code);
         return;
-      case 'not':
-        this.emit(NOT, node.code);
+      case 'class': {
+        let index = this.classes.indexOf(node.set);
+        if (index < 0) index = this.classes.push(node.set) - 1;
+        this.emit(CLASS, index);
         return;
-      case 'dot':
-        this.emit(DOT);
-        return;
+      }
       case 'seq':
         for (const item of node.items) this.compile(item);
         return;
+      case 'alt': {
+        // SPLIT to each option but the last, every option jumping past the others.
+        const jumps: number[] = [];
+        node.options.forEach((option, i) => {
+          const split = i < node.options.length - 1 ? this.emit(SPLIT, this.next + 1) : -1;
+          this.compile(option);
+          if (split >= 0) {
+            jumps.push(this.emit(JUMP));
+            this.y[split] = this.next;
+          }
+        });
+        for (const jump of jumps) this.x[jump] = this.next;
+        return;
+      }
       case '?': {
         const split = this.emit(SPLIT, this.next + 1);
         this.compile(node.item);
@@ -137,10 +144,13 @@ class Builder {
   }
 }
 
-/** The program of a component; `undefined` when it has a custom regexp group (not supported). */
+/**
+ * The program of a component; `undefined` when a regexp group needs more than a finite automaton
+ * (assertions, backreferences) or expands past {@link MAX_REGEXP_NODES}.
+ */
 export function buildComponentProgram(parts: readonly Part[], options: ComponentOptions): Program | undefined {
   const node = nodeOf(parts, options);
-  if (node === undefined) return undefined;
+  if (node === undefined || nodeSize(node) > MAX_REGEXP_NODES * 2) return undefined;
   const builder = new Builder();
   builder.compile(node);
   builder.emit(MATCH);
@@ -151,12 +161,13 @@ export function buildComponentProgram(parts: readonly Part[], options: Component
     seen: new Int32Array(size),
     stack: new Int32Array(size * 2 + 2),
   };
-  return { op: Uint8Array.from(builder.op), x: Int32Array.from(builder.x), y: Int32Array.from(builder.y), scratch };
-}
-
-/** `.` in a JavaScript regular expression (no `s` flag) stops at these. */
-function isLineTerminator(code: number): boolean {
-  return code === 0x0a || code === 0x0d || code === 0x2028 || code === 0x2029;
+  return {
+    op: Uint8Array.from(builder.op),
+    x: Int32Array.from(builder.x),
+    y: Int32Array.from(builder.y),
+    classes: builder.classes,
+    scratch,
+  };
 }
 
 /** What one run may cost: live states advanced, summed over the input. */
@@ -184,8 +195,7 @@ export function runProgram(program: Program, input: string, budget: Budget): boo
       const pc = current[k]!;
       const op = program.op[pc];
       const x = program.x[pc]!;
-      const accepted =
-        (op === CHAR && code === x) || (op === NOT && code !== x) || (op === DOT && !isLineTerminator(code));
+      const accepted = op === CHAR ? code === x : op === CLASS && program.classes[x]![Math.min(code, 128)] === 1;
       if (accepted) nextLength = addState(program, next, nextLength, pc + 1, seen, i + 1, stack);
     }
     [current, next] = [next, current];

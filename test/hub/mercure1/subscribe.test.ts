@@ -67,6 +67,15 @@ describe('Mercure 1.0 subscribe parameters on a real hub', () => {
       reader.close();
     });
 
+  test('a regexp group narrows a parameter, matched by the same linear automaton', async () => {
+    // spec(Mercure 1.0 §URL Pattern): "URL patterns are evaluated per the URL Pattern Living Standard"
+    const reader = await subscribe(endpoint(), [], { query: { matchURLPattern: '/numbered/:id(\\d+)' } });
+    await publishOk(endpoint(), { topic: '/numbered/abc', data: 'x', id: 'num-x' }, suite.publisher);
+    await publishOk(endpoint(), { topic: '/numbered/42', data: 'x', id: 'num-1' }, suite.publisher);
+    assert.equal((await reader.next()).lastEventId, 'num-1');
+    reader.close();
+  });
+
   test('an absolute URL pattern matches absolute topics of its own origin only', async () => {
     // spec(Mercure 1.0 §URL Pattern): "URL patterns MAY be absolute (e.g., `https://example.com/books/:id`) or
     // relative"
@@ -154,12 +163,12 @@ describe('Mercure 1.0 subscribe parameters on a real hub', () => {
     await response.body?.cancel();
   });
 
-  test('an invalid URL pattern, or one with a regexp group, is refused with 400', async () => {
+  test('an invalid URL pattern, or a regexp group with an assertion, is refused with 400', async () => {
     // spec(Mercure 1.0 §URL Pattern): hubs "MUST either use a regular expression engine that guarantees
     // linear-time matching (such as RE2) or enforce an implementation-defined evaluation cost or time limit" —
     // ours is linear and has no engine for regexp groups; spec(Mercure 1.0 §Error Responses): "If the request is
     // malformed, the hub MUST return a 400 "Bad Request" status code with `error="invalid_request"`."
-    for (const pattern of ['/books/(', '/books/:id(\\d+)', 'https://:1bad']) {
+    for (const pattern of ['/books/(', '/books/:id(^\\d+)', '/books/:id((?=1)\\d+)', 'https://:1bad']) {
       const { status, challenge } = await refusal(
         await open(endpoint(), `matchURLPattern=${encodeURIComponent(pattern)}`),
       );

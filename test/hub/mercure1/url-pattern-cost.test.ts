@@ -67,12 +67,25 @@ describe('URL pattern matching cost is linear and budgeted', () => {
     assert.ok(!compiled.pattern.matches(`/books/${'1'.repeat(URL_PATTERN_STEP_BUDGET * 2)}`));
   });
 
-  test('custom regexp groups are refused: they would need a backtracking engine', () => {
-    // spec(Mercure 1.0 §URL Pattern): "crafted patterns can therefore trigger catastrophic backtracking": a
-    // linear engine has no backreferences or lookarounds, so groups are refused rather than half supported.
-    const compiled = compileUrlPattern('/books/:id(\\d+)', HUB, TEMPLATE_BOUNDS);
-    assert.ok(!compiled.ok);
-    assert.equal(compiled.reason, 'regexp-group');
+  test('regexp groups run on the automaton; assertions, lookarounds and huge expansions are refused', () => {
+    // spec(Mercure 1.0 §URL Pattern): "crafted patterns can therefore trigger catastrophic backtracking" —
+    // `(a+)+b` is the classic: linear here. A finite automaton has no assertions, so those are refused.
+    const classic = compileUrlPattern('/r/:x((?:a+)+b)', HUB, TEMPLATE_BOUNDS);
+    assert.ok(classic.ok);
+    assert.ok(!classic.pattern.matches(`/r/${'a'.repeat(5000)}`));
+    assert.ok(classic.pattern.matches('/r/aaab'));
+    for (const source of [
+      '/r/:x(^a)',
+      '/r/:x(a$)',
+      '/r/:x(\\ba)',
+      '/r/:x((?=a)a)',
+      '/r/:x((?!a)b)',
+      '/r/:x((?:(?:a{32}){32}){32})',
+    ]) {
+      const compiled = compileUrlPattern(source, HUB, TEMPLATE_BOUNDS);
+      assert.ok(!compiled.ok, source);
+      assert.equal(compiled.reason, 'regexp-group', source);
+    }
   });
 
   test('a pattern with far more * and : than the part bound is refused before the library parses it', () => {

@@ -11,6 +11,22 @@ const BOUNDS = { maxSelectorLength: 1024, maxTemplateExpressions: 16 };
 const piece = fc.oneof(
   fc.constantFrom('a', 'b', '-', '.', '/', '/', '~', '%2F', '\\:', '\\*'),
   fc.constantFrom(':p', ':p?', ':p+', ':p*', '*', '{/:p}?', '{/:p}*', '{/:p}+', '{a}?', '{-:p}?', '{/*}?'),
+  // Regexp groups, run by our automaton (url-pattern-regexp.ts).
+  fc.constantFrom(
+    ':p(\\d+)',
+    '(a|b)',
+    ':p([a-c]+)?',
+    '(.*)',
+    ':p(\\w{1,3})',
+    '(x?)',
+    ':p([^/]+)*',
+    '((?:ab)+)',
+    ':p([\\d.~-]{2,})',
+    '(\\x61|\\u0062)',
+    ':p(\\S)',
+    '(\\/)',
+    ':p([^\\d])+',
+  ),
 );
 const pathPattern = fc.array(piece, { minLength: 1, maxLength: 6 }).map((pieces) => {
   let n = 0;
@@ -23,7 +39,7 @@ const pattern = fc.oneof(
   pathPattern.map((path) => `${path}\\?q=:query`),
   pathPattern.map((path) => `${path}#*`),
 );
-const topicChar = fc.constantFrom('a', 'b', '-', '.', '/', '/', '~', '%2F', ':', '*', 'é');
+const topicChar = fc.constantFrom('a', 'b', 'x', '1', '23', '-', '.', '/', '/', '~', '%2F', ':', '*', 'é');
 // Not `//` first: urlpattern-polyfill re-parses a pathname as a URL relative to `https://example.com`, where
 // `//x` is a host, so its test() fails such topics that the URL Pattern standard (and we) match.
 const topicPath = fc.array(topicChar, { maxLength: 16 }).map((chars) => `/t${chars.join('')}`);
