@@ -134,6 +134,17 @@ describe('Mercure 0.x conformance: authorization', () => {
     await publisher.text();
   });
 
+  // spec(Mercure 0.x §URI Query Parameter): "Server success (2XX status) responses to these requests SHOULD
+  // contain a `Cache-Control` header with the `private` option."
+  test('a stream authorized by the authorization query parameter is Cache-Control: private', async () => {
+    const byQuery = await subscribe(suite.running.endpoint, ['/cache'], {
+      query: { authorization: await token({ subscribe: ['/cache'] }) },
+    });
+    assert.equal(byQuery.response.status, 200);
+    assert.match(byQuery.response.headers.get('cache-control') ?? '', /(^|, )private(,|$)/);
+    byQuery.close();
+  });
+
   // spec(Mercure 0.x §Publishers): "If `mercure.publish` is not defined, or contains an empty array, then the
   // publisher MUST NOT be authorized to dispatch any update."
   test('a token whose mercure.publish is absent or empty publishes nothing, not even public updates', async () => {
