@@ -3,11 +3,13 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
+import type { LoopbackAdmin } from '../../src/hub/dashboard/index.js';
 import { createHub, type Hub } from '../../src/hub/hub.js';
 import { browserSkipReason, launchChromium } from '../fixtures/browser.js';
-import { SECRET } from '../fixtures/hub.js';
+import { SECRET, token } from '../fixtures/hub.js';
 import { waitUntil } from '../fixtures/sse-test-server.js';
 import { selfSignedCertificate, type TestCertificate } from '../fixtures/tls.js';
+import { startWebHub } from './web-hub.js';
 
 const skip = browserSkipReason();
 const run = promisify(execFile);
@@ -62,6 +64,23 @@ describe('Chromium over HTTP/2', { skip }, () => {
       await page.evaluate('window.sources.forEach((source) => source.close())');
     } finally {
       await page.close();
+    }
+  });
+
+  test('the dashboard opened over HTTP/2 on this machine signs itself in and goes live', async () => {
+    const loopbackAdmin: LoopbackAdmin = {
+      sign: (ttlSeconds) => token({ publish: ['*'], subscribe: ['*'], ttlSeconds }),
+    };
+    const web = await startWebHub({ tls: cert, dashboard: { loopbackAdmin } });
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${web.origin}/`);
+      assert.equal(await page.evaluate("performance.getEntriesByType('navigation')[0].nextHopProtocol"), 'h2');
+      await page.waitForSelector('#connection[data-state=open]');
+      assert.equal(await page.locator('#signed-in').isVisible(), true);
+    } finally {
+      await page.close();
+      await web.close();
     }
   });
 });

@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { mintToken } from '../../src/cli/token.js';
 import { createDashboard, type DashboardOptions } from '../../src/hub/dashboard/index.js';
 import { createHub, type Hub } from '../../src/hub/hub.js';
+import type { TlsCredentials } from '../../src/hub/index.js';
 import type { EventLog } from '../../src/hub/log/event-log.js';
 import { SECRET, token } from '../fixtures/hub.js';
 
@@ -41,6 +42,8 @@ export async function startWebHub(
     /** @defaultValue '127.0.0.1' */
     host?: string;
     dashboard?: DashboardOptions;
+    /** Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate; `origin` is then `https://localhost:…`. */
+    tls?: TlsCredentials;
     /** Runs before the hub listens: updates published here are in the log before any client can connect. */
     beforeListen?: (hub: Hub) => Promise<void>;
   } = {},
@@ -58,8 +61,12 @@ export async function startWebHub(
       }),
   });
   await options.beforeListen?.(hub);
-  const address = await hub.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-  const origin = `http://127.0.0.1:${address.port}`;
+  const address = await hub.listen(
+    options.port ?? 0,
+    options.host ?? '127.0.0.1',
+    options.tls === undefined ? {} : { tls: options.tls },
+  );
+  const origin = options.tls === undefined ? `http://127.0.0.1:${address.port}` : `https://localhost:${address.port}`;
   return { hub, origin, endpoint: `${origin}/.well-known/mercure`, port: address.port, close: () => hub.close() };
 }
 
