@@ -28,7 +28,7 @@ export const HOTLINE_ERROR_CODES = {
   HOTLINE_HUB_UNAUTHORIZED: 'No valid JWT was presented where one is required, or it was expired or malformed.',
   HOTLINE_HUB_FORBIDDEN: 'The JWT is valid but its mercure claims do not allow this publish or subscription.',
   HOTLINE_HUB_FORBIDDEN_ORIGIN:
-    'A publish authorized by the mercureAuthorization cookie came from an origin the hub does not accept (CSRF).',
+    'A publish authorized by a cookie (mercureAccessToken, mercureAuthorization) came from an origin the hub does not accept (CSRF).',
   HOTLINE_HUB_PAYLOAD_TOO_LARGE: 'The publish body is larger than the configured maximum.',
   HOTLINE_HUB_UNSUPPORTED_MEDIA_TYPE: 'The publish body is neither form-encoded nor JSON.',
   HOTLINE_HUB_METHOD_NOT_ALLOWED: 'The hub endpoint does not accept this HTTP method.',

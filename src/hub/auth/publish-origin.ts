@@ -1,6 +1,6 @@
 /**
- * Cross-site request forgery defence for publishes authorized by the `mercureAuthorization` cookie. A
- * browser attaches that cookie to every request to the hub, whichever page makes it — also a page on
+ * Cross-site request forgery defence for publishes authorized by a cookie (`mercureAuthorization`, 0.x, or
+ * `mercureAccessToken`, 1.0). A browser attaches that cookie to every request to the hub, whichever page makes it — also a page on
  * another port of the same host, since cookies ignore ports (RFC 6265 §8.5) and such a page is even
  * "same-site" for `SameSite`. So a cookie publish must show where it comes from.
  *
@@ -42,14 +42,14 @@ export function createPublishOriginCheck(publishOrigins: readonly string[]): Pub
     const origin = requestOrigin(headers);
     if (origin === undefined) {
       throw forbidden(
-        'a publish authorized by the mercureAuthorization cookie needs an Origin or Referer header; ' +
+        'a publish authorized by a cookie (mercureAccessToken, mercureAuthorization) needs an Origin or Referer header; ' +
           'send the token in the Authorization header instead',
       );
     }
     if (allowed(origin) || sameHost(origin, requestHost(headers))) return;
     const shown = origin.length > MAX_ECHOED ? `${origin.slice(0, MAX_ECHOED)}…` : origin;
     throw forbidden(
-      `a publish authorized by the mercureAuthorization cookie is not accepted from ${JSON.stringify(shown)}; ` +
+      `a publish authorized by a cookie (mercureAccessToken, mercureAuthorization) is not accepted from ${JSON.stringify(shown)}; ` +
         'the hub accepts its own origin and its publish origins (--publish-origin)',
     );
   };

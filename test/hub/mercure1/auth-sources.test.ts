@@ -117,6 +117,29 @@ describe('token sources (Mercure 1.0 §Presenting the Access Token, 0.x §Author
     assert.equal(byHeader.headers.get('cache-control'), 'no-store');
   });
 
+  test('a publish with the mercureAccessToken cookie must come from the hub’s own origin (CSRF)', async () => {
+    // spec(Mercure 1.0 §Security Considerations): "Implementations supporting that mechanism MUST mitigate
+    // such attacks"; hubs "SHOULD also use the `Origin` and `Referer` HTTP headers to verify that the source
+    // origin matches the target origin. If neither header is available, the hub SHOULD reject the request."
+    const publisher = await accessToken({ publish: exact('/csrf') });
+    const publishFrom = (origin: string | undefined) =>
+      fetch(running.endpoint, {
+        method: 'POST',
+        headers: {
+          Cookie: `mercureAccessToken=${publisher}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          ...(origin === undefined ? {} : { Origin: origin }),
+        },
+        body: 'topic=/csrf&data=x',
+      });
+    for (const origin of ['https://evil.example', undefined]) {
+      const refused = await publishFrom(origin);
+      assert.equal(refused.status, 403, String(origin));
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'HOTLINE_HUB_FORBIDDEN_ORIGIN');
+    }
+    assert.equal((await publishFrom(running.origin)).status, 200);
+  });
+
   test('the minted access token of `hotline token --at-jwt` is accepted from every source', async () => {
     // spec(Mercure 1.0 §Cookie): "It is RECOMMENDED to name the cookie `mercureAccessToken`".
     const minted = await accessToken({ subscribe: exact('/sources') });
