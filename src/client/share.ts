@@ -171,10 +171,13 @@ export class SharedConnection implements EventStreamConnection<unknown> {
     this.#delivery.accept(event, previousId);
   }
 
-  /** A tab that joined an open shared connection gets its state through a stream of its own, once. */
+  /**
+   * A tab that joined an open shared connection gets its state through a stream of its own, once — also
+   * when a relayed event came first (the leader answers a joining tab's ask after events it was relaying):
+   * events are recognised by id, so none comes twice.
+   */
   #catchUpWith(url: string, options: ConnectOptions<unknown>): void {
     this.#startCatchUp = undefined;
-    if (this.#lastEventId !== '') return;
     this.#catchUp = new StateCatchUp(
       url,
       loopOptions(options),

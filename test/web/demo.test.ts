@@ -154,6 +154,25 @@ describe('demo', { skip }, () => {
       for (const page of [first, second])
         assert.equal(await page.evaluate(() => document.body.dataset.duplicates), '0');
       assert.equal(await count(second, 'news'), await count(first, 'news'));
+
+      // A third tab joins while the demo publishes (the relay may bring events before its state does).
+      const busy = startDemoPublisher(running.hub, { tickMs: 50 });
+      try {
+        await waitUntil(() => running.hub.stats().published >= 200 + 7 * 20, 10_000);
+        // A symbol the demo never moves: published once before the tab opens, only its state can bring it.
+        await running.hub.publish({
+          topics: '/stocks/QUIET',
+          type: 'price',
+          data: JSON.stringify({ symbol: 'QUIET', price: 7.25, change: 0 }),
+        });
+        const third = await context.newPage();
+        await openDemo(third, running.origin, false);
+        await third.waitForSelector('#stocks-body tr[data-symbol=QUIET]');
+        await third.waitForFunction(() => document.querySelectorAll('#stocks-body tr').length === 6);
+        assert.equal(await third.evaluate(() => document.body.dataset.duplicates), '0');
+      } finally {
+        busy.stop();
+      }
     } finally {
       demo.stop();
       await context.close();
