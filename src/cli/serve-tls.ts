@@ -56,8 +56,29 @@ function readPem(option: string, path: string): string {
   }
 }
 
+/** From this close to expiry the hub warns, at start and on reload (certbot and Caddy renew 30 days ahead). */
+const EXPIRY_WARNING_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+/** Prints that the hub serves HTTPS, until when, and how to reload; warns if the certificate expires soon. */
+export function announceTls(credentials: TlsCredentials, logger: Logger): void {
+  const expires = certificateExpiry(credentials.cert);
+  console.log(
+    `HTTPS with HTTP/2 and HTTP/1.1 (certificate expires ${expires ?? '?'}; kill -HUP ${process.pid} reloads it)`,
+  );
+  warnIfExpiring(expires, logger);
+}
+
+function warnIfExpiring(expires: string | undefined, logger: Logger): void {
+  if (expires === undefined || Date.parse(expires) - Date.now() > EXPIRY_WARNING_DAYS * DAY_MS) return;
+  logger.warn(
+    { expires },
+    `the TLS certificate expires within ${EXPIRY_WARNING_DAYS} days: renew it, then kill -HUP ${process.pid}`,
+  );
+}
+
 /** When the first certificate of a PEM chain expires, as an ISO date, or `undefined` if it is unreadable. */
-export function certificateExpiry(cert: string | Buffer): string | undefined {
+function certificateExpiry(cert: string | Buffer): string | undefined {
   try {
     return new Date(new X509Certificate(cert).validTo).toISOString();
   } catch {
@@ -74,7 +95,9 @@ export function reloadTlsOnSighup(hub: Pick<Hub, 'setTlsCredentials'>, files: Tl
     try {
       const credentials = readTlsFiles(files);
       hub.setTlsCredentials(credentials);
-      logger.info({ cert: files.certPath, expires: certificateExpiry(credentials.cert) }, 'TLS certificate reloaded');
+      const expires = certificateExpiry(credentials.cert);
+      logger.info({ cert: files.certPath, expires }, 'TLS certificate reloaded');
+      warnIfExpiring(expires, logger);
     } catch (error) {
       logger.error(
         { cert: files.certPath, key: files.keyPath, reason: (error as Error).message },

@@ -17,7 +17,7 @@ import { demoSignIn, loopbackSignIn, NO_PUBLISHER_KEY_WARNING, readKeys } from '
 import { readConfigFile, validateServeConfig } from './serve-config.js';
 import { printDevTokens } from './serve-dev-tokens.js';
 import { demoRetention, openServeLog } from './serve-log.js';
-import { certificateExpiry, readTlsFiles, reloadTlsOnSighup, TLS_OPTIONS, tlsFiles } from './serve-tls.js';
+import { announceTls, readTlsFiles, reloadTlsOnSighup, TLS_OPTIONS, tlsFiles } from './serve-tls.js';
 
 const OPTIONS: OptionTable = {
   config: {
@@ -417,11 +417,7 @@ export const serveCommand = {
     const scheme = credentials === undefined ? 'http' : 'https';
     const origin = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     console.log(`hotline hub listening on ${origin}/.well-known/mercure (log: ${log.kind})`);
-    if (credentials !== undefined) {
-      console.log(
-        `HTTPS with HTTP/2 and HTTP/1.1 (certificate expires ${certificateExpiry(credentials.cert) ?? '?'}; kill -HUP ${process.pid} reloads it)`,
-      );
-    }
+    if (credentials !== undefined) announceTls(credentials, logger);
     if (dev && keys.publisherKey !== undefined && 'secret' in keys.publisherKey) {
       // curl must be told to trust the certificate the hub serves (self-signed in development).
       const curlTls = tls === undefined ? '' : ` --cacert ${tls.certPath}`;

@@ -38,7 +38,7 @@ async function waitFor(text: () => string, pattern: RegExp, timeoutMs = 10_000):
 describe('hotline serve --tls-cert --tls-key', () => {
   test('serves HTTPS, and SIGHUP swaps the certificate without dropping an open stream', async () => {
     const first = selfSignedCertificate('first');
-    const second = selfSignedCertificate('second');
+    const second = selfSignedCertificate('second', 1);
     const dir = mkdtempSync(join(tmpdir(), 'hotline-serve-tls-'));
     const certPath = join(dir, 'cert.pem');
     const keyPath = join(dir, 'key.pem');
@@ -68,6 +68,7 @@ describe('hotline serve --tls-cert --tls-key', () => {
       copyFileSync(second.keyPath, keyPath);
       hub.kill('SIGHUP');
       await waitFor(hub.output, /TLS certificate reloaded/);
+      await waitFor(hub.output, /the TLS certificate expires within 14 days: renew it, then kill -HUP \d+/);
       assert.equal(await servedName(port, ca), 'second');
 
       writeFileSync(keyPath, first.key); // a key of another certificate
