@@ -136,6 +136,18 @@ describe("Hotline's extensions stay invisible to Mercure clients that do not ask
       }
     }));
 
+  test('[NON-SPEC] the probe comments (hotlineProbe) come only to a client that asks', () =>
+    withHub({}, async (running, publisher) => {
+      const base = `${running.endpoint}?topic=/ext/probe`;
+      const plainRaw = readStream(base, (text) => text.includes('id: pr-1'));
+      const probedRaw = readStream(`${base}&hotlineProbe=1`, (text) => text.includes('id: pr-1'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await publishOk(running.endpoint, { topic: '/ext/probe', data: 'x', id: 'pr-1' }, publisher);
+      const [plainText, probedText] = [await plainRaw, await probedRaw];
+      assert.ok(!/probe|state end/.test(plainText), JSON.stringify(plainText));
+      assert.match(probedText, /^: probe 1 /m);
+    }));
+
   test('[NON-SPEC] a conflation policy changes no byte for a subscriber that keeps up', async () => {
     const policy: HubOptions = { slowConsumers: { '/ext/ticker/{symbol}': { policy: 'conflate' } } };
     const streams: string[] = [];
