@@ -1,7 +1,7 @@
 /**
  * Streams that share one HTTP/2 connection stay independent: a stream the client resets frees its place,
  * and a stream whose reader stalls (HTTP/2 flow control: its window stays shut) is closed at the hub's
- * byte budget while its neighbours on the same connection keep receiving.
+ * byte budget, or after writeTimeoutMs below it, while its neighbours on the same connection keep receiving.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -91,5 +91,26 @@ describe('streams sharing one HTTP/2 connection', () => {
       const slow = await hub.metrics.getSingleMetricAsString('hotline_slow_consumer_disconnects_total');
       assert.match(slow, /^hotline_slow_consumer_disconnects_total 1$/m, 'closed as a slow consumer');
     });
+  });
+
+  test('a stream whose window stays shut is closed after writeTimeoutMs, under its byte budget', async () => {
+    await withHttp2Hub(
+      { writeTimeoutMs: 300, maxBufferedBytes: 4 * 1024 * 1024, compression: false },
+      async (hub, open) => {
+        const stalled = await open('/stall');
+        stalled.pause();
+        const reading = await open('/other');
+        const received = countFrames(reading);
+        await waitUntil(() => hub.subscriberCount === 2);
+        // ~80 KiB: past the 16 KiB window and the stream's own buffer, so node:http2 says "wait for drain".
+        for (let i = 0; i < 40; i++) await hub.publish({ topics: ['/stall'], data: 'x'.repeat(2048) });
+        await waitUntil(() => hub.subscriberCount === 1, 10_000);
+        const metrics = await hub.metrics.metrics();
+        assert.match(metrics, /^hotline_slow_consumer_disconnects_total 0$/m, 'not closed for its bytes');
+        assert.match(metrics, /^hotline_disconnects_total 1$/m);
+        await hub.publish({ topics: ['/other'], data: 'the connection lives on' });
+        await waitUntil(() => received.count === 1);
+      },
+    );
   });
 });
