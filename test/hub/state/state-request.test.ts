@@ -1,12 +1,14 @@
 /**
  * [NON-SPEC] The `state` query parameter: every malformed or unbounded value is a 400 with the hub's JSON
- * error, before a stream opens or history is read.
+ * error, before a stream opens or history is read; a 1.0 `match` request may ask too; a log that cannot be
+ * read closes the stream.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseStateRequest } from '../../../src/hub/fanout/state-request.js';
 import { HttpRejection } from '../../../src/hub/http-errors.js';
-import { hubForSuite, publishOk } from '../../fixtures/hub.js';
+import { createMemoryLog } from '../../../src/hub/log/memory.js';
+import { hubForSuite, publishOk, startHub } from '../../fixtures/hub.js';
 import { openStream } from '../../fixtures/sse-reader.js';
 
 const params = (...values: string[]) => new URLSearchParams(values.map((value) => ['state', value]));
@@ -101,4 +103,27 @@ describe('[NON-SPEC] the state parameter', () => {
       }
     });
   });
+});
+
+test('[NON-SPEC] a state that cannot be read from the log closes the stream with nothing written (never live updates past a missing state)', async () => {
+  const log = createMemoryLog();
+  const unreadable = new Proxy(log, {
+    get(target, property) {
+      if (property === 'readBefore') return async () => Promise.reject(new Error('history unreadable: disk gone'));
+      const value = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const running = await startHub({ allowAnonymous: true, log: unreadable });
+  try {
+    await running.hub.publish({ topics: ['urn:s'], data: 'state' });
+    const stream = await openStream(`${running.endpoint}?topic=urn:s&state=latest`);
+    assert.equal(stream.status, 200);
+    await stream.ended;
+    assert.deepEqual(stream.events, [], 'no state, and no live update past a state that was not sent');
+    assert.ok(!stream.comments.includes('state end'));
+    assert.equal(running.hub.subscriberCount, 0);
+  } finally {
+    await running.close();
+  }
 });
