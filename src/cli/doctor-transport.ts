@@ -56,13 +56,13 @@ export async function openResponse(
   trust: TlsTrust | undefined,
 ): Promise<OpenedResponse | undefined> {
   if (target.protocol !== 'https:') return openHttp1(target, headers, watchMs, undefined, undefined);
-  const socket = await handshake(target, trust);
+  const socket = await handshake(target, trust, watchMs);
   const tls = tlsFindings(socket, trust);
   if (socket.alpnProtocol === 'h2') return openHttp2(target, headers, watchMs, socket, tls);
   return openHttp1(target, headers, watchMs, socket, tls);
 }
 
-async function handshake(target: URL, trust: TlsTrust | undefined): Promise<TLSSocket> {
+async function handshake(target: URL, trust: TlsTrust | undefined, watchMs: number): Promise<TLSSocket> {
   const host = target.hostname.replace(/^\[|\]$/g, '');
   const socket = tlsConnect({
     host,
@@ -74,7 +74,14 @@ async function handshake(target: URL, trust: TlsTrust | undefined): Promise<TLSS
     // Checked below and reported: an untrusted certificate is one of the findings.
     rejectUnauthorized: false,
   });
+  // A peer that accepts the connection but never answers the handshake must not hold the doctor forever.
+  socket.setTimeout(watchMs, () => {
+    const error: NodeJS.ErrnoException = new Error(`the TLS handshake did not finish within ${watchMs} ms`);
+    error.code = 'ETIMEDOUT';
+    socket.destroy(error);
+  });
   await once(socket, 'secureConnect');
+  socket.setTimeout(0);
   return socket;
 }
 

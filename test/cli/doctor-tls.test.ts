@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { diagnose, formatDiagnosis } from '../../src/cli/doctor.js';
 import { createHub, type Hub } from '../../src/hub/hub.js';
@@ -106,6 +106,20 @@ describe('hotline doctor over HTTPS', () => {
       server.closeAllConnections();
       server.close();
       cert.remove();
+    }
+  });
+
+  test('a peer that never answers the TLS handshake is one line after the watch, not a hang', async () => {
+    const silent = createNetServer(() => {}); // accepts, then says nothing
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const result = await runCli(['doctor', `https://127.0.0.1:${port}/`, '--watch-ms', '500']);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /cannot reach https:\/\/127\.0\.0\.1:\d+\/ \(ETIMEDOUT\)/);
+    } finally {
+      silent.close();
     }
   });
 
