@@ -26,6 +26,7 @@ export async function printDevTokens(
     [
       '',
       'DEVELOPMENT MODE — do not expose this hub. Anonymous subscribers are allowed.',
+      '  pages on http://localhost:*, http://127.0.0.1:* may subscribe and publish (CORS); subscriptions API on',
       `  dev secret (in ${join(dataDir, 'dev-secret')}): ${secret}`,
       `  publisher token:  ${publisher}`,
       `  subscriber token: ${subscriber}`,
