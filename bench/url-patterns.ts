@@ -51,6 +51,18 @@ const shapes: Shape[] = [
     libraryUpTo: 1000,
   },
   {
+    name: 'regexp group (?:a+)+b (exponential when backtracking)',
+    pattern: '/:x((?:a+)+b)',
+    topic: (n) => `/${a(n)}`,
+    libraryUpTo: 0,
+  },
+  {
+    name: 'regexp group \\d{1,32} runs',
+    pattern: '/:x((?:\\d{1,32})+x)',
+    topic: (n) => `/${'1'.repeat(n)}`,
+    libraryUpTo: 0,
+  },
+  {
     name: 'longest pattern (1024 chars)',
     pattern: `/${'{a*}?'.repeat(16)}${'b'.repeat(1024 - 81)}`,
     topic: (n) => `/${a(n)}`,

@@ -37,6 +37,8 @@ interface Scratch {
   next: Int32Array;
   readonly seen: Int32Array;
   readonly stack: Int32Array;
+  /** Instructions looked at by {@link addState} since the last charge to the budget. */
+  visits: number;
 }
 
 function text(value: string): Node {
@@ -160,6 +162,7 @@ export function buildComponentProgram(parts: readonly Part[], options: Component
     next: new Int32Array(size),
     seen: new Int32Array(size),
     stack: new Int32Array(size * 2 + 2),
+    visits: 0,
   };
   return {
     op: Uint8Array.from(builder.op),
@@ -170,24 +173,28 @@ export function buildComponentProgram(parts: readonly Part[], options: Component
   };
 }
 
-/** What one run may cost: live states advanced, summed over the input. */
+/** What one run may cost: instructions looked at (live states and the SPLITs and JUMPs between them). */
 export interface Budget {
   steps: number;
 }
 
 /**
- * Does the whole of `input` match `program`? Each input code unit advances every live state once (at most
- * one state per instruction), so a run costs O(input length × program size). Each advance is taken from
- * `budget`; when it runs out the answer is `false` — spec(Mercure 1.0 §URL Pattern): "When such a limit is
- * reached, the pattern MUST be treated as not matching and the evaluation MUST be aborted."
+ * Does the whole of `input` match `program`? Each input code unit advances every live state once and
+ * follows the SPLITs and JUMPs after it once (each instruction at most twice per code unit), so a run costs
+ * O(input length × program size). Every instruction looked at is taken from `budget`; when it runs out the
+ * answer is `false` — spec(Mercure 1.0 §URL Pattern): "When such a limit is reached, the pattern MUST be
+ * treated as not matching and the evaluation MUST be aborted."
  */
 export function runProgram(program: Program, input: string, budget: Budget): boolean {
-  const { seen, stack } = program.scratch;
-  let { current, next } = program.scratch;
+  const scratch = program.scratch;
+  const { seen, stack } = scratch;
+  let { current, next } = scratch;
   seen.fill(-1);
+  scratch.visits = 0;
   let currentLength = addState(program, current, 0, 0, seen, 0, stack);
   for (let i = 0; i < input.length && currentLength > 0; i++) {
-    budget.steps -= currentLength;
+    budget.steps -= currentLength + scratch.visits;
+    scratch.visits = 0;
     if (budget.steps < 0) return false;
     const code = input.charCodeAt(i);
     let nextLength = 0;
@@ -218,7 +225,9 @@ function addState(
   let top = 0;
   stack[top++] = pc;
   let added = length;
+  let visits = 0;
   while (top > 0) {
+    visits++;
     const at = stack[--top]!;
     if (seen[at] === step) continue;
     seen[at] = step;
@@ -230,5 +239,6 @@ function addState(
       stack[top++] = program.x[at]!;
     } else list[added++] = at;
   }
+  program.scratch.visits += visits;
   return added;
 }
