@@ -1,12 +1,14 @@
 /**
- * The HTTPS listener's own bounds: a TLS handshake must end within headersTimeoutMs, an HTTP/2 connection
- * carries at most 250 concurrent streams, and one with no stream open is closed once idle.
+ * The HTTPS listener's own bounds: a TLS handshake, and HTTP/1.1 headers over TLS, must end within
+ * headersTimeoutMs; an HTTP/2 connection carries at most 250 concurrent streams, and one with no stream
+ * open is closed once idle.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createSecureServer, type Http2Session } from 'node:http2';
 import { type AddressInfo, connect as tcpConnect } from 'node:net';
 import { describe, test } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import { createHub } from '../../src/hub/hub.js';
 import { closeWhenIdle, MAX_CONCURRENT_STREAMS } from '../../src/hub/secure-server.js';
 import { SECRET } from '../fixtures/hub.js';
@@ -26,6 +28,27 @@ describe('HTTPS listener bounds', () => {
       await closed;
       clearTimeout(cap);
       assert.equal(socket.errored, null, 'closed by the hub, not by the 10 s cap');
+    } finally {
+      await hub.close();
+      cert.remove();
+    }
+  });
+
+  test('over HTTP/1.1 with TLS, headers still unfinished after headersTimeoutMs get the 408 of the plain server', async () => {
+    const cert = selfSignedCertificate();
+    const hub = await createHub({ publisherKey: { secret: SECRET }, headersTimeoutMs: 300 });
+    try {
+      const { port } = await hub.listen(0, '127.0.0.1', { tls: cert });
+      const socket = tlsConnect({ port, host: '127.0.0.1', ca: cert.cert, servername: 'localhost' });
+      await once(socket, 'secureConnect');
+      socket.write('GET /healthz HTTP/1.1\r\nHost: local'); // and nothing more
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        answer += chunk;
+      });
+      await once(socket, 'close');
+      assert.match(answer, /^HTTP\/1\.1 408 [\s\S]*"code":"HOTLINE_HUB_REQUEST_TIMEOUT"/);
     } finally {
       await hub.close();
       cert.remove();
