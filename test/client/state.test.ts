@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { connect } from '../../src/client/index.js';
+import { connect, EventSource } from '../../src/client/index.js';
 import type { FetchLike } from '../../src/client/types.js';
 import type { ParsedEvent } from '../../src/protocol/index.js';
 import { hubForSuite, publishOk, startHub } from '../fixtures/hub.js';
@@ -148,6 +148,53 @@ describe('[NON-SPEC] connect({ share, state }): a connection that joins an open 
       leader.close();
       joiner?.close();
       await running.close();
+    }
+  });
+});
+
+describe('[NON-SPEC] an EventSource with state in its URL', () => {
+  const suite = hubForSuite({ allowAnonymous: true });
+
+  test('gets the state once: its reconnection sends Last-Event-ID, which wins over the state in the URL', async () => {
+    const { endpoint } = suite.running;
+    await publishOk(endpoint, { topic: '/es/a', data: 'a1' }, suite.publisher);
+    const latest = await publishOk(endpoint, { topic: '/es/a', data: 'a2' }, suite.publisher);
+    const requests: { url: URL; lastEventId: string | undefined }[] = [];
+    // The first response ends right after its state, as a dropped connection would.
+    const fetchOnce = (async (url: string, init: { headers: Record<string, string> }) => {
+      requests.push({ url: new URL(url), lastEventId: init.headers['Last-Event-ID'] ?? init.headers['last-event-id'] });
+      const response = await fetch(url, init as RequestInit);
+      if (requests.length > 1 || response.body === null) return response;
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const cut = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const { done, value } = await reader.read();
+          if (done) return controller.close();
+          controller.enqueue(value);
+          text += decoder.decode(value, { stream: true });
+          if (text.includes(': state end')) {
+            await reader.cancel();
+            controller.close();
+          }
+        },
+      });
+      return new Response(cut, { status: response.status, headers: response.headers });
+    }) as unknown as FetchLike;
+    const source = new EventSource(`${endpoint}?topic=/es/a&state=latest`, { fetch: fetchOnce });
+    const seen: string[] = [];
+    source.addEventListener('message', (event) => seen.push((event as MessageEvent).data as string));
+    try {
+      await waitUntil(() => requests.length === 2, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await publishOk(endpoint, { topic: '/es/a', data: 'a3' }, suite.publisher);
+      await waitUntil(() => seen.includes('a3'), 10_000);
+      assert.deepEqual(seen, ['a2', 'a3']);
+      assert.equal(requests[1]?.lastEventId, latest);
+      assert.deepEqual(requests[1]?.url.searchParams.getAll('state'), ['latest']);
+    } finally {
+      source.close();
     }
   });
 });
