@@ -16,7 +16,7 @@ import { type EventReader, publishOk, SECRET, subscribe, token } from '../fixtur
 import { type HubProcess, startHubProcess } from '../fixtures/hub-process.js';
 import { NATS_URL, REDIS_URL, reachable, skipUnless } from '../fixtures/services.js';
 
-const LEASE_MS = 1500;
+const LEASE_MS = 2500;
 const PRESENCE = '/.well-known/mercure/subscriptions/{topic}/{subscriber}';
 const API = '/.well-known/mercure/subscriptions';
 
@@ -74,7 +74,10 @@ function collect(reader: EventReader): Resource[] {
 }
 
 async function listing(origin: string, bearer: string, path = API): Promise<Listing> {
-  const response = await fetch(`${origin}${path}`, { headers: { Authorization: `Bearer ${bearer}` } });
+  const response = await fetch(`${origin}${path}`, {
+    headers: { Authorization: `Bearer ${bearer}` },
+    signal: AbortSignal.timeout(15_000),
+  });
   assert.equal(response.status, 200, await response.clone().text());
   assert.equal(response.headers.get('content-type'), 'application/ld+json');
   return (await response.json()) as Listing;

@@ -131,8 +131,11 @@ export async function createPresence(options: PresenceOptions): Promise<Presence
         continue;
       }
       held.set(key, { record, streams: 1 });
+      // A subject's subscription another node holds already was announced by it: looked up before the put,
+      // so of two nodes starting it at once both announce (a repeated start), never neither.
+      const elsewhere = record.shared === true && (await store.holders(key)) > 0;
       await store.put(node, key, JSON.stringify(record));
-      started.push(record);
+      if (!elsewhere) started.push(record);
     }
     await publish(started, true);
   }
@@ -145,35 +148,52 @@ export async function createPresence(options: PresenceOptions): Promise<Presence
       if (entry === undefined || --entry.streams > 0) continue;
       held.delete(key);
       await store.delete(node, key);
-      ended.push(record);
+      // Looked up after the delete: of two nodes ending it at once both announce (a repeated end), never
+      // neither; while another node holds it, it has not ended.
+      if (!(await heldElsewhere(record))) ended.push(record);
     }
     await publish(ended, false);
   }
 
-  /** Renews the lease; puts everything back if the node had been presumed dead; reaps the dead. */
-  async function tick(): Promise<void> {
-    if (!(await store.renew(node, leaseMs)) && held.size > 0) {
-      logger.warn({ node, subscriptions: held.size }, 'presence lease was lost; recording subscriptions again');
-      const records = [...held].map(([key, { record }]) => ({ key, record }));
-      for (const { key, record } of records) await store.put(node, key, JSON.stringify(record));
-      await publish(
-        records.map(({ record }) => record),
-        true,
-      );
-    }
-    const ended = (await store.reap()).flatMap((value) => parseRecord(value) ?? []);
-    if (ended.length > 0) logger.info({ subscriptions: ended.length }, 'presence: a node left without a goodbye');
+  /** A subject's subscription still held by a live node has not ended; other subscriptions are one stream's. */
+  async function heldElsewhere(record: SubscriptionRecord): Promise<boolean> {
+    return record.shared === true && (await store.holders(recordIdentity(record))) > 0;
+  }
+
+  /** Renews the lease; puts everything back if the node had been presumed dead. */
+  async function renew(): Promise<void> {
+    if ((await store.renew(node, leaseMs)) || held.size === 0) return;
+    logger.warn({ node, subscriptions: held.size }, 'presence lease was lost; recording subscriptions again');
+    const records = [...held].map(([key, { record }]) => ({ key, record }));
+    for (const { key, record } of records) await store.put(node, key, JSON.stringify(record));
+    await publish(
+      records.map(({ record }) => record),
+      true,
+    );
+  }
+
+  /** Takes the nodes whose lease ran out and announces the end of what they held. */
+  async function reap(): Promise<void> {
+    const reaped = (await store.reap()).flatMap((value) => parseRecord(value) ?? []);
+    if (reaped.length > 0) logger.info({ subscriptions: reaped.length }, 'presence: a node left without a goodbye');
+    const ended: SubscriptionRecord[] = [];
+    for (const record of reaped) if (!(await heldElsewhere(record))) ended.push(record);
     await publish(ended, false);
   }
 
   await store.renew(node, leaseMs);
-  let ticking: Promise<void> | undefined;
+  // One renewal and one reaping at a time, each on its own: a slow engine must not pile requests up, and
+  // a slow reaping (a scan of the leases, a dead node's ends) must not delay this node's own renewal.
+  let renewing: Promise<void> | undefined;
+  let reaping: Promise<void> | undefined;
   const timer = setInterval(
     () => {
-      // One tick at a time: a slow engine must not pile renewals up.
-      ticking ??= tick()
+      renewing ??= renew()
         .catch((error: unknown) => warn(error, 'presence lease not renewed'))
-        .finally(() => (ticking = undefined));
+        .finally(() => (renewing = undefined));
+      reaping ??= reap()
+        .catch((error: unknown) => warn(error, 'presence: dead nodes not reaped'))
+        .finally(() => (reaping = undefined));
     },
     Math.max(1, Math.floor(leaseMs / 3)),
   );
@@ -194,7 +214,7 @@ export async function createPresence(options: PresenceOptions): Promise<Presence
     },
     async close() {
       clearInterval(timer);
-      await ticking;
+      await Promise.all([renewing, reaping]);
       await Promise.all(chains.values());
       await store.leave(node).catch((error: unknown) => warn(error, 'presence lease not released'));
     },

@@ -111,19 +111,28 @@ export function createNatsPresenceStore(
     }
   }
 
+  /**
+   * Every node's lease: the stream's per-subject index names the lease subjects (one per node), and each is
+   * one direct read — plain requests with a timeout, as this runs on every node's every reaping.
+   */
   async function leases(): Promise<Lease[]> {
+    await ensureStream();
+    const info = await jsm.streams.info(name, { subjects_filter: subjects.leases });
     const found: Lease[] = [];
-    for await (const page of lastPerSubject(subjects.leases)) {
-      for (const message of page) {
-        const { leaseMs, ended } = JSON.parse(message.string()) as { leaseMs: number; ended?: boolean };
-        found.push({
-          node: message.subject.slice(name.length + 3),
-          seq: message.seq,
-          at: Math.floor(message.info.timestampNanos / 1_000_000),
-          leaseMs,
-          ended: ended === true,
-        });
-      }
+    for (const subject of Object.keys(info.state.subjects ?? {})) {
+      const message = await jsm.streams.getMessage(name, { last_by_subj: subject }).catch(() => null);
+      if (message === null) continue; // purged since the index was read
+      const { leaseMs, ended } = JSON.parse(new TextDecoder().decode(message.data)) as {
+        leaseMs: number;
+        ended?: boolean;
+      };
+      found.push({
+        node: subject.slice(name.length + 3),
+        seq: message.seq,
+        at: message.time.getTime(),
+        leaseMs,
+        ended: ended === true,
+      });
     }
     return found;
   }
@@ -185,6 +194,15 @@ export function createNatsPresenceStore(
         const values = page.filter((m) => live.has(subjects.nodeOf(m.subject))).map((m) => m.string());
         if (values.length > 0) yield values;
       }
+    },
+    async holders(key) {
+      const { live } = judge(await leases());
+      let count = 0;
+      for (const node of live) {
+        const found = await jsm.streams.getMessage(name, { last_by_subj: subjects.entry(node, key) }).catch(() => null); // no message on that subject
+        if (found !== null) count++;
+      }
+      return count;
     },
     async reap() {
       const ended: string[] = [];

@@ -20,6 +20,8 @@ export interface PresenceStore {
   renew(node: string, leaseMs: number): Promise<boolean>;
   /** Every value of every node whose lease is live, a page at a time (memory stays bounded by a page). */
   values(): AsyncIterable<readonly string[]>;
+  /** How many nodes with a live lease hold an entry under `key` (one lookup per node, not a scan). */
+  holders(key: string): Promise<number>;
   /**
    * Takes every node whose lease ran out: each is taken by exactly one caller in the cluster, its
    * entries deleted and their values returned, for the caller to announce as ended.
@@ -65,6 +67,12 @@ export function createMemoryPresenceStore(now: () => number = Date.now): Presenc
         const values = [...entries.values()];
         for (let i = 0; i < values.length; i += PRESENCE_PAGE) yield values.slice(i, i + PRESENCE_PAGE);
       }
+    },
+    async holders(key) {
+      const at = now();
+      let count = 0;
+      for (const { expiresAt, entries } of nodes.values()) if (expiresAt >= at && entries.has(key)) count++;
+      return count;
     },
     async reap() {
       const at = now();

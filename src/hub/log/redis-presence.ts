@@ -122,6 +122,15 @@ export function createRedisPresenceStore(connection: Redis, prefix: string): Pre
         }
       }
     },
+    async holders(key) {
+      const nodes = await liveNodes();
+      if (nodes.length === 0) return 0;
+      const member = digest(key);
+      const pipeline = redis.pipeline();
+      for (const node of nodes) pipeline.zrangebylex(entries(node), `[${member}\0`, `(${member}\x01`, 'LIMIT', 0, 1);
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.filter(([error, found]) => error === null && (found as string[]).length > 0).length;
+    },
     async reap() {
       return (await redis.hotlinePresenceReap(nodesKey, base)).map(memberValue);
     },

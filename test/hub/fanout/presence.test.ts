@@ -165,4 +165,36 @@ describe('presence', () => {
       await presence.close();
     }
   });
+
+  test("a subject's subscription held on two nodes starts with the first node's stream and ends with the last's", async () => {
+    const log = createMemoryLog();
+    const store = createMemoryPresenceStore();
+    const [a, b] = await Promise.all([
+      createPresence({ log, store, leaseMs: 10_000, logger, node: 'a' }),
+      createPresence({ log, store, leaseMs: 10_000, logger, node: 'b' }),
+    ]);
+    const subject = 'https://example.com/users/fay';
+    const onA = subscriber('urn:uuid:fa', '/f', undefined, subject);
+    const onB = subscriber('urn:uuid:fb', '/f', undefined, subject);
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    try {
+      a.announce(onA, true);
+      await until(async () => (await log.size()) === 2, 'the start, in both shapes');
+      b.announce(onB, true);
+      await settle();
+      assert.equal(await log.size(), 2, 'already started on node a: not announced again');
+      assert.equal((await records(a)).length, 2, 'each node records what it holds');
+      a.announce(onA, false);
+      await settle();
+      assert.equal(await log.size(), 2, 'still held on node b: not ended');
+      b.announce(onB, false);
+      await until(async () => (await log.size()) === 4, 'the end, in both shapes');
+      assert.deepEqual(
+        (await announced(log)).map(({ active }) => active),
+        [true, true, false, false],
+      );
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });

@@ -54,6 +54,22 @@ export function presenceStoreContract(label: string, harness: PresenceHarness, s
         assert.deepEqual(await b.reap(), [], 'a node that left is not reaped: its ends were announced');
       }));
 
+    test('holders counts the live nodes that hold a key, and only those', () =>
+      withCluster(async (a, b) => {
+        const [first, second, silent] = [node(), node(), node()];
+        await a.renew(first, 10_000);
+        await b.renew(second, 10_000);
+        await a.put(first, 'shared', 'from first');
+        await b.put(second, 'shared', 'from second');
+        await b.put(silent, 'shared', 'never renewed');
+        await a.put(first, 'own', 'x');
+        assert.equal(await b.holders('shared'), 2, 'a node without a lease does not count');
+        assert.equal(await b.holders('own'), 1);
+        assert.equal(await a.holders('nobody'), 0);
+        await b.delete(second, 'shared');
+        assert.equal(await a.holders('shared'), 1);
+      }));
+
     test('every node lists the subscriptions of every node, more than a page each, each once', () =>
       withCluster(async (a, b) => {
         const [first, second] = [node(), node()];
