@@ -11,14 +11,7 @@
 
 export { createFanout, type Fanout, type FanoutOptions, type FanoutStats } from './fanout.js';
 export { encodeUpdate, type Outgoing } from './outgoing.js';
-export {
-  type Announce,
-  createPresence,
-  type Presence,
-  type PresenceOptions,
-  presenceUpdates,
-  subscriberRecords,
-} from './presence.js';
+export { type Announce, createPresence, type Presence, type PresenceOptions } from './presence.js';
 export { NEWEST_VISIBLE_WINDOW, type Reconciliation, reconcile } from './reconcile.js';
 export {
   EARLIEST,
@@ -48,7 +41,6 @@ export {
   type MatchType,
   parseRecord,
   recordAnswers,
-  recordIdentity,
   resourceId,
   SUBSCRIPTIONS_PATH,
   type SubscriptionRecord,

@@ -56,7 +56,7 @@ export interface Presence {
 const GENERATIONS: readonly Generation[] = ['0.x', '1.0'];
 
 /** The subscriptions a subscriber holds, one per distinct topic selector. */
-export function subscriberRecords(subscriber: Subscriber): SubscriptionRecord[] {
+function subscriberRecords(subscriber: Subscriber): SubscriptionRecord[] {
   // spec(Mercure 1.0 §Subscription Events): "the hub MUST derive the identifier exclusively from information
   // it has cryptographically validated — typically the `sub` claim […] For unauthenticated subscribers […]
   // the hub MUST generate the identifier itself"; and "If a subscriber has several subscriptions, the hub
@@ -80,7 +80,7 @@ function kindOf(selector: TopicSelector): MatcherKind {
 }
 
 /** The private updates announcing `record`'s start or end: one per generation that can express it. */
-export function presenceUpdates(record: SubscriptionRecord, active: boolean): NewUpdate[] {
+function presenceUpdates(record: SubscriptionRecord, active: boolean): NewUpdate[] {
   const updates: NewUpdate[] = [];
   for (const generation of GENERATIONS) {
     const resource = toResource(record, generation, active);
