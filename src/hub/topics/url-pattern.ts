@@ -179,14 +179,19 @@ function componentMatcher(component: Component, parts: readonly Part[], program:
 
 /** Topics longer than this are not remembered by a pattern's cache (they are still matched). */
 const CACHED_TOPIC_LENGTH = 2048;
+/** How many answers a pattern remembers. */
+const RECENT_ANSWERS = 64;
 
 class CompiledUrlPattern implements UrlPattern {
   readonly source: string;
   readonly baseUrl: string;
   readonly indexPrefix: string;
   readonly #matchers: readonly ComponentMatcher[];
-  /** Recent answers: a publish evaluates each distinct pattern once per topic, and topics recur. */
-  readonly #recent = new BoundedMap<string, boolean>(256);
+  /**
+   * Recent answers: a publish evaluates each distinct pattern once per topic, and topics recur. Made on the
+   * first match and kept small (about 4 KB when full), as an index may hold 100,000 patterns.
+   */
+  #recent: BoundedMap<string, boolean> | undefined;
 
   constructor(source: string, baseUrl: string, indexPrefix: string, matchers: readonly ComponentMatcher[]) {
     this.source = source;
@@ -196,10 +201,13 @@ class CompiledUrlPattern implements UrlPattern {
   }
 
   matches(topic: string): boolean {
-    const known = this.#recent.get(topic);
+    const known = this.#recent?.get(topic);
     if (known !== undefined) return known;
     const answer = this.#evaluate(topic);
-    if (topic.length <= CACHED_TOPIC_LENGTH) this.#recent.set(topic, answer);
+    if (topic.length <= CACHED_TOPIC_LENGTH) {
+      this.#recent ??= new BoundedMap<string, boolean>(RECENT_ANSWERS);
+      this.#recent.set(topic, answer);
+    }
     return answer;
   }
 
