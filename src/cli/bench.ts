@@ -6,7 +6,7 @@
  */
 
 import { helpText, integerOption, type OptionTable, parseOptions, stringOption, UsageError } from './args.js';
-import { type LoadProgress, type LoadResult, runLoad } from './bench/index.js';
+import { type LoadProgress, type LoadResult, runLoad, STREAMS_PER_CONNECTION } from './bench/index.js';
 import { TLS_TRUST_OPTIONS, tlsTrust } from './tls-trust.js';
 
 const OPTIONS: OptionTable = {
@@ -41,6 +41,10 @@ const OPTIONS: OptionTable = {
     default: '3000',
     valueName: 'ms',
   },
+  http2: {
+    type: 'boolean',
+    description: `Subscribe as HTTP/2 streams, ${STREAMS_PER_CONNECTION} per TLS connection, as browsers do (https: only)`,
+  },
   ...TLS_TRUST_OPTIONS,
 };
 
@@ -64,6 +68,8 @@ export const benchCommand = {
     const topic = stringOption(values, 'topic') ?? 'hotline-bench';
     const tls = url.protocol === 'https:';
     const trust = tlsTrust(values);
+    const http2 = values.http2 === true;
+    if (http2 && !tls) throw new UsageError('--http2 needs an https: hub URL (browsers speak HTTP/2 only over TLS)');
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const port = Number(url.port || (tls ? 443 : 80));
     const workers = integerOption(values, 'workers');
@@ -75,6 +81,7 @@ export const benchCommand = {
         port,
         tls,
         ...(trust === undefined ? {} : { tlsTrust: trust }),
+        ...(http2 ? { http2 } : {}),
         path: `${url.pathname}?topic=${encodeURIComponent(topic)}`,
         ...(subscriberToken === undefined ? {} : { headers: { Authorization: `Bearer ${subscriberToken}` } }),
       },

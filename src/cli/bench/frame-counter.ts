@@ -52,6 +52,15 @@ export class FrameCounter {
     return this.#head;
   }
 
+  /**
+   * For a response whose head came another way (an HTTP/2 `response` event): `status`, then only body
+   * bytes are fed.
+   */
+  bodyOnly(status: number): void {
+    this.#head = { status, chunked: false };
+    this.#onHead(this.#head);
+  }
+
   /** Feeds bytes as read from the socket. Throws an `Error` on a malformed head (the caller counts a failure). */
   feed(chunk: Buffer): void {
     if (this.#head === undefined) {

@@ -18,6 +18,8 @@ export interface SubscribeTarget {
   tls?: boolean;
   /** What to trust over TLS beyond the system's CAs (`--ca`, `--insecure`). */
   tlsTrust?: TlsTrust;
+  /** Subscribe as HTTP/2 streams, many per TLS connection, as browsers do (needs `tls`). @defaultValue false */
+  http2?: boolean;
   /** Extra request headers, e.g. `{ Authorization: 'Bearer …' }`. */
   headers?: Record<string, string>;
 }

@@ -5,14 +5,17 @@
  * @module
  */
 import { connect, isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as connectTls } from 'node:tls';
 import { FrameCounter } from './frame-counter.js';
 import { Histogram } from './histogram.js';
+import { Http2Streams } from './http2-streams.js';
 import type { CoordinatorMessage, StartMessage, SubscribeTarget, WorkerMessage } from './messages.js';
 
 interface Subscriber {
-  socket: Socket;
+  /** Its TCP (or TLS) socket, or its HTTP/2 stream. */
+  socket: Duplex;
   frames: number;
   measured: boolean;
   open: boolean;
@@ -20,7 +23,8 @@ interface Subscriber {
 
 const histogram = new Histogram();
 const subscribers: Subscriber[] = [];
-const churning = new Set<Socket>();
+const churning = new Set<Duplex>();
+const http2 = new Http2Streams();
 let frames = 0;
 let firstFrameAt = 0;
 let lastFrameAt = 0;
@@ -38,10 +42,17 @@ function send(message: WorkerMessage): void {
 /** The placeholder for the topic number in paths, topics and channels. */
 const TOPIC = '{topic}';
 
-function requestOf(target: SubscribeTarget, topic: number): string {
-  let head = `GET ${target.path.replaceAll(TOPIC, String(topic))} HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n`;
+/** One topic's request: the path (HTTP/2) and the whole HTTP/1.1 request, built once per topic. */
+interface Request {
+  path: string;
+  raw: string;
+}
+
+function requestOf(target: SubscribeTarget, topic: number): Request {
+  const path = target.path.replaceAll(TOPIC, String(topic));
+  let head = `GET ${path} HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n`;
   for (const [name, value] of Object.entries(target.headers ?? {})) head += `${name}: ${value}\r\n`;
-  return `${head}\r\n`;
+  return { path, raw: `${head}\r\n` };
 }
 
 /**
@@ -61,9 +72,13 @@ function connectTlsTo(target: SubscribeTarget): Socket {
 }
 
 /** Opens one subscriber; resolves once the head arrived with a 2xx status, rejects with the reason otherwise. */
-function open(target: SubscribeTarget, request: string, measured: boolean, slow: boolean): Promise<Subscriber> {
+function open(target: SubscribeTarget, request: Request, measured: boolean, slow: boolean): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
-    const socket = target.tls ? connectTlsTo(target) : connect(target.port, target.host);
+    const socket: Duplex = target.http2
+      ? http2.open(target, request.path)
+      : target.tls
+        ? connectTlsTo(target)
+        : connect(target.port, target.host);
     const sub: Subscriber = { socket, frames: 0, measured, open: false };
     const fail = (reason: string): void => {
       socket.destroy();
@@ -88,8 +103,12 @@ function open(target: SubscribeTarget, request: string, measured: boolean, slow:
         if (stamp !== undefined) histogram.record((t - stamp) * 1000);
       },
     );
-    socket.setNoDelay(true);
-    socket.on(target.tls ? 'secureConnect' : 'connect', () => socket.write(request));
+    if (target.http2) {
+      socket.once('response', (headers: Record<string, unknown>) => counter.bodyOnly(Number(headers[':status'])));
+    } else {
+      (socket as Socket).setNoDelay(true);
+      socket.on(target.tls ? 'secureConnect' : 'connect', () => socket.write(request.raw));
+    }
     socket.on('data', (chunk: Buffer) => {
       try {
         counter.feed(chunk);
@@ -109,7 +128,7 @@ async function start(message: StartMessage): Promise<void> {
   const requests = Array.from({ length: Math.max(1, Math.min(message.topics, message.connections)) }, (_, k) =>
     requestOf(message.target, (message.firstIndex + k) % message.topics),
   );
-  const requestFor = (k: number): string => requests[k % requests.length]!;
+  const requestFor = (k: number): Request => requests[k % requests.length]!;
   const errors = new Set<string>();
   let failed = 0;
   const batchPauseMs = (1000 * message.connectBatch) / message.connectRatePerSecond;
@@ -135,9 +154,9 @@ async function start(message: StartMessage): Promise<void> {
 }
 
 /** Churn: every 100 ms, close the oldest churn connection(s) and open as many new ones. */
-function startChurn(message: StartMessage, requestFor: (k: number) => string): void {
+function startChurn(message: StartMessage, requestFor: (k: number) => Request): void {
   const perTick = Math.max(1, Math.round(message.churnPerSecond / 10));
-  const pool: Socket[] = [];
+  const pool: Duplex[] = [];
   churnTimer = setInterval(() => {
     for (let k = 0; k < perTick; k++) {
       pool.shift()?.destroy();
@@ -178,6 +197,7 @@ function stop(): void {
     sub.socket.destroy();
   }
   for (const socket of churning) socket.destroy();
+  http2.destroy();
   process.disconnect?.();
 }
 
