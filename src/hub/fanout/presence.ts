@@ -181,7 +181,8 @@ export async function createPresence(options: PresenceOptions): Promise<Presence
     await publish(ended, false);
   }
 
-  await store.renew(node, leaseMs);
+  // A hub starts even if the engine hiccups now: the timer below renews again within a third of a lease.
+  await store.renew(node, leaseMs).catch((error: unknown) => warn(error, 'presence lease not taken'));
   // One renewal and one reaping at a time, each on its own: a slow engine must not pile requests up, and
   // a slow reaping (a scan of the leases, a dead node's ends) must not delay this node's own renewal.
   let renewing: Promise<void> | undefined;
