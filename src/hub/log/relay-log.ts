@@ -96,6 +96,7 @@ function relayedPresence(call: <T>(op: string, ...args: unknown[]) => Promise<T>
         for (let i = 0; i < page.length; i += PRESENCE_PAGE) yield page.slice(i, i + PRESENCE_PAGE);
       }
     },
+    holders: (key) => call('presence.holders', key),
     reap: () => call('presence.reap'),
     leave: (node) => call('presence.leave', node),
   };

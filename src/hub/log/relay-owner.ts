@@ -40,6 +40,7 @@ export async function serveRelay(
     ['presence.delete', (node: string, key: string) => presence.delete(node, key)],
     ['presence.renew', (node: string, leaseMs: number) => presence.renew(node, leaseMs)],
     ['presence.values', () => collectPages(presence.values())],
+    ['presence.holders', (key: string) => presence.holders(key)],
     ['presence.reap', () => presence.reap()],
     ['presence.leave', (node: string) => presence.leave(node)],
   ]);
