@@ -7,8 +7,8 @@
  *     fixed text     v            (?:v)m
  *     :name, * …     (r)m         (?:p(r)s)m        p(r(?:s p r)*)s     (`+`; `*` adds a final `?`)
  *
- * with r = `[^d]+` for a segment (d the component's delimiter; any character when it has none) or `.*` for a
- * full wildcard, p and s the part's prefix and suffix, m its modifier. Laziness (`+?`) changes which match
+ * with r = `[^d]+` for a segment (d the component's delimiter; any character when it has none), `.*` for a
+ * full wildcard or a regexp group's own expression (url-pattern-regexp.ts, within MAX_REGEXP_NODES), p and s the part's prefix and suffix, m its modifier. Laziness (`+?`) changes which match
  * a regular expression reports, never whether one exists, so a plain NFA answers `test()` alike.
  * @module
  */

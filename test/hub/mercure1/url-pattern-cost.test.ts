@@ -5,7 +5,7 @@
  *
  *     shape                        topic      ours      polyfill
  *     /*a*b (two * runs)           10,000     445 µs    130 ms
- *     /*a*a*a*b (four)             1,000      72 µs     (53 s)
+ *     /*a*a*a*b (four)             1,000      72 µs     53 s (timed once by hand)
  *     /:a-:b-:c! (one segment)     1,000      48 µs     107 ms
  *     16 * runs                    100,000    816 µs    —
  *     /:x((?:a+)+b)                100,000    864 µs    — (exponential)
