@@ -113,4 +113,21 @@ describe('streams sharing one HTTP/2 connection', () => {
       },
     );
   });
+
+  test('heartbeats reach every stream of the connection', async () => {
+    await withHttp2Hub({ heartbeatMs: 100 }, async (hub, open) => {
+      const streams = [await open('/beat/a'), await open('/beat/b')];
+      await waitUntil(() => hub.subscriberCount === 2);
+      const texts = streams.map((stream) => {
+        const seen = { text: '' };
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => {
+          seen.text += chunk;
+        });
+        return seen;
+      });
+      // After the hello (`: heartbeat 100`), each beat is an empty comment line, `: `.
+      await waitUntil(() => texts.every((seen) => (seen.text.match(/^: $/gm) ?? []).length >= 2), 5000);
+    });
+  });
 });
