@@ -115,17 +115,14 @@ function refuseOversizeEvent(data: string | undefined, id: string, type: string 
 }
 
 /**
- * spec(Mercure 1.0 §Publication): "A topic addresses the reserved namespace when, after being resolved as a
- * URI reference against the hub's URL, its path component is `/.well-known/mercure` or begins with
- * `/.well-known/mercure/`, regardless of scheme or authority." The hub URL's path is always that one, so
- * `mercure/subscriptions/x` and `./mercure` resolve into it whatever the hub's origin.
+ * Is `topic`'s path, resolved against `base`, in the hub's namespace? Every publish is checked against the
+ * origin's root (a 0.x topic `mercure/x` is an ordinary string); a Mercure 1.0 publish also against the hub
+ * URL (routes/publish-rules.ts).
  */
-const HUB_URL_FOR_PATHS = `http://hub.invalid${RESERVED_PATH}`;
-
-function isReserved(topic: string): boolean {
+export function isReserved(topic: string, base = 'http://hub.invalid'): boolean {
   let path: string;
   try {
-    path = new URL(topic, HUB_URL_FOR_PATHS).pathname;
+    path = new URL(topic, base).pathname;
   } catch {
     return false;
   }

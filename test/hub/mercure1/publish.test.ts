@@ -53,7 +53,7 @@ describe('Mercure 1.0 publish rules, and 0.x publishers left as they were', () =
     assert.equal((await status({ topic: '/a', data: 'x' }, V1)).status, 200);
   });
 
-  test('topics resolving into /.well-known/mercure are refused with 403, for either generation', async () => {
+  test('topics resolving into /.well-known/mercure are refused with 403; 1.0 resolves against the hub URL', async () => {
     // spec(Mercure 1.0 §Publication): "A topic addresses the reserved namespace when, after being resolved as a
     // URI reference against the hub's URL, its path component is `/.well-known/mercure` or begins with
     // `/.well-known/mercure/`, regardless of scheme or authority. (…) Hubs MUST reject publish requests
@@ -61,11 +61,14 @@ describe('Mercure 1.0 publish rules, and 0.x publishers left as they were', () =
     for (const topic of [
       '/.well-known/mercure',
       'https://elsewhere.example/.well-known/mercure/subscriptions/x/y',
-      'mercure/subscriptions/Exact/x/y',
-      './mercure',
       '../.well-known/mercure/x',
     ])
       for (const key of [V1, V0]) assert.equal((await status({ topic, data: 'forged' }, key)).status, 403, topic);
+    for (const topic of ['mercure/subscriptions/Exact/x/y', './mercure', 'mercure']) {
+      assert.equal((await status({ topic, data: 'forged' }, V1)).status, 403, topic);
+      // A 0.x topic is a string: `mercure` is not a path under the hub URL to a 0.x publisher.
+      assert.equal((await status({ topic, data: 'ordinary' }, V0)).status, 200, topic);
+    }
     assert.equal((await status({ topic: 'mercure-not/reserved', data: 'x' }, V1)).status, 200);
   });
 
