@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { AUDIENCE, accessToken, exact } from '../fixtures/access-token.js';
 import { type EventReader, publishOk, SECRET, subscribe, token } from '../fixtures/hub.js';
 import { type HubProcess, startHubProcess } from '../fixtures/hub-process.js';
@@ -35,6 +35,15 @@ interface Listing {
   subscriptions: Resource[];
 }
 
+/**
+ * Every hub process started, killed again after the suite too: a test that times out never reaches its
+ * own `finally`, and its hubs must not outlive it.
+ */
+const everyNode: HubProcess[] = [];
+after(() => {
+  for (const node of everyNode) node.kill();
+});
+
 async function startNodes(logUrl: string, dir: string): Promise<HubProcess[]> {
   const args = [
     '--log',
@@ -52,6 +61,7 @@ async function startNodes(logUrl: string, dir: string): Promise<HubProcess[]> {
   ];
   const started = await Promise.allSettled([0, 1, 2].map(() => startHubProcess({ dataDir: dir, args })));
   const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  everyNode.push(...nodes);
   const failure = started.find((result) => result.status === 'rejected');
   if (failure === undefined) return nodes;
   for (const node of nodes) node.kill();
@@ -216,6 +226,7 @@ const natsSkip = skipUnless(await reachable(NATS_URL), `NATS at ${NATS_URL}`);
 describe('cluster-wide subscriptions API and presence', () => {
   test('on Redis Streams: every node lists every subscription once; a killed node leaves within its lease', {
     skip: redisSkip,
+    timeout: 120_000,
   }, async () => {
     const name = `hotline-presence-${process.pid}-${Date.now()}`;
     try {
@@ -231,6 +242,7 @@ describe('cluster-wide subscriptions API and presence', () => {
 
   test('on NATS JetStream: every node lists every subscription once; a killed node leaves within its lease', {
     skip: natsSkip,
+    timeout: 120_000,
   }, async () => {
     const name = `hotline_presence_${process.pid}_${Date.now()}`;
     try {

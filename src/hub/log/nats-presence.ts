@@ -16,6 +16,11 @@ import { PRESENCE_PAGE, type PresenceStore } from './presence-store.js';
 
 type JetStreamModule = typeof import('@nats-io/jetstream');
 
+/** How long one page's fetch waits for messages that may not come. */
+const FETCH_EXPIRES_MS = 2000;
+/** The most one page may take, whatever the consumer does. */
+const PAGE_DEADLINE_MS = 10_000;
+
 interface Lease {
   readonly node: string;
   readonly seq: number;
@@ -99,11 +104,18 @@ export function createNatsPresenceStore(
     let pending = (await consumer.info()).num_pending;
     while (pending > 0) {
       const page: JsMsg[] = [];
-      const messages = await consumer.fetch({ max_messages: PRESENCE_PAGE, expires: 2000 });
-      for await (const message of messages) {
-        page.push(message);
-        pending = message.info.pending;
-        if (pending === 0 || page.length >= PRESENCE_PAGE) break;
+      const messages = await consumer.fetch({ max_messages: PRESENCE_PAGE, expires: FETCH_EXPIRES_MS });
+      // A fetch ends by itself when it expires; this bounds it even if the consumer keeps resetting (an
+      // engine under strain), so a listing fails rather than hangs.
+      const deadline = setTimeout(() => messages.stop(new Error('presence read timed out')), PAGE_DEADLINE_MS);
+      try {
+        for await (const message of messages) {
+          page.push(message);
+          pending = message.info.pending;
+          if (pending === 0 || page.length >= PRESENCE_PAGE) break;
+        }
+      } finally {
+        clearTimeout(deadline);
       }
       await messages.close();
       if (page.length === 0) return;
