@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { mintAccessToken } from '../../src/cli/token.js';
-import { type EventReader, hubForSuite, publishOk, SECRET, subscribe } from '../fixtures/hub.js';
+import { type EventReader, hubForSuite, publishOk, SECRET, subscribe, token } from '../fixtures/hub.js';
 
 /** The hub's resource identifier (the `aud` of its access tokens). */
 const AUDIENCE = 'https://hub.example.test/.well-known/mercure';
@@ -207,5 +207,35 @@ describe('Mercure 1.0 conformance: access tokens in subscription events, the API
     } finally {
       reader.close();
     }
+  });
+});
+
+describe('Mercure 1.0 conformance: reconciliation', () => {
+  const suite = hubForSuite();
+
+  // spec(Mercure 1.0 §Authorization on Event Replay): "A subscriber whose authorized scope has shrunk between
+  // publication and reconnection does not receive private events outside its scope at reconnection time, and the
+  // identifier of such an event does not appear in the `Last-Event-ID` response header." (§Reconciliation: "The
+  // hub MUST NOT disclose, via this header, the identifier of any event the subscriber is not authorized to receive.")
+  test('a requested id naming a private update the token no longer covers gets earliest, not that id', async () => {
+    await publishOk(
+      suite.running.endpoint,
+      { topic: '/shrunk', data: 'private', private: true, id: 'sh-1' },
+      suite.publisher,
+    );
+    await publishOk(suite.running.endpoint, { topic: '/shrunk', data: 'public', id: 'sh-2' }, suite.publisher);
+    const before = await subscribe(suite.running.endpoint, ['/shrunk'], {
+      lastEventId: 'sh-1',
+      token: await token({ subscribe: ['/shrunk'] }),
+    });
+    assert.equal(before.response.headers.get('last-event-id'), 'sh-1');
+    before.close();
+    const after = await subscribe(suite.running.endpoint, ['/shrunk'], {
+      lastEventId: 'sh-1',
+      token: await token({ subscribe: ['/elsewhere'] }),
+    });
+    assert.equal(after.response.headers.get('last-event-id'), 'earliest');
+    assert.equal((await after.next()).lastEventId, 'sh-2', 'replay still starts after the requested id');
+    after.close();
   });
 });
