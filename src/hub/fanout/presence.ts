@@ -101,8 +101,8 @@ function presenceUpdates(record: SubscriptionRecord, active: boolean): NewUpdate
 }
 
 /**
- * Starts presence for this node: its first lease is taken before this resolves, so its subscriptions are
- * listed from the first one on.
+ * Starts presence for this node: its first lease is asked for before this resolves, so its subscriptions are
+ * listed from the first one on (or, if the engine failed that once, from the next renewal).
  */
 export async function createPresence(options: PresenceOptions): Promise<Presence> {
   const { log, store, leaseMs, logger } = options;
