@@ -9,13 +9,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { runLoad } from '../src/cli/bench/index.js';
-import { HOTLINE_CLI, hotlineServeArgs } from './peers/hotline.js';
+import { HOTLINE_CLI } from './peers/hotline.js';
 import { ensureNchan, NCHAN_MODULE } from './peers/nchan.js';
 import { writeReport } from './report.js';
 import { describeMachine } from './suite/machine.js';
 import type { BenchResults, RunRecord } from './suite/results.js';
 import { loadOptions, type ScenarioId, scenarios } from './suite/scenarios.js';
-import { SYSTEMS, type SystemName } from './suite/systems.js';
+import { SYSTEMS } from './suite/systems.js';
 import { summaryLine } from './suite/tables.js';
 
 const { values } = parseArgs({
@@ -32,7 +32,7 @@ const started = Date.now();
 if (!existsSync(HOTLINE_CLI)) throw new Error(`${HOTLINE_CLI} is missing: run \`npm run build\` (npm run bench does)`);
 const wantedSystems = values.systems?.split(',');
 const systems = SYSTEMS.filter((s) => wantedSystems === undefined || wantedSystems.includes(s.name));
-if (systems.some((s) => s.name === 'nchan') && !existsSync(NCHAN_MODULE)) {
+if (systems.some((s) => s.name.startsWith('nchan')) && !existsSync(NCHAN_MODULE)) {
   console.error('installing nginx + libnginx-mod-nchan (scripts/install-nchan.sh)…');
   await ensureNchan();
 }
@@ -48,7 +48,7 @@ console.error(
 const runs: RunRecord[] = [];
 for (const spec of specs) {
   // Systems take turns within each run spec, so drift in the machine's speed spreads over all of them.
-  for (const system of systems) {
+  for (const system of systems.filter((s) => s.runs?.(spec) ?? true)) {
     const record: RunRecord = { spec, system: system.name };
     let stop: (() => Promise<void>) | undefined;
     try {
@@ -72,7 +72,7 @@ const results: BenchResults = {
   durationSeconds: Math.round((Date.now() - started) / 1000),
   command: `npm run bench${values.quick ? ' -- --quick' : ''}`,
   machine,
-  systems: systems.map((s) => ({ name: s.name, description: s.description, command: commandOf(s.name) })),
+  systems: systems.map((s) => ({ name: s.name, description: s.description, command: s.command })),
   runs,
 };
 const out = values.out ?? `bench/results/${date}${values.quick ? '-quick' : ''}.json`;
@@ -82,16 +82,4 @@ console.error(`wrote ${out} (${results.durationSeconds} s)`);
 if (!values.quick || values.report) {
   const written = await writeReport(results, out);
   console.error(`wrote ${written.join(', ')}`);
-}
-
-function commandOf(name: SystemName): string {
-  switch (name) {
-    case 'nchan':
-      return 'nginx -p <tmp> -c <tmp>/nginx.conf (bench/peers/nchan.ts nchanConfig)';
-    case 'better-sse':
-      return 'node --import tsx bench/peers/better-sse-server.ts';
-    case 'hotline-memory':
-    case 'hotline-sqlite':
-      return `node dist/cli/main.js ${hotlineServeArgs(name === 'hotline-memory' ? 'memory' : 'sqlite', '<tmp>', '<secret>').join(' ')}`;
-  }
 }

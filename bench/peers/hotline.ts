@@ -1,7 +1,7 @@
 /**
  * Hotline's hub as the benchmark runs it: the real CLI (`node dist/cli/main.js serve`) in its own process,
- * with the memory log or the SQLite log (in a temp dir), anonymous subscribers, a publisher secret, and the
- * connection cap raised above the largest scenario. Subscribe at `${url}/.well-known/mercure?topic=<t>`,
+ * with the memory log, the SQLite log (in a temp dir) or a Redis Streams log (several nodes share one),
+ * anonymous subscribers, a publisher secret, and the connection cap raised above the largest scenario. Subscribe at `${url}/.well-known/mercure?topic=<t>`,
  * publish with the Mercure form body and `Authorization: Bearer ${publisherJwt}`.
  * @module
  */
@@ -19,11 +19,24 @@ import type { Peer } from './peer.js';
 /** The compiled CLI: the benchmark measures what users run, not the sources under tsx. */
 export const HOTLINE_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-/** Which event log the hub uses. */
-export type HotlineLog = 'memory' | 'sqlite';
+/** Which event log the hub uses: `memory`, `sqlite` (in the hub's temp dir), or a `redis://…` URL. */
+export type HotlineLog = 'memory' | 'sqlite' | `redis://${string}`;
+
+/** How a benchmark hub differs from the default one. */
+export interface HotlineVariant {
+  /** More `hotline serve` flags, e.g. `['--flush-slice-ms', 'Infinity']`. */
+  extraArgs?: readonly string[];
+  /** The publisher secret; nodes of one cluster share it. @defaultValue a random one */
+  secret?: string;
+}
 
 /** The `hotline serve` flags for a benchmark hub; exported so BENCHMARKS.md shows exactly what runs. */
-export function hotlineServeArgs(log: HotlineLog, dir: string, secret: string): string[] {
+export function hotlineServeArgs(
+  log: HotlineLog,
+  dir: string,
+  secret: string,
+  extraArgs: readonly string[] = [],
+): string[] {
   return [
     'serve',
     '--port',
@@ -31,7 +44,7 @@ export function hotlineServeArgs(log: HotlineLog, dir: string, secret: string): 
     '--data-dir',
     dir,
     '--log',
-    log === 'memory' ? 'memory' : `sqlite:${join(dir, 'hotline.db')}`,
+    log === 'sqlite' ? `sqlite:${join(dir, 'hotline.db')}` : log,
     '--allow-anonymous',
     // With `=`: a random base64url secret may start with '-', which would read as an option.
     `--publisher-jwt-secret=${secret}`,
@@ -41,15 +54,19 @@ export function hotlineServeArgs(log: HotlineLog, dir: string, secret: string): 
     '--no-dashboard',
     '--log-level',
     'warn',
+    ...extraArgs,
   ];
 }
 
 /** Starts a hub; `pid` is the hub process itself. */
-export async function startHotline(log: HotlineLog): Promise<Peer & { publisherJwt: string; log: HotlineLog }> {
+export async function startHotline(
+  log: HotlineLog,
+  variant: HotlineVariant = {},
+): Promise<Peer & { publisherJwt: string; log: HotlineLog }> {
   if (!existsSync(HOTLINE_CLI)) throw new Error(`${HOTLINE_CLI} is missing: run \`npm run build\` first`);
-  const dir = await mkdtemp(join(tmpdir(), `hotline-bench-${log}-`));
-  const secret = randomBytes(32).toString('base64url');
-  const child = spawn(process.execPath, [HOTLINE_CLI, ...hotlineServeArgs(log, dir, secret)], {
+  const dir = await mkdtemp(join(tmpdir(), `hotline-bench-${log.startsWith('redis') ? 'redis' : log}-`));
+  const secret = variant.secret ?? randomBytes(32).toString('base64url');
+  const child = spawn(process.execPath, [HOTLINE_CLI, ...hotlineServeArgs(log, dir, secret, variant.extraArgs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const stop = async (): Promise<void> => {

@@ -1,5 +1,5 @@
 /**
- * The nchan comparison peer: nginx with the nchan module from Debian, one worker process, run in the
+ * The nchan comparison peer: nginx with the nchan module from Debian, one worker process (or `workers`), run in the
  * foreground from a temp dir with a generated nginx.conf. Publish with `POST ${url}/pub/<channel>`, subscribe
  * at `GET ${url}/sub/<channel>` (EventSource).
  * @module
@@ -21,10 +21,10 @@ export async function ensureNchan(): Promise<void> {
 }
 
 /** The generated configuration; exported so the docs and tests can show exactly what runs. */
-export function nchanConfig(dir: string, port: number): string {
+export function nchanConfig(dir: string, port: number, workers = 1): string {
   return `load_module ${NCHAN_MODULE};
 daemon off;
-worker_processes 1;
+worker_processes ${workers};
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 20000; }
@@ -49,27 +49,31 @@ http {
 `;
 }
 
-/** The worker's pid: with one worker, the only child of the master. */
-async function workerPid(masterPid: number): Promise<number> {
+/** The workers' pids: the children of the master, once all `count` of them are up. */
+async function workerPids(masterPid: number, count: number): Promise<number[]> {
   for (let i = 0; i < 100; i++) {
     try {
-      const children = (await readFile(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8')).trim().split(/\s+/);
-      if (children[0]) return Number(children[0]);
+      const text = (await readFile(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8')).trim();
+      const children = text === '' ? [] : text.split(/\s+/).map(Number);
+      if (children.length >= count) return children;
     } catch {
       // The master is still starting; try again.
     }
     await sleep(50);
   }
-  throw new Error('nginx started no worker process');
+  throw new Error(`nginx did not start ${count} worker process(es)`);
 }
 
-/** Starts nginx + nchan (installing them first if needed); `pid` is the worker that serves the streams. */
-export async function startNchan(): Promise<Peer & { masterPid: number; dir: string }> {
+/**
+ * Starts nginx + nchan (installing them first if needed) with `workers` worker processes; `pid` is the first
+ * worker, `pids` all of them (the processes that serve the streams; the master only supervises).
+ */
+export async function startNchan(workers = 1): Promise<Peer & { masterPid: number; dir: string }> {
   if (!existsSync(NGINX) || !existsSync(NCHAN_MODULE)) await ensureNchan();
-  const nginx = await startNginx('nchan', nchanConfig);
+  const nginx = await startNginx('nchan', (dir, port) => nchanConfig(dir, port, workers));
   try {
-    const pid = await workerPid(nginx.child.pid!);
-    return { url: nginx.url, pid, masterPid: nginx.child.pid!, dir: nginx.dir, stop: nginx.stop };
+    const pids = await workerPids(nginx.child.pid!, workers);
+    return { url: nginx.url, pid: pids[0]!, pids, masterPid: nginx.child.pid!, dir: nginx.dir, stop: nginx.stop };
   } catch (error) {
     await nginx.stop();
     throw error;

@@ -11,6 +11,8 @@ export interface Peer {
   url: string;
   /** The process that serves subscribers (measured by the load generator). */
   pid: number;
+  /** Every process that serves subscribers, when there are several (RSS and CPU are then summed). */
+  pids?: number[];
   /** Stops the server and removes its temp files. */
   stop(): Promise<void>;
 }

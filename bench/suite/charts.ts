@@ -13,9 +13,11 @@ import { HEADLINES } from './tables.js';
 /** Fixed colours per system, so every chart reads the same way. */
 const COLORS: Record<string, string> = {
   nchan: '#7f7f7f',
+  'nchan-w2': '#404040',
   'better-sse': '#e4a11b',
   'hotline-memory': '#1f77b4',
   'hotline-sqlite': '#17becf',
+  'hotline-memory-unsliced': '#9467bd',
 };
 
 function specOf(scenario: ScenarioId, results: BenchResults): TopLevelSpec | undefined {

@@ -113,7 +113,10 @@ export function scenarios(quick: boolean): RunSpec[] {
       ...s1([1000, 5000], 1000),
       ...s2([[1000, 150]], [64], [4]),
       ...s2([[2000, 50]], [4096], [4]),
-      ...s3([[1000, 100, 2]]),
+      ...s3([
+        [1000, 100, 2],
+        [1000, 10, 3],
+      ]),
       s4(200, 10, 10),
       ...s5(500, 50, 3),
     ];
@@ -129,6 +132,8 @@ export function scenarios(quick: boolean): RunSpec[] {
       [1, 4],
     ),
     ...s3([
+      // Light load (issue N item 1): one update at a time, where flush slices must add no delay.
+      [1000, 10, 10],
       [1000, 100, 10],
       [10_000, 10, 10],
     ]),
@@ -140,12 +145,18 @@ export function scenarios(quick: boolean): RunSpec[] {
 /** The {@link runLoad} options of a run against a started system. */
 export function loadOptions(
   spec: RunSpec,
-  system: { subscribe: LoadOptions['subscribe']; shape: NonNullable<LoadOptions['publish']>['shape']; pid: number },
+  system: {
+    subscribe: LoadOptions['subscribe'];
+    shape: NonNullable<LoadOptions['publish']>['shape'];
+    pid: number;
+    pids?: number[];
+  },
 ): LoadOptions {
   return {
     subscribe: system.subscribe,
     subscribers: spec.subscribers,
     serverPid: system.pid,
+    ...(system.pids === undefined ? {} : { serverPids: system.pids }),
     ...(spec.topics === undefined ? {} : { topics: spec.topics }),
     ...(spec.publish === undefined ? {} : { publish: { ...spec.publish, shape: system.shape } }),
     ...(spec.slowFraction === undefined ? {} : { slowFraction: spec.slowFraction }),

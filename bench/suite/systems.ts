@@ -5,15 +5,18 @@
  */
 import type { PublishShape, SubscribeTarget } from '../../src/cli/bench/index.js';
 import { startBetterSse } from '../peers/better-sse.js';
-import { startHotline } from '../peers/hotline.js';
+import { type HotlineLog, hotlineServeArgs, startHotline } from '../peers/hotline.js';
 import { startNchan } from '../peers/nchan.js';
 import type { Peer } from '../peers/peer.js';
+import type { RunSpec } from './scenarios.js';
 
 /** A system started for one run. */
 export interface StartedSystem {
   subscribe: SubscribeTarget;
   shape: PublishShape;
   pid: number;
+  /** Every process serving subscribers when there are several (their RSS and CPU are summed). */
+  pids?: number[];
   stop(): Promise<void>;
 }
 
@@ -22,10 +25,20 @@ export interface System {
   name: SystemName;
   /** What it is, for the report. */
   description: string;
+  /** The command that starts it, for the report. */
+  command: string;
+  /** The runs it takes part in. @defaultValue every run */
+  runs?(spec: RunSpec): boolean;
   start(): Promise<StartedSystem>;
 }
 
-export type SystemName = 'nchan' | 'better-sse' | 'hotline-memory' | 'hotline-sqlite';
+export type SystemName =
+  | 'nchan'
+  | 'nchan-w2'
+  | 'better-sse'
+  | 'hotline-memory'
+  | 'hotline-sqlite'
+  | 'hotline-memory-unsliced';
 
 /** The reference every ratio is taken against. */
 export const REFERENCE: SystemName = 'nchan';
@@ -36,33 +49,66 @@ function started(peer: Peer, path: string, shape: PublishShape): StartedSystem {
     subscribe: { host: '127.0.0.1', port: Number(new URL(peer.url).port), path },
     shape,
     pid: peer.pid,
+    ...(peer.pids === undefined ? {} : { pids: peer.pids }),
     stop: peer.stop,
   };
 }
 
+const NCHAN_COMMAND = 'nginx -p <tmp> -c <tmp>/nginx.conf (bench/peers/nchan.ts nchanConfig)';
+
+function nchan(workers: number): System {
+  return {
+    name: workers === 1 ? 'nchan' : 'nchan-w2',
+    description:
+      workers === 1
+        ? 'nginx + nchan (C), one worker process, eventsource subscriber location'
+        : `the same nginx + nchan with \`worker_processes ${workers}\`: every core (RSS and CPU summed over the workers)`,
+    command: workers === 1 ? NCHAN_COMMAND : `${NCHAN_COMMAND}, worker_processes ${workers}`,
+    start: async () => started(await startNchan(workers), '/sub/t{topic}', { kind: 'nchan', channel: 't{topic}' }),
+  };
+}
+
+function hotline(
+  name: SystemName,
+  log: 'memory' | 'sqlite',
+  description: string,
+  extraArgs: readonly string[] = [],
+): Omit<System, 'runs'> {
+  const logFlag: HotlineLog = log;
+  return {
+    name,
+    description,
+    command: `node dist/cli/main.js ${hotlineServeArgs(logFlag, '<tmp>', '<secret>', extraArgs).join(' ')}`,
+    async start() {
+      const peer = await startHotline(log, { extraArgs });
+      return started(peer, '/.well-known/mercure?topic=t{topic}', {
+        kind: 'mercure',
+        topic: 't{topic}',
+        jwt: peer.publisherJwt,
+      });
+    },
+  };
+}
+
 export const SYSTEMS: readonly System[] = [
-  {
-    name: 'nchan',
-    description: 'nginx + nchan (C), one worker process, eventsource subscriber location',
-    start: async () => started(await startNchan(), '/sub/t{topic}', { kind: 'nchan', channel: 't{topic}' }),
-  },
+  nchan(1),
+  nchan(2),
   {
     name: 'better-sse',
     description: 'better-sse channels in a node:http server (bench/peers/better-sse-server.ts)',
+    command: 'node --import tsx bench/peers/better-sse-server.ts',
     start: async () => started(await startBetterSse(), '/sub/t{topic}', { kind: 'json', path: '/publish/t{topic}' }),
   },
-  ...(['memory', 'sqlite'] as const).map(
-    (log): System => ({
-      name: `hotline-${log}`,
-      description: `\`hotline serve --log ${log === 'memory' ? 'memory' : 'sqlite:…'}\` (the compiled CLI, dist/cli/main.js)`,
-      async start() {
-        const peer = await startHotline(log);
-        return started(peer, '/.well-known/mercure?topic=t{topic}', {
-          kind: 'mercure',
-          topic: 't{topic}',
-          jwt: peer.publisherJwt,
-        });
-      },
-    }),
-  ),
+  hotline('hotline-memory', 'memory', '`hotline serve --log memory` (the compiled CLI, dist/cli/main.js)'),
+  hotline('hotline-sqlite', 'sqlite', '`hotline serve --log sqlite:…` (the compiled CLI, dist/cli/main.js)'),
+  {
+    // Issue N item 1's before/after: the same hub flushing every subscriber in one turn, as before slicing.
+    ...hotline(
+      'hotline-memory-unsliced',
+      'memory',
+      'hotline-memory with `--flush-slice-ms Infinity` (a fan-out never yields: the behaviour before flush slices), latency runs only',
+      ['--flush-slice-ms', 'Infinity'],
+    ),
+    runs: (spec) => spec.scenario === 'S3',
+  },
 ];

@@ -31,21 +31,37 @@ export function readProc(pid: number): ProcSample | undefined {
   }
 }
 
-/** Samples every `intervalMs` and keeps the peak RSS. */
+/**
+ * Reads several processes that serve together (nginx workers, hub nodes) as one: CPU and RSS summed;
+ * `undefined` when any of them is gone, so a sum never silently leaves one out.
+ */
+export function readProcs(pids: readonly number[]): ProcSample | undefined {
+  let cpuSeconds = 0;
+  let rssBytes = 0;
+  for (const pid of pids) {
+    const sample = readProc(pid);
+    if (sample === undefined) return undefined;
+    cpuSeconds += sample.cpuSeconds;
+    rssBytes += sample.rssBytes;
+  }
+  return { cpuSeconds, rssBytes };
+}
+
+/** Samples every `intervalMs` and keeps the peak RSS (of the processes summed). */
 export class ProcSampler {
-  readonly #pid: number;
+  readonly #pids: readonly number[];
   readonly #timer: NodeJS.Timeout;
   #peakRssBytes = 0;
 
-  constructor(pid: number, intervalMs = 250) {
-    this.#pid = pid;
+  constructor(pids: readonly number[], intervalMs = 250) {
+    this.#pids = pids;
     this.#timer = setInterval(() => this.sample(), intervalMs);
     this.#timer.unref();
   }
 
   /** Takes a reading now (also updating the peak). */
   sample(): ProcSample | undefined {
-    const s = readProc(this.#pid);
+    const s = readProcs(this.#pids);
     if (s && s.rssBytes > this.#peakRssBytes) this.#peakRssBytes = s.rssBytes;
     return s;
   }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { HotlineTypeError } from '../../errors.js';
 import { Histogram, type LatencySummary } from './histogram.js';
 import type { ConnectedMessage, ReportMessage, StartMessage, SubscribeTarget, WorkerMessage } from './messages.js';
-import { ProcSampler, readProc } from './proc-stats.js';
+import { type ProcSample, ProcSampler, readProcs } from './proc-stats.js';
 import { type PublishResult, type PublishShape, publish } from './publisher.js';
 
 /** Hard limit of open files per process on this machine is 20,000; stay well under it. */
@@ -51,6 +51,11 @@ export interface LoadOptions {
   churnPerSecond?: number;
   /** Pid of the server process whose RSS and CPU time are sampled. */
   serverPid?: number;
+  /**
+   * Several processes serving together (nginx workers, hub nodes, `--workers`): their RSS and CPU time are
+   * sampled and summed. Takes the place of `serverPid`.
+   */
+  serverPids?: readonly number[];
   /** Give up waiting for deliveries after this long without a new frame. @defaultValue 3000 */
   idleTimeoutMs?: number;
   /** Wait after connecting before publishing (lets the server settle, and for idle RSS). @defaultValue 500 */
@@ -97,6 +102,8 @@ export interface LoadResult {
   clientCpuSeconds: number;
   server?: {
     pid: number;
+    /** Every process sampled; RSS and CPU are their sums. */
+    pids: number[];
     rssIdleBytes: number;
     rssPeakBytes: number;
     rssPerSubscriberBytes: number;
@@ -156,6 +163,10 @@ function nextMessage<T extends WorkerMessage['type']>(
   });
 }
 
+function serverPidsOf(options: LoadOptions): readonly number[] {
+  return options.serverPids ?? (options.serverPid === undefined ? [] : [options.serverPid]);
+}
+
 /** Runs one load scenario against any SSE server and resolves with its measurements. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   validate(options);
@@ -176,8 +187,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     progress.framesReceived = [...framesBy.values()].reduce((sum, p) => sum + p.frames, 0);
     options.onProgress?.({ ...progress });
   }, 250);
-  const sampler = options.serverPid ? new ProcSampler(options.serverPid) : undefined;
-  const before = options.serverPid ? readProc(options.serverPid) : undefined;
+  const pids = serverPidsOf(options);
+  const sampler = pids.length > 0 ? new ProcSampler(pids) : undefined;
+  const before = pids.length > 0 ? readProcs(pids) : undefined;
   try {
     const started = Date.now();
     const connected = await startWorkers(children, options, slowTotal, topics);
@@ -185,7 +197,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const sum = (pick: (m: ConnectedMessage) => number): number => connected.reduce((s, m) => s + pick(m), 0);
     progress.connected = sum((m) => m.connected);
     await new Promise((r) => setTimeout(r, options.settleMs ?? 500));
-    const idle = options.serverPid ? readProc(options.serverPid) : undefined;
+    const idle = pids.length > 0 ? readProcs(pids) : undefined;
     const measured = progress.connected - slowTotal;
     let published: LoadResult['publish'];
     const expectedPer = (options.publish?.count ?? 0) / topics;
@@ -210,7 +222,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       progress.framesExpected = (measured * result.sent) / topics;
       await drain(framesBy, progress, options.idleTimeoutMs ?? 3000);
     }
-    const after = options.serverPid ? sampler?.sample() : undefined;
+    const after = sampler?.sample();
     const reports = await Promise.all(
       children.map((child) => {
         const reply = nextMessage(child, 'report');
@@ -314,9 +326,9 @@ interface Collected {
   slowTotal: number;
   expectedPer: number;
   topics: number;
-  before: ReturnType<typeof readProc>;
-  idle: ReturnType<typeof readProc>;
-  after: ReturnType<typeof readProc>;
+  before: ProcSample | undefined;
+  idle: ProcSample | undefined;
+  after: ProcSample | undefined;
   peak: number;
 }
 
@@ -373,11 +385,13 @@ function summarize(options: LoadOptions, c: Collected): LoadResult {
     },
   };
   if (c.published) result.publish = c.published;
-  if (options.serverPid && c.idle) {
+  const pids = serverPidsOf(options);
+  if (pids.length > 0 && c.idle) {
     const cpu = c.after && c.idle ? c.after.cpuSeconds - c.idle.cpuSeconds : 0;
     const rssBefore = c.before?.rssBytes ?? 0;
     result.server = {
-      pid: options.serverPid,
+      pid: pids[0]!,
+      pids: [...pids],
       rssBeforeBytes: rssBefore,
       rssIdleBytes: c.idle.rssBytes,
       rssPeakBytes: Math.max(c.peak, c.idle.rssBytes),
