@@ -109,7 +109,12 @@ const peer: Runner = (c) => {
   return n;
 };
 
-function measure(run: Runner, c: Corpus, budgetMs: number): { eventsPerSec: number; mbPerSec: number } {
+interface Rate {
+  eventsPerSec: number;
+  mbPerSec: number;
+}
+
+function measure(run: Runner, c: Corpus, budgetMs: number): Rate {
   if (run(c) !== c.events) throw new Error(`parser lost events on ${c.name}`);
   const start = performance.now();
   let rounds = 0;
@@ -127,29 +132,44 @@ const rows = [];
 const only = process.env.BENCH_ONLY;
 for (const c of corpora.filter((corpus) => only === undefined || corpus.name.includes(only))) {
   // Alternate the two, three times each, and keep each one's best: a noisy neighbour hurts both alike.
-  const ours = [];
-  const theirs = [];
+  const ours: Rate[] = [];
+  const theirs: Rate[] = [];
   for (let i = 0; i < 3; i++) {
     ours.push(measure(hotline, c, budgetMs / 3));
     theirs.push(measure(peer, c, budgetMs / 3));
   }
-  const best = (xs: { eventsPerSec: number; mbPerSec: number }[]) =>
-    xs.reduce((a, b) => (b.eventsPerSec > a.eventsPerSec ? b : a));
+  const best = (xs: Rate[]) => xs.reduce((a, b) => (b.eventsPerSec > a.eventsPerSec ? b : a));
   const o = best(ours);
   const t = best(theirs);
-  rows.push({ corpus: c.name, hotline: o, eventsourceParser: t, ratio: o.eventsPerSec / t.eventsPerSec });
+  // Each round's own ratio (the two measured back to back): their spread shows how noisy the machine was.
+  const roundRatios = ours.map((x, i) => x.eventsPerSec / theirs[i]!.eventsPerSec);
+  rows.push({
+    corpus: c.name,
+    hotline: o,
+    eventsourceParser: t,
+    ratio: o.eventsPerSec / t.eventsPerSec,
+    spread: [Math.min(...roundRatios), Math.max(...roundRatios)],
+  });
 }
 
 const fmt = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
 const table = [
-  '| corpus | hotline events/s | hotline MB/s | eventsource-parser events/s | eventsource-parser MB/s | ratio |',
-  '|---|---:|---:|---:|---:|---:|',
+  '| corpus | hotline events/s | hotline MB/s | eventsource-parser events/s | eventsource-parser MB/s | ratio | rounds |',
+  '|---|---:|---:|---:|---:|---:|---:|',
   ...rows.map(
     (r) =>
-      `| ${r.corpus} | ${fmt(r.hotline.eventsPerSec)} | ${r.hotline.mbPerSec.toFixed(1)} | ${fmt(r.eventsourceParser.eventsPerSec)} | ${r.eventsourceParser.mbPerSec.toFixed(1)} | ${r.ratio.toFixed(2)}× |`,
+      `| ${r.corpus} | ${fmt(r.hotline.eventsPerSec)} | ${r.hotline.mbPerSec.toFixed(1)} | ${fmt(r.eventsourceParser.eventsPerSec)} | ${r.eventsourceParser.mbPerSec.toFixed(1)} | ${r.ratio.toFixed(2)}× | ${r.spread[0]!.toFixed(2)}–${r.spread[1]!.toFixed(2)} |`,
   ),
 ];
+const sorted = rows.map((r) => r.ratio).sort((a, b) => a - b);
+const median =
+  sorted.length === 0
+    ? Number.NaN
+    : sorted.length % 2 === 1
+      ? sorted[(sorted.length - 1) / 2]!
+      : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+table.push('', `median ratio ${median.toFixed(2)}×, lowest ${(sorted[0] ?? Number.NaN).toFixed(2)}×`);
 console.log(table.join('\n'));
 const peerVersion = (
   await import('eventsource-parser/package.json', { with: { type: 'json' } }).catch(() => ({
