@@ -223,10 +223,11 @@ class CompiledUrlPattern implements UrlPattern {
 /**
  * The components of `topic` resolved against `baseUrl`, as the URL Pattern standard reads a URL (no `:`
  * after the protocol, no `?` or `#` before the search and hash); `undefined` when it is not a URL. The last
- * answer is kept: a publish asks it for the same topic and hub URL once per distinct pattern.
+ * answer is kept: a publish asks it for the same topic once per distinct pattern, and per hub URL the
+ * subscribers reached the hub by — for an absolute topic, which no base changes, one parse serves them all.
  */
 function topicComponents(topic: string, baseUrl: string): Components | undefined {
-  if (last !== undefined && last.topic === topic && last.baseUrl === baseUrl) return last.components;
+  if (last !== undefined && last.topic === topic && (last.baseUrl === baseUrl || last.absolute)) return last.components;
   let components: Components | undefined;
   try {
     const url = new URL(topic, baseUrl);
@@ -243,8 +244,22 @@ function topicComponents(topic: string, baseUrl: string): Components | undefined
   } catch {
     components = undefined;
   }
-  last = { topic, baseUrl, components };
+  last = { topic, baseUrl, absolute: isBaseIndependent(topic), components };
   return components;
 }
 
-let last: { topic: string; baseUrl: string; components: Components | undefined } | undefined;
+let last: { topic: string; baseUrl: string; absolute: boolean; components: Components | undefined } | undefined;
+
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):(\/\/)?/;
+const SPECIAL_SCHEME_NAMES = new Set(SPECIAL_SCHEMES);
+
+/**
+ * Does `topic` resolve to the same URL against every hub URL? A scheme makes it absolute, except that the URL
+ * standard resolves `http:x` (a special scheme without `//`) against a base of the same scheme: such a topic
+ * (and anything the parser would first trim or rewrite) is taken as relative, which only costs a parse.
+ */
+function isBaseIndependent(topic: string): boolean {
+  const scheme = SCHEME.exec(topic);
+  if (scheme === null) return false;
+  return scheme[2] !== undefined || !SPECIAL_SCHEME_NAMES.has(scheme[1]!.toLowerCase());
+}

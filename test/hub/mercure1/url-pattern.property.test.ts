@@ -90,4 +90,31 @@ describe('[property] the linear URL pattern matcher agrees with urlpattern-polyf
       { numRuns: 300 },
     );
   });
+
+  test('one topic against several hub URLs, in turn: each answer is the one for its own hub URL', () => {
+    // spec(Mercure 1.0 §URL Pattern): "When evaluating a relative pattern or a relative topic, the hub MUST
+    // use the hub's URL as the base URL." — `http:x` is relative to an http hub URL, absolute to an https one.
+    const hubs = [HUB, 'http://hub.example/.well-known/mercure', 'http://other.example:8080/.well-known/mercure'];
+    const quirky = fc.constantFrom(
+      'http:/t/a',
+      'http:t/a',
+      'HTTPS:/t/a',
+      'https:t/a',
+      'urn:t:a',
+      ' /t/a',
+      'http:\\\\hub.example/t/a',
+    );
+    fc.assert(
+      fc.property(pattern, fc.array(fc.oneof(topic, quirky), { minLength: 1, maxLength: 4 }), (source, topics) => {
+        const compiled = hubs.map((hub) => compileUrlPattern(source, hub, BOUNDS));
+        for (const candidate of topics)
+          compiled.forEach((result, i) => {
+            if (!result.ok) return;
+            const expected = new URLPattern(source, hubs[i]).test(candidate, hubs[i]);
+            assert.equal(result.pattern.matches(candidate), expected, `${source} ${candidate} ${hubs[i]}`);
+          });
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
