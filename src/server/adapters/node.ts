@@ -12,6 +12,7 @@ import { eventStreamHeaders } from '../headers.js';
 import { readLastEventId } from '../last-event-id.js';
 import { SseSession } from '../session.js';
 import type { Session, SessionOptions, Sink, TypedSession } from '../types.js';
+import { scheduleTakeover, type TakenOverStream } from './node-takeover.js';
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
 export type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -56,9 +57,36 @@ export function createSession(req: NodeRequest, res: NodeResponse, options: Sess
   response.writeHead(options.status ?? SESSION_DEFAULTS.status, headers);
   // Nagle would hold small event frames back for up to 40 ms; every frame here is a complete message.
   req.socket?.setNoDelay?.(true);
-  // Compression is synchronous (see compression.ts), so the response is the only buffer: its `drain` and
-  // `writableLength` are the session's backpressure, compressed or not.
+  // Compression is synchronous (see compression.ts), so the response (later the taken-over socket) is the
+  // only buffer: its `drain` and buffered bytes are the session's backpressure, compressed or not.
   let compressionFailure: unknown;
+  const handlers = {
+    drain: () => session.drained(),
+    close: () => {
+      compressor?.release();
+      session.disconnected(compressionFailure === undefined ? 'client' : 'error');
+    },
+    error: () => {
+      compressor?.release();
+      session.disconnected('error');
+    },
+  };
+  let output: StreamOutput = responseOutput(response, handlers);
+  // HTTP/1.1: after the first write the socket leaves node:http (node-takeover.ts), and nothing here may
+  // keep the request or the response alive after it; HTTP/2 streams stay on node:http2.
+  let pending: { req: IncomingMessage; res: ServerResponse } | undefined =
+    req.httpVersionMajor === 1 ? { req: req as IncomingMessage, res: response } : undefined;
+  const writeBytes = (bytes: Uint8Array): boolean => {
+    const ok = output.write(bytes);
+    if (pending !== undefined) {
+      scheduleTakeover(pending.req, pending.res, handlers, (taken) => {
+        output.forget?.();
+        output = taken;
+      });
+      pending = undefined;
+    }
+    return ok;
+  };
   const writeCompressed = (frames: readonly Uint8Array[], compressor: StreamCompressor) => {
     let compressed: Uint8Array;
     try {
@@ -66,49 +94,63 @@ export function createSession(req: NodeRequest, res: NodeResponse, options: Sess
     } catch (error) {
       // The stream cannot go on: the session ends with reason 'error' when the socket closes.
       compressionFailure = error;
-      response.destroy();
+      output.destroy();
       return true;
     }
-    return response.write(compressed);
+    return writeBytes(compressed);
   };
   const sink: Sink = {
-    write: (bytes) => (compressor === undefined ? response.write(bytes) : writeCompressed([bytes], compressor)),
+    write: (bytes) => (compressor === undefined ? writeBytes(bytes) : writeCompressed([bytes], compressor)),
     writeFrames(frames) {
       if (compressor !== undefined) return writeCompressed(frames, compressor);
-      return response.write(joinFrames(frames));
+      return writeBytes(joinFrames(frames));
     },
     get bufferedBytes() {
-      return response.writableLength;
+      return output.bufferedBytes;
     },
-    end: () => {
-      if (response.writableEnded || response.destroyed) return;
-      if (compressor === undefined) response.end();
-      else response.end(compressor.finish());
-    },
+    end: () => output.end(compressor?.finish()),
     abort: () => {
       compressor?.release();
-      response.destroy();
+      output.destroy();
     },
   };
   const session = new SseSession(sink, readLastEventId(req.headers['last-event-id'], query), options);
-  const onDrain = () => session.drained();
-  const onClose = () => {
-    cleanup();
-    session.disconnected(compressionFailure === undefined ? 'client' : 'error');
-  };
-  const onError = () => {
-    cleanup();
-    session.disconnected('error');
-  };
-  const cleanup = () => {
+  session.on('close', () => {
     compressor?.release();
-    response.off('drain', onDrain);
-    response.off('close', onClose);
-    response.off('error', onError);
-  };
-  response.on('drain', onDrain);
-  response.on('close', onClose);
-  response.on('error', onError);
-  session.on('close', cleanup);
+    output.forget?.();
+  });
   return session;
+}
+
+/** Where a session's bytes go: node:http's response, or the socket taken over from it. */
+interface StreamOutput extends TakenOverStream {
+  /** Stops listening to the response (taken over, or the session closed). */
+  forget?(): void;
+}
+
+function responseOutput(
+  response: ServerResponse,
+  handlers: { drain(): void; close(): void; error(): void },
+): StreamOutput {
+  const forget = () => {
+    response.off('drain', handlers.drain);
+    response.off('close', handlers.close);
+    response.off('error', handlers.error);
+  };
+  response.on('drain', handlers.drain);
+  response.once('close', handlers.close);
+  response.once('error', handlers.error);
+  return {
+    write: (bytes) => response.write(bytes),
+    get bufferedBytes() {
+      return response.writableLength;
+    },
+    end(last) {
+      if (response.writableEnded || response.destroyed) return;
+      if (last === undefined) response.end();
+      else response.end(last);
+    },
+    destroy: () => response.destroy(),
+    forget,
+  };
 }

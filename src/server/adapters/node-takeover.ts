@@ -1,0 +1,237 @@
+/**
+ * Lighter HTTP/1.1 streams: once an event stream's head and first bytes are out, the socket is taken over
+ * from node:http, as node does itself for an `upgrade` (and `ws` after it). The request, the response, the
+ * HTTP parser and node:http's per-connection listeners and state are freed; what stays is the socket and
+ * a few closures. node:http's objects cost ~15 KB per idle stream, more than everything else together.
+ *
+ * The wire does not change: the head node:http sent (`Transfer-Encoding: chunked`, `Connection:
+ * keep-alive`) stays, and every later write is framed as a chunk here. A stream that ends gets its last
+ * chunk (`0\r\n\r\n`, a complete response) and then the connection is closed instead of being kept for
+ * another request — as after a `Connection: close` response, which every client handles.
+ *
+ * Only what node:http does itself for an upgrade is done here, through the same internal (`freeParser`);
+ * where anything is missing (another runtime, a pipelined response not yet on the socket, HEAD, a body that
+ * is not chunked) the stream simply stays on node:http, as before.
+ * @module
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** The taken-over socket, as the session's sink sees it. */
+export interface TakenOverStream {
+  /** Writes one chunk; `false` means wait for `drain` (the bytes are taken all the same). */
+  write(bytes: Uint8Array): boolean;
+  readonly bufferedBytes: number;
+  /** Writes `last` (if any) and the last chunk, then closes the connection once they are out. */
+  end(last?: Uint8Array): void;
+  /** Drops the connection and whatever is still buffered for it. */
+  destroy(): void;
+}
+
+export interface TakeoverHandlers {
+  drain(): void;
+  /** The connection is gone (closed by either side, or failed). */
+  close(): void;
+}
+
+interface NodeHttpParser {
+  incoming: unknown;
+  finish(): unknown;
+}
+type FreeParser = (parser: NodeHttpParser, req: IncomingMessage, socket: Socket) => void;
+
+/** node:http's own per-connection listeners, removed exactly as its upgrade path removes them. */
+const HTTP_SERVER_LISTENERS: Record<string, readonly string[]> = {
+  data: ['bound socketOnData'],
+  end: ['bound socketOnEnd'],
+  close: ['bound socketOnClose', 'onServerResponseClose'],
+  drain: ['bound socketOnDrain'],
+  error: ['socketOnError'],
+  timeout: ['socketOnTimeout'],
+  resume: ['onSocketResume'],
+  pause: ['onSocketPause'],
+};
+
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+const CRLF = Buffer.from('\r\n', 'latin1');
+
+let enabled = true;
+const freeParser = loadFreeParser();
+
+function loadFreeParser(): FreeParser | undefined {
+  // getBuiltinModule (Node ≥ 20.16) reaches node:http's internal module without a require in ESM.
+  const load = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  try {
+    const common = load?.('_http_common') as { freeParser?: unknown } | undefined;
+    return typeof common?.freeParser === 'function' ? (common.freeParser as FreeParser) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * For tests and comparisons: `false` keeps every stream on node:http (the behaviour before takeover).
+ * Returns the previous setting.
+ */
+export function setSocketTakeover(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
+}
+
+interface PendingTakeover {
+  req: IncomingMessage;
+  res: ServerResponse;
+  handlers: TakeoverHandlers;
+  taken(stream: TakenOverStream): void;
+}
+
+// Taken over together at the start of the next turn, never from inside node:http's request handler:
+// the parser is still executing there (a GET completes after its handler returns), and node:http frees a
+// parser only once it has returned, as for an upgrade.
+let pending: PendingTakeover[] = [];
+
+/**
+ * Takes `res`'s socket over in the next turn and hands the stream to `taken`; or leaves it on node:http,
+ * changing nothing, when it cannot. Call it after the first write, when the head and first bytes are out.
+ */
+export function scheduleTakeover(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handlers: TakeoverHandlers,
+  taken: (stream: TakenOverStream) => void,
+): void {
+  if (!enabled || freeParser === undefined) return;
+  pending.push({ req, res, handlers, taken });
+  if (pending.length === 1) setImmediate(takeOverPending);
+}
+
+function takeOverPending(): void {
+  const due = pending;
+  pending = [];
+  for (const { req, res, handlers, taken } of due) {
+    const stream = takeOverSocket(req, res, handlers);
+    if (stream !== undefined) taken(stream);
+  }
+}
+
+function takeOverSocket(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handlers: TakeoverHandlers,
+): TakenOverStream | undefined {
+  const socket = res.socket as (Socket & { parser?: NodeHttpParser | null; _httpMessage?: unknown }) | null;
+  if (freeParser === undefined || socket == null) return undefined;
+  const parser = socket.parser;
+  const ready =
+    parser != null &&
+    // A request pipelined behind this one has begun: it stays with node:http, and so does the socket.
+    (parser.incoming === req || parser.incoming == null) &&
+    socket._httpMessage === res &&
+    req.method !== 'HEAD' &&
+    res.chunkedEncoding === true &&
+    !res.writableEnded &&
+    !socket.destroyed &&
+    // Nothing left in the response's own buffer: every byte so far is on the socket, in order.
+    res.writableLength === socket.writableLength;
+  if (!ready) return undefined;
+
+  removeHttpServerListeners(socket);
+  res.detachSocket(socket);
+  parser.finish();
+  freeParser(parser, req, socket);
+  // node:http may have set the server's `timeout` on the socket; the stream is bounded by the write
+  // watchdog and the heartbeats instead, as it was while node:http held it (a response in progress).
+  socket.setTimeout(0);
+  return adopt(socket, handlers);
+}
+
+function removeHttpServerListeners(socket: Socket): void {
+  for (const [event, names] of Object.entries(HTTP_SERVER_LISTENERS)) {
+    for (const listener of socket.rawListeners(event)) {
+      if (names.includes(listener.name)) socket.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+}
+
+function adopt(socket: Socket, handlers: TakeoverHandlers): TakenOverStream {
+  track(socket);
+  const onEnd = () => {
+    // The client closed its side: like node:http (no `httpAllowHalfOpen`), close ours.
+    socket.end();
+  };
+  const onClose = () => {
+    socket.off('drain', handlers.drain);
+    socket.off('end', onEnd);
+    handlers.close();
+  };
+  // A reset peer or a failed write: the 'close' that follows ends the session, as node:http reports it.
+  socket.on('error', ignore);
+  socket.on('drain', handlers.drain);
+  socket.on('end', onEnd);
+  socket.once('close', onClose);
+  // Read (and drop) whatever the client sends, so that its FIN is seen; nothing after the request is
+  // answered on a stream's connection.
+  socket.resume();
+  return {
+    write: (bytes) => socket.write(chunk(bytes)),
+    get bufferedBytes() {
+      return socket.writableLength;
+    },
+    end(last) {
+      if (socket.destroyed || socket.writableEnded) return;
+      if (last !== undefined && last.length > 0) socket.write(chunk(last));
+      // Closed once the last chunk is out (node:http's destroySoon for a `Connection: close` response).
+      socket.end(LAST_CHUNK, () => socket.destroy());
+    },
+    destroy: () => socket.destroy(),
+  };
+}
+
+function ignore(): void {}
+
+let lastPayload: Uint8Array | undefined;
+let lastChunk: Buffer = Buffer.alloc(0);
+
+/**
+ * `bytes` as one HTTP/1.1 chunk. The session's adapter hands every subscriber of a broadcast the very same
+ * joined bytes, so the last framing is kept: 10,000 subscribers cost one copy, as they did before.
+ */
+function chunk(bytes: Uint8Array): Buffer {
+  if (bytes === lastPayload) return lastChunk;
+  const size = Buffer.from(`${bytes.length.toString(16)}\r\n`, 'latin1');
+  lastChunk = Buffer.concat([size, bytes, CRLF], size.length + bytes.length + 2);
+  lastPayload = bytes;
+  return lastChunk;
+}
+
+/**
+ * Taken-over sockets are no longer in node:http's connection list, so `server.closeAllConnections()`
+ * would not find them: it is extended, once per server, to destroy them too. The hub's drain and
+ * `close()` (and any user of the library who calls it) keep cutting every stream.
+ */
+const taken = new WeakMap<object, Set<Socket>>();
+
+function track(socket: Socket): void {
+  const server = (socket as { server?: unknown }).server as Server | undefined;
+  if (server === undefined || typeof server.closeAllConnections !== 'function') return;
+  let sockets = taken.get(server);
+  if (sockets === undefined) {
+    const own = new Set<Socket>();
+    sockets = own;
+    taken.set(server, own);
+    const closeAllConnections = server.closeAllConnections;
+    server.closeAllConnections = function closeAllConnectionsAndStreams(this: Server) {
+      closeAllConnections.call(this);
+      for (const open of own) open.destroy();
+    };
+  }
+  const own = sockets;
+  own.add(socket);
+  socket.once('close', () => own.delete(socket));
+}
+
+/** How many taken-over sockets are open on `server` (for tests and leak checks). */
+export function takenOverSocketCount(server: object): number {
+  return taken.get(server)?.size ?? 0;
+}
