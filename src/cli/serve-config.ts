@@ -59,6 +59,7 @@ export const serveConfigSchema = z
       z.literal('Infinity').transform(() => Number.POSITIVE_INFINITY),
       z.coerce.number().min(0).max(1000),
     ]),
+    workers: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)]),
     'data-dir': z.string().min(1),
     log: z.string().min(1).optional(),
     'jwt-secret': z.string().min(1).optional(),

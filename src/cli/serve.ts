@@ -18,6 +18,8 @@ import { readConfigFile, validateServeConfig } from './serve-config.js';
 import { printDevTokens } from './serve-dev-tokens.js';
 import { demoRetention, openServeLog } from './serve-log.js';
 import { announceTls, readTlsFiles, reloadTlsOnSighup, TLS_OPTIONS, tlsFiles } from './serve-tls.js';
+import { workerRole } from './serve-worker-role.js';
+import { isRelayedLog, runPrimary, WORKERS_OPTIONS, workerCount, workerShare } from './serve-workers.js';
 
 const OPTIONS: OptionTable = {
   config: {
@@ -29,6 +31,7 @@ const OPTIONS: OptionTable = {
   port: { type: 'string', short: 'p', description: 'Port to listen on', env: 'HOTLINE_PORT', default: '3000' },
   host: { type: 'string', description: 'Address to bind', env: 'HOTLINE_HOST', default: '127.0.0.1' },
   ...TLS_OPTIONS,
+  ...WORKERS_OPTIONS,
   'data-dir': {
     type: 'string',
     description: 'Directory for the SQLite log and the dev secret',
@@ -357,11 +360,31 @@ export const serveCommand = {
     const runDemo = (dev || config.demo === true) && config['no-demo'] !== true;
     const demoHistory = demoRetention(logSpec, runDemo ? config['demo-history-max-events'] : undefined);
     if (demoHistory.note !== undefined) logger.info(demoHistory.note);
-    const log = await openServeLog(logSpec, {
-      maxEvents: config['history-max-events'],
-      maxAgeMs: config['history-max-age-seconds'] * 1000,
-      ...demoHistory.options,
-    });
+    const openLog = () =>
+      openServeLog(logSpec, {
+        maxEvents: config['history-max-events'],
+        maxAgeMs: config['history-max-age-seconds'] * 1000,
+        ...demoHistory.options,
+      });
+    const workers = workerCount(config.workers);
+    const role = workerRole();
+    const scheme = credentials === undefined ? 'http' : 'https';
+    if (workers > 1 && role === undefined) {
+      return runPrimary({
+        workers,
+        logSpec,
+        openLog,
+        logger,
+        drainWindowMs: config['drain-window-ms'],
+        onReady(origin, kind) {
+          console.log(`hotline hub listening on ${origin}/.well-known/mercure (log: ${kind}, ${workers} workers)`);
+          if (credentials !== undefined) announceTls(credentials, logger);
+        },
+      });
+    }
+    // A worker of `--workers` relays the primary's memory or SQLite log; Redis and NATS it follows itself.
+    const log = role !== undefined && isRelayedLog(logSpec) ? await role.relayLog() : await openLog();
+    const share = (limit: number) => workerShare(limit, role?.workers ?? 1);
     const options: HubOptions = {
       log,
       logger,
@@ -381,8 +404,8 @@ export const serveCommand = {
       maxStateUpdates: config['max-state-updates'],
       maxStateScan: config['max-state-scan'],
       writeTimeoutMs: config['write-timeout-ms'],
-      maxConnections: config['max-connections'],
-      maxConnectionsPerIp: config['max-connections-per-ip'],
+      maxConnections: share(config['max-connections']),
+      maxConnectionsPerIp: share(config['max-connections-per-ip']),
       maxSelectorLength: config['max-selector-length'],
       maxTemplateExpressions: config['max-template-expressions'],
       maxTemplatesPerConnection: config['max-templates-per-connection'],
@@ -407,18 +430,24 @@ export const serveCommand = {
               createDashboard(host, { ...demoSignIn(keys, dev), ...loopbackSignIn(keys, dev) }),
           }),
       ...keys,
+      ...(role === undefined ? {} : { metricsText: role.metricsText }),
     };
     const hub = await createHub(options);
     const address = await hub.listen(config.port, config.host, credentials === undefined ? {} : { tls: credentials });
     const stopReloading = tls === undefined ? undefined : reloadTlsOnSighup(hub, tls, logger);
-    const demo = runDemo
-      ? startDemoPublisher(hub, { onError: (error) => logger.warn({ err: error }, 'demo publish failed') })
-      : undefined;
-    const scheme = credentials === undefined ? 'http' : 'https';
+    const demo =
+      runDemo && (role?.index ?? 0) === 0
+        ? startDemoPublisher(hub, { onError: (error) => logger.warn({ err: error }, 'demo publish failed') })
+        : undefined;
     const origin = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    console.log(`hotline hub listening on ${origin}/.well-known/mercure (log: ${log.kind})`);
-    if (credentials !== undefined) announceTls(credentials, logger);
-    if (dev && keys.publisherKey !== undefined && 'secret' in keys.publisherKey) {
+    if (role === undefined) {
+      console.log(`hotline hub listening on ${origin}/.well-known/mercure (log: ${log.kind})`);
+      if (credentials !== undefined) announceTls(credentials, logger);
+    } else {
+      role.instrument(hub.metrics, hub.stats);
+      role.listening(origin, log.kind);
+    }
+    if (dev && (role?.index ?? 0) === 0 && keys.publisherKey !== undefined && 'secret' in keys.publisherKey) {
       // curl must be told to trust the certificate the hub serves (self-signed in development).
       const curlTls = tls === undefined ? '' : ` --cacert ${tls.certPath}`;
       await printDevTokens(keys.publisherKey.secret, origin, dataDir, curlTls, config['jwt-audience']);
@@ -427,6 +456,7 @@ export const serveCommand = {
       const stop = () => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      role?.drainRequested.then(stop);
     });
     // Graceful drain, bounded: past the window plus a margin, close whatever is left and exit anyway.
     const deadline = setTimeout(() => void hub.close(), config['drain-window-ms'] + 5_000);
@@ -436,6 +466,7 @@ export const serveCommand = {
     await hub.drain();
     clearTimeout(deadline);
     await log.close();
+    role?.leave();
     logger.info('stopped');
     return 0;
   },

@@ -197,6 +197,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     isDraining: () => draining,
     log,
     metrics,
+    metricsText: options.metricsText,
     logger,
   });
 

@@ -84,6 +84,8 @@ export function createHubMetrics(log: EventLog): HubMetrics {
     name: 'hotline_history_size',
     help: 'Updates retained in the event log',
     registers: [registry],
+    // Every worker of one hub reads the same log: aggregated across them, it is one number, not a sum.
+    aggregator: 'first',
     async collect() {
       this.set(await log.size().catch(() => Number.NaN));
     },

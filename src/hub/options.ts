@@ -163,6 +163,11 @@ export interface HubOptions {
   extension?: HubExtensionFactory;
   /** Structured logs (`pino`); tokens never appear in them. @defaultValue a silent logger */
   logger?: Logger;
+  /**
+   * What `/metrics` serves (Prometheus text) in place of this process's registry: `hotline serve --workers`
+   * serves every worker's metrics, aggregated. @defaultValue this hub's own registry
+   */
+  metricsText?: () => Promise<string>;
 }
 
 /** Every option with its default resolved. */
@@ -170,7 +175,15 @@ export interface ResolvedHubOptions
   extends Required<
     Omit<
       HubOptions,
-      'log' | 'publisherKey' | 'subscriberKey' | 'authorizer' | 'logger' | 'extension' | 'compression' | 'jwtAudience'
+      | 'log'
+      | 'publisherKey'
+      | 'subscriberKey'
+      | 'authorizer'
+      | 'logger'
+      | 'extension'
+      | 'compression'
+      | 'jwtAudience'
+      | 'metricsText'
     >
   > {
   readonly compression: boolean | CompressionOptions;

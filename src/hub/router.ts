@@ -41,6 +41,8 @@ export interface RouterContext {
   readonly isDraining: () => boolean;
   readonly log: EventLog;
   readonly metrics: HubMetrics;
+  /** Replaces the registry's text at `/metrics` (a cluster's aggregate). */
+  readonly metricsText: (() => Promise<string>) | undefined;
   /** The hub's redacting logger. */
   readonly logger: Logger;
 }
@@ -84,7 +86,7 @@ export function createRouter(context: RouterContext): Router {
         case '/readyz':
           return handleReady(res, context.log, context.isDraining());
         case '/metrics':
-          return handleMetrics(res, metrics.registry);
+          return handleMetrics(res, metrics.registry, context.metricsText);
         case '/':
           if (context.homePage !== undefined) return sendHomePage(res, context.homePage());
       }

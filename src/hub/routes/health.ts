@@ -21,8 +21,12 @@ export async function handleReady(res: ServerResponse, log: EventLog, draining: 
   );
 }
 
-export async function handleMetrics(res: ServerResponse, registry: Registry): Promise<void> {
-  const body = await registry.metrics();
+export async function handleMetrics(
+  res: ServerResponse,
+  registry: Registry,
+  text: () => Promise<string> = () => registry.metrics(),
+): Promise<void> {
+  const body = await text();
   res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' });
   res.end(body);
 }
