@@ -35,7 +35,10 @@ const modes = values.modes.split(',') as Mode[];
 type Mode = 'takeover' | 'node-http';
 
 const TAKEOVER_MODULE = pathToFileURL(HOTLINE_CLI.replace(/cli[/\\]main\.js$/, 'server/adapters/node-takeover.js'));
-const TAKEOVER_OFF = `data:text/javascript,import{setSocketTakeover}from'${TAKEOVER_MODULE.href}';setSocketTakeover(false);`;
+const preloaded = (code: string) => `data:text/javascript,${encodeURIComponent(code)}`;
+const TAKEOVER_OFF = preloaded(`import{setSocketTakeover}from'${TAKEOVER_MODULE.href}';setSocketTakeover(false);`);
+/** Lets the benchmark ask the hub for a full GC before it reads the heap (SIGUSR2 is unused by node). */
+const GC_ON_SIGNAL = preloaded(`process.on('SIGUSR2',()=>globalThis.gc?.());`);
 
 interface Hub {
   port: number;
@@ -45,7 +48,12 @@ interface Hub {
 
 async function startHub(mode: Mode): Promise<Hub> {
   const dir = await mkdtemp(join(tmpdir(), 'hotline-idle-memory-'));
-  const preload = mode === 'node-http' ? ['--import', TAKEOVER_OFF] : [];
+  const preload = [
+    '--expose-gc',
+    '--import',
+    GC_ON_SIGNAL,
+    ...(mode === 'node-http' ? ['--import', TAKEOVER_OFF] : []),
+  ];
   const child = spawn(
     process.execPath,
     [...preload, HOTLINE_CLI, ...hotlineServeArgs('memory', dir, randomBytes(32).toString('base64url'))],
@@ -78,8 +86,11 @@ async function startHub(mode: Mode): Promise<Hub> {
   }
 }
 
-/** The hub's V8 heap in use, from its own Prometheus metrics (prom-client's default process metrics). */
-async function heapUsed(port: number): Promise<number> {
+/** The hub's V8 heap in use after a full GC, from its own Prometheus metrics (prom-client's defaults). */
+async function heapUsed(hub: Hub): Promise<number> {
+  process.kill(hub.pid, 'SIGUSR2');
+  await new Promise((r) => setTimeout(r, 300));
+  const port = hub.port;
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const match = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text);
   if (match === null) throw new Error('the hub reports no nodejs_heap_size_used_bytes');
@@ -97,7 +108,7 @@ for (const mode of modes) {
   try {
     // Wait for the hub to settle after start before the baseline.
     await new Promise((r) => setTimeout(r, 1000));
-    const heapBefore = await heapUsed(hub.port);
+    const heapBefore = await heapUsed(hub);
     let heapIdle = 0;
     const result = await runLoad({
       subscribe: { host: '127.0.0.1', port: hub.port, path: '/.well-known/mercure?topic=t{topic}' },
@@ -109,7 +120,7 @@ for (const mode of modes) {
         if (progress.phase === 'connecting' && progress.connected > 0 && heapIdle === 0) {
           heapIdle = -1;
           setTimeout(() => {
-            heapUsed(hub.port).then(
+            heapUsed(hub).then(
               (bytes) => {
                 heapIdle = bytes;
               },

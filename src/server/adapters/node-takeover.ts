@@ -28,10 +28,13 @@ export interface TakenOverStream {
   destroy(): void;
 }
 
+/** The session's side: a class's methods, so that a taken-over stream costs no closures. */
 export interface TakeoverHandlers {
   drain(): void;
   /** The connection is gone (closed by either side, or failed). */
   close(): void;
+  /** The socket is now this stream's (in the turn after the first write). */
+  taken(stream: TakenOverStream): void;
 }
 
 interface NodeHttpParser {
@@ -83,7 +86,6 @@ interface PendingTakeover {
   req: IncomingMessage;
   res: ServerResponse;
   handlers: TakeoverHandlers;
-  taken(stream: TakenOverStream): void;
 }
 
 // Taken over together at the start of the next turn, never from inside node:http's request handler:
@@ -92,26 +94,21 @@ interface PendingTakeover {
 let pending: PendingTakeover[] = [];
 
 /**
- * Takes `res`'s socket over in the next turn and hands the stream to `taken`; or leaves it on node:http,
+ * Takes `res`'s socket over in the next turn and hands the stream to `handlers.taken`; or leaves it on node:http,
  * changing nothing, when it cannot. Call it after the first write, when the head and first bytes are out.
  */
-export function scheduleTakeover(
-  req: IncomingMessage,
-  res: ServerResponse,
-  handlers: TakeoverHandlers,
-  taken: (stream: TakenOverStream) => void,
-): void {
+export function scheduleTakeover(req: IncomingMessage, res: ServerResponse, handlers: TakeoverHandlers): void {
   if (!enabled || freeParser === undefined) return;
-  pending.push({ req, res, handlers, taken });
+  pending.push({ req, res, handlers });
   if (pending.length === 1) setImmediate(takeOverPending);
 }
 
 function takeOverPending(): void {
   const due = pending;
   pending = [];
-  for (const { req, res, handlers, taken } of due) {
+  for (const { req, res, handlers } of due) {
     const stream = takeOverSocket(req, res, handlers);
-    if (stream !== undefined) taken(stream);
+    if (stream !== undefined) handlers.taken(stream);
   }
 }
 
@@ -155,37 +152,76 @@ function removeHttpServerListeners(socket: Socket): void {
 }
 
 function adopt(socket: Socket, handlers: TakeoverHandlers): TakenOverStream {
-  track(socket);
-  const onEnd = () => {
-    // The client closed its side: like node:http (no `httpAllowHalfOpen`), close ours.
-    socket.end();
-  };
-  const onClose = () => {
-    socket.off('drain', handlers.drain);
-    socket.off('end', onEnd);
-    handlers.close();
-  };
-  // A reset peer or a failed write: the 'close' that follows ends the session, as node:http reports it.
+  const stream = new TakenOverSocket(socket as OwnedSocket, handlers);
+  track(socket as OwnedSocket);
+  // One set of listeners for every taken-over socket (they find their stream on the socket), not a
+  // closure each. A reset peer or a failed write: the 'close' that follows ends the session, as node:http
+  // reports it.
   socket.on('error', ignore);
-  socket.on('drain', handlers.drain);
-  socket.on('end', onEnd);
-  socket.once('close', onClose);
+  socket.on('drain', onSocketDrain);
+  socket.on('end', onSocketEnd);
+  socket.once('close', onSocketClose);
   // Read (and drop) whatever the client sends, so that its FIN is seen; nothing after the request is
   // answered on a stream's connection.
   socket.resume();
-  return {
-    write: (bytes) => socket.write(chunk(bytes)),
-    get bufferedBytes() {
-      return socket.writableLength;
-    },
-    end(last) {
-      if (socket.destroyed || socket.writableEnded) return;
-      if (last !== undefined && last.length > 0) socket.write(chunk(last));
-      // Closed once the last chunk is out (node:http's destroySoon for a `Connection: close` response).
-      socket.end(LAST_CHUNK, () => socket.destroy());
-    },
-    destroy: () => socket.destroy(),
-  };
+  return stream;
+}
+
+const STREAM = Symbol('hotline.takenOverStream');
+type OwnedSocket = Socket & { [STREAM]?: TakenOverSocket };
+
+class TakenOverSocket implements TakenOverStream {
+  readonly #socket: OwnedSocket;
+  readonly handlers: TakeoverHandlers;
+
+  constructor(socket: OwnedSocket, handlers: TakeoverHandlers) {
+    this.#socket = socket;
+    this.handlers = handlers;
+    socket[STREAM] = this;
+  }
+
+  write(bytes: Uint8Array): boolean {
+    return this.#socket.write(chunk(bytes));
+  }
+
+  get bufferedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  end(last?: Uint8Array): void {
+    const socket = this.#socket;
+    if (socket.destroyed || socket.writableEnded) return;
+    if (last !== undefined && last.length > 0) socket.write(chunk(last));
+    // Closed once the last chunk is out (node:http's destroySoon for a `Connection: close` response).
+    socket.once('finish', destroyAfterEnd);
+    socket.end(LAST_CHUNK);
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+}
+
+function onSocketDrain(this: OwnedSocket): void {
+  this[STREAM]?.handlers.drain();
+}
+
+function onSocketEnd(this: OwnedSocket): void {
+  // The client closed its side: like node:http (no `httpAllowHalfOpen`), close ours.
+  this.end();
+}
+
+function onSocketClose(this: OwnedSocket): void {
+  const stream = this[STREAM];
+  this.off('drain', onSocketDrain);
+  this.off('end', onSocketEnd);
+  const server = (this as { server?: object }).server;
+  if (server !== undefined) takenBy.get(server)?.delete(this);
+  stream?.handlers.close();
+}
+
+function destroyAfterEnd(this: Socket): void {
+  this.destroy();
 }
 
 function ignore(): void {}
@@ -210,28 +246,26 @@ function chunk(bytes: Uint8Array): Buffer {
  * would not find them: it is extended, once per server, to destroy them too. The hub's drain and
  * `close()` (and any user of the library who calls it) keep cutting every stream.
  */
-const taken = new WeakMap<object, Set<Socket>>();
+const takenBy = new WeakMap<object, Set<Socket>>();
 
-function track(socket: Socket): void {
+function track(socket: OwnedSocket): void {
   const server = (socket as { server?: unknown }).server as Server | undefined;
   if (server === undefined || typeof server.closeAllConnections !== 'function') return;
-  let sockets = taken.get(server);
+  let sockets = takenBy.get(server);
   if (sockets === undefined) {
     const own = new Set<Socket>();
     sockets = own;
-    taken.set(server, own);
+    takenBy.set(server, own);
     const closeAllConnections = server.closeAllConnections;
     server.closeAllConnections = function closeAllConnectionsAndStreams(this: Server) {
       closeAllConnections.call(this);
       for (const open of own) open.destroy();
     };
   }
-  const own = sockets;
-  own.add(socket);
-  socket.once('close', () => own.delete(socket));
+  sockets.add(socket);
 }
 
 /** How many taken-over sockets are open on `server` (for tests and leak checks). */
 export function takenOverSocketCount(server: object): number {
-  return taken.get(server)?.size ?? 0;
+  return takenBy.get(server)?.size ?? 0;
 }
