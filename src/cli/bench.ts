@@ -34,6 +34,17 @@ const OPTIONS: OptionTable = {
     env: 'HOTLINE_SUBSCRIBER_TOKEN',
     valueName: 'jwt',
   },
+  reconnect: {
+    type: 'boolean',
+    description:
+      'A subscriber the hub closes (e.g. as a slow consumer) resumes with Last-Event-ID; replays count as duplicates, not deliveries',
+  },
+  'stall-ms': {
+    type: 'string',
+    description: 'Each subscriber stops reading for this long after its first update, once (a hiccup)',
+    default: '0',
+    valueName: 'ms',
+  },
   pid: { type: 'string', description: 'Pid of a hub on this machine, to report its RSS and CPU', valueName: 'pid' },
   'idle-timeout-ms': {
     type: 'string',
@@ -89,6 +100,8 @@ export const benchCommand = {
       ...(workers === undefined ? {} : { workers }),
       connectRatePerSecond: integerOption(values, 'connect-rate') ?? 4000,
       idleTimeoutMs: integerOption(values, 'idle-timeout-ms') ?? 3000,
+      ...(values.reconnect === true ? { reconnect: true } : {}),
+      stallMs: integerOption(values, 'stall-ms') ?? 0,
       ...(pid === undefined ? {} : { serverPid: pid }),
       ...(count === 0 || token === undefined
         ? {}

@@ -3,6 +3,8 @@
  * (checking the status line), undoes `Transfer-Encoding: chunked` framing, then counts blank lines that end
  * a frame holding a `data` field, and reads the publish stamp `"t":<ms>` from data lines. Comments
  * (`: heartbeat`) end frames without data and are not counted, so heartbeats never inflate delivery counts.
+ * With `ids` it also reads each frame's `id` field (for Last-Event-ID on a reconnection) and the publish
+ * sequence number `"s":<n>` from its first data line (to tell a replayed duplicate from a new frame).
  * @module
  */
 
@@ -14,6 +16,16 @@ const NINE = 0x39;
 const DOT = 0x2e;
 const HEADER_END = Buffer.from('\r\n\r\n');
 const MAX_HEADER_BYTES = 16 * 1024;
+/** Bytes kept of the start of an `id` or `data` line when ids are read: an id, or a payload's stamp and sequence. */
+const LINE_HEAD_BYTES = 256;
+// At most 7 digits: a bitset of 10 million bits bounds what one subscriber may hold for a hostile server.
+const SEQUENCE = /"s":(\d{1,7})[,}]/;
+
+/**
+ * Called once per data frame: the publish stamp (epoch ms, fractional) when the frame carried one; with ids,
+ * also the payload's sequence number and the frame's `id` field, when present.
+ */
+export type FrameListener = (stampMs: number | undefined, seq?: number, id?: string) => void;
 
 /** What the counter saw in the header block. */
 export interface ResponseHead {
@@ -39,12 +51,18 @@ export class FrameCounter {
   #pendingCr = 0;
   #frameHasData = false;
   #stamp: number | undefined;
+  // With ids: the start of the current line, and what the current frame's lines said.
+  readonly #ids: boolean;
+  #lineHead = '';
+  #frameId: string | undefined;
+  #frameSeq: number | undefined;
   readonly #onHead: (head: ResponseHead) => void;
-  readonly #onFrame: (stampMs: number | undefined) => void;
+  readonly #onFrame: FrameListener;
 
-  constructor(onHead: (head: ResponseHead) => void, onFrame: (stampMs: number | undefined) => void) {
+  constructor(onHead: (head: ResponseHead) => void, onFrame: FrameListener, options: { ids?: boolean } = {}) {
     this.#onHead = onHead;
     this.#onFrame = onFrame;
+    this.#ids = options.ids === true;
   }
 
   /** The parsed head, once received. */
@@ -132,6 +150,12 @@ export class FrameCounter {
         this.#prefix += buf.toString('latin1', at, Math.min(contentEnd, at + 5 - this.#lineLength));
         if (this.#prefix === 'data:') this.#lineIsData = true;
       }
+      // A CR ending a read may be the first half of a CRLF: never part of the line (SSE ends lines at a CR too).
+      const headEnd = lf === -1 && contentEnd > at && buf[contentEnd - 1] === CR ? contentEnd - 1 : contentEnd;
+      if (this.#ids && headEnd > at && this.#lineHead.length < LINE_HEAD_BYTES) {
+        const take = Math.min(headEnd, at + LINE_HEAD_BYTES - this.#lineHead.length);
+        this.#lineHead += buf.toString('latin1', at, take);
+      }
       // The stamp is read only when it lies within one read: latency is sampled, never required.
       if (this.#lineIsData && this.#stamp === undefined) {
         const s = buf.indexOf(STAMP, at);
@@ -148,18 +172,35 @@ export class FrameCounter {
       this.#pendingCr = 0;
       if (this.#lineLength === 0) {
         // spec(§9.2.6): an empty line dispatches the event.
-        if (this.#frameHasData) this.#onFrame(this.#stamp);
+        if (this.#frameHasData) this.#onFrame(this.#stamp, this.#frameSeq, this.#frameId);
         this.#frameHasData = false;
         this.#stamp = undefined;
+        this.#frameSeq = undefined;
+        this.#frameId = undefined;
       } else if (this.#lineIsData || this.#prefix === 'data') {
+        if (this.#ids && !this.#frameHasData) this.#frameSeq = readSequence(this.#lineHead);
         this.#frameHasData = true;
+      } else if (this.#ids && (this.#prefix.startsWith('id:') || this.#prefix === 'id')) {
+        this.#frameId = idValue(this.#lineHead);
       }
+      this.#lineHead = '';
       this.#lineLength = 0;
       this.#prefix = '';
       this.#lineIsData = false;
       at = lf + 1;
     }
   }
+}
+
+function readSequence(line: string): number | undefined {
+  const match = SEQUENCE.exec(line);
+  return match === null ? undefined : Number(match[1]);
+}
+
+/** The value of an `id` line (read as latin1): one leading space dropped, UTF-8 restored. */
+function idValue(line: string): string {
+  const value = line.slice(line.startsWith('id: ') ? 4 : 3);
+  return Buffer.from(value, 'latin1').toString('utf8');
 }
 
 function readNumber(buf: Buffer, from: number, to: number): number | undefined {

@@ -19,11 +19,15 @@ export class Http2Streams {
   readonly #sessions: ClientHttp2Session[] = [];
   #current: { session: ClientHttp2Session; streams: number } | undefined;
 
-  /** Opens one stream for `path`; the response head comes as the stream's `response` event. */
-  open(target: SubscribeTarget, path: string): ClientHttp2Stream {
+  /**
+   * Opens one stream for `path` (with `extraHeaders`, e.g. Last-Event-ID); the response head comes as the
+   * stream's `response` event.
+   */
+  open(target: SubscribeTarget, path: string, extraHeaders: Record<string, string> = {}): ClientHttp2Stream {
     const session = this.#session(target);
     const headers: Record<string, string> = { ':path': path, accept: 'text/event-stream', 'cache-control': 'no-cache' };
-    for (const [name, value] of Object.entries(target.headers ?? {})) headers[name.toLowerCase()] = value;
+    for (const [name, value] of Object.entries({ ...target.headers, ...extraHeaders }))
+      headers[name.toLowerCase()] = value;
     return session.request(headers);
   }
 

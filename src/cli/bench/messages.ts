@@ -27,7 +27,8 @@ export interface SubscribeTarget {
 /** Coordinator → worker: open connections. */
 export interface StartMessage {
   type: 'start';
-  target: SubscribeTarget;
+  /** The connection with global index `i` goes to `targets[i % targets.length]`. */
+  targets: SubscribeTarget[];
   /** Number of topics: the connection with global index `i` subscribes to topic `i % topics`. */
   topics: number;
   /** Global index of this worker's first connection. */
@@ -39,6 +40,13 @@ export interface StartMessage {
   churnPerSecond: number;
   connectBatch: number;
   connectRatePerSecond: number;
+  /**
+   * A measured subscriber the server closes reconnects with `Last-Event-ID` and goes on counting, unique
+   * updates apart from duplicates (by the payload's sequence number).
+   */
+  reconnect: boolean;
+  /** Measured subscribers stop reading for this long after their first frame, once (0: never). */
+  stallMs: number;
 }
 
 /** Coordinator → worker. */
@@ -66,8 +74,13 @@ export interface ReportMessage {
   type: 'report';
   /** Frames received by each measured (not slow, not churned) subscriber still open. */
   perSubscriber: number[];
-  /** Measured subscribers whose connection ended or failed after connecting. */
+  /** Measured subscribers whose connection ended or failed after connecting (and, reconnecting, gave up). */
   dropped: number;
+  /** Reconnecting: frames received again (a sequence number already seen), not in `perSubscriber`. */
+  duplicates: number;
+  /** Reconnecting: streams resumed with Last-Event-ID, and attempts that failed. */
+  reconnects: number;
+  reconnectFailures: number;
   churnConnects: number;
   churnFailures: number;
   firstFrameAt: number;

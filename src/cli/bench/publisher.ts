@@ -48,9 +48,13 @@ export interface PublishResult {
   finishedAt: number;
 }
 
-/** A payload of exactly `bytes` bytes (at least the stamp's length), e.g. `{"t":1764060000000.123,"p":"xxx"}`. */
-export function stampedPayload(bytes: number): string {
-  const head = `{"t":${(performance.timeOrigin + performance.now()).toFixed(3)},"p":"`;
+/**
+ * A payload of exactly `bytes` bytes (at least the stamp's length), e.g.
+ * `{"t":1764060000000.123,"s":42,"p":"xxx"}`: the send time, and the publish's sequence number, by which a
+ * reconnecting subscriber tells an update replayed twice from a new one.
+ */
+export function stampedPayload(bytes: number, seq: number): string {
+  const head = `{"t":${(performance.timeOrigin + performance.now()).toFixed(3)},"s":${seq},"p":"`;
   return `${head}${'x'.repeat(Math.max(0, bytes - head.length - 2))}"}`;
 }
 
@@ -137,7 +141,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
       try {
-        await publishOnce(agent, options, stampedPayload(bytes), index % topics);
+        await publishOnce(agent, options, stampedPayload(bytes, index), index % topics);
         result.sent++;
       } catch (error) {
         result.failed++;

@@ -18,8 +18,12 @@ const MAX_CONNECTIONS_PER_WORKER = 8000;
 
 /** Options of {@link runLoad}. */
 export interface LoadOptions {
-  /** Where subscribers connect; `{topic}` in the path is replaced by the subscriber's topic number. */
-  subscribe: SubscribeTarget;
+  /**
+   * Where subscribers connect; `{topic}` in the path is replaced by the subscriber's topic number. Several
+   * targets (the nodes of a cluster): subscriber `i` connects to target `i % targets`, and the publisher
+   * goes to the first unless `publish.host`/`port` say otherwise.
+   */
+  subscribe: SubscribeTarget | readonly SubscribeTarget[];
   /**
    * Topics, numbered 0 to `topics − 1`: subscriber `i` uses topic `i % topics`, publish `j` goes to topic
    * `j % topics` (`{topic}` in the publish shape), so every subscriber expects `count / topics` frames.
@@ -45,6 +49,18 @@ export interface LoadOptions {
     host?: string;
     port?: number;
   };
+  /**
+   * A measured subscriber the server closes reconnects with `Last-Event-ID` (after 50 ms, backing off while
+   * attempts fail) and goes on counting: updates are counted once by the payload's sequence number, replays
+   * as `frames.duplicates`; `lost` is what never arrived. @defaultValue false (a closed subscriber's missing
+   * updates count as lost)
+   */
+  reconnect?: boolean;
+  /**
+   * Each measured subscriber stops reading for this long after its first frame, once: a hiccup that a hub
+   * with a small slow-consumer buffer answers by closing the stream. Its latency counts the stall. @defaultValue 0
+   */
+  stallMs?: number;
   /** Fraction of subscribers that never read (paused sockets). @defaultValue 0 */
   slowFraction?: number;
   /** Connections closed and reopened per second across all workers. @defaultValue 0 */
@@ -91,9 +107,13 @@ export interface LoadResult {
     lost: number;
     minPerSubscriber: number;
     maxPerSubscriber: number;
-    /** Measured subscribers whose connection ended during the run. */
+    /** Measured subscribers whose connection ended during the run (reconnecting: and that gave up). */
     dropped: number;
+    /** With `reconnect`: updates received again after a resume, not counted in `received`. */
+    duplicates?: number;
   };
+  /** With `reconnect`: streams resumed with Last-Event-ID, and attempts that failed. */
+  reconnects?: { resumed: number; failed: number };
   /** Measured deliveries per second, from the first publish to the last frame received. */
   deliveriesPerSecond: number;
   latency: LatencySummary;
@@ -131,8 +151,11 @@ function validate(options: LoadOptions): void {
   if (!Number.isInteger(topics) || topics < 1) bad('topics', 'must be an integer ≥ 1');
   if (options.publish && options.publish.count % topics !== 0)
     bad('publish.count', 'must be a multiple of topics (every subscriber then expects count / topics frames)');
-  if (!Number.isInteger(options.subscribe.port) || options.subscribe.port < 1)
-    bad('subscribe.port', 'must be a TCP port');
+  const targets = targetsOf(options);
+  if (targets.length === 0) bad('subscribe', 'must name at least one target');
+  if (targets.some((t) => !Number.isInteger(t.port) || t.port < 1)) bad('subscribe.port', 'must be a TCP port');
+  const stallMs = options.stallMs ?? 0;
+  if (!Number.isInteger(stallMs) || stallMs < 0) bad('stallMs', 'must be an integer ≥ 0');
 }
 
 // Compiled (dist/, `hotline bench`) the worker is plain JavaScript; from the sources it runs through tsx.
@@ -161,6 +184,10 @@ function nextMessage<T extends WorkerMessage['type']>(
     child.on('message', onMessage);
     child.on('exit', onExit);
   });
+}
+
+function targetsOf(options: LoadOptions): readonly SubscribeTarget[] {
+  return Array.isArray(options.subscribe) ? options.subscribe : [options.subscribe as SubscribeTarget];
 }
 
 function serverPidsOf(options: LoadOptions): readonly number[] {
@@ -205,11 +232,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     if (options.publish) {
       progress.phase = 'publishing';
       const p = options.publish;
+      const first = targetsOf(options)[0]!;
       const result = await publish({
-        host: p.host ?? options.subscribe.host,
-        port: p.port ?? options.subscribe.port,
-        tls: options.subscribe.tls === true,
-        ...(options.subscribe.tlsTrust === undefined ? {} : { tlsTrust: options.subscribe.tlsTrust }),
+        host: p.host ?? first.host,
+        port: p.port ?? first.port,
+        tls: first.tls === true,
+        ...(first.tlsTrust === undefined ? {} : { tlsTrust: first.tlsTrust }),
         topics,
         shape: p.shape,
         count: p.count,
@@ -268,7 +296,7 @@ function startWorkers(
       const slowShare = Math.floor(slowTotal / workerCount) + (i < slowTotal % workerCount ? 1 : 0);
       const start: StartMessage = {
         type: 'start',
-        target: options.subscribe,
+        targets: [...targetsOf(options)],
         topics,
         firstIndex,
         connections: share,
@@ -276,6 +304,8 @@ function startWorkers(
         churnPerSecond: (options.churnPerSecond ?? 0) / workerCount,
         connectBatch: options.connectBatch ?? 200,
         connectRatePerSecond: options.connectRatePerSecond ?? 4000,
+        reconnect: options.reconnect === true,
+        stallMs: options.stallMs ?? 0,
       };
       firstIndex += share;
       const reply = nextMessage(child, 'connected');
@@ -375,6 +405,7 @@ function summarize(options: LoadOptions, c: Collected): LoadResult {
       minPerSubscriber: measuredOpen > 0 ? min : 0,
       maxPerSubscriber: max,
       dropped,
+      ...(options.reconnect === true ? { duplicates: c.reports.reduce((s, r) => s + r.duplicates, 0) } : {}),
     },
     deliveriesPerSecond: windowSeconds > 0 ? Math.round(received / windowSeconds) : 0,
     latency: histogram.summary(),
@@ -384,6 +415,12 @@ function summarize(options: LoadOptions, c: Collected): LoadResult {
       failures: c.reports.reduce((s, r) => s + r.churnFailures, 0),
     },
   };
+  if (options.reconnect === true) {
+    result.reconnects = {
+      resumed: c.reports.reduce((s, r) => s + r.reconnects, 0),
+      failed: c.reports.reduce((s, r) => s + r.reconnectFailures, 0),
+    };
+  }
   if (c.published) result.publish = c.published;
   const pids = serverPidsOf(options);
   if (pids.length > 0 && c.idle) {

@@ -12,14 +12,29 @@ import { FrameCounter } from './frame-counter.js';
 import { Histogram } from './histogram.js';
 import { Http2Streams } from './http2-streams.js';
 import type { CoordinatorMessage, StartMessage, SubscribeTarget, WorkerMessage } from './messages.js';
+import { SeqSet } from './seq-set.js';
 
 interface Subscriber {
-  /** Its TCP (or TLS) socket, or its HTTP/2 stream. */
+  /** Its TCP (or TLS) socket, or its HTTP/2 stream; replaced when it reconnects. */
   socket: Duplex;
+  readonly target: SubscribeTarget;
+  readonly request: Request;
   frames: number;
-  measured: boolean;
+  readonly measured: boolean;
+  readonly slow: boolean;
   open: boolean;
+  /** Reconnecting: the newest `id` received, sent back as Last-Event-ID. */
+  lastEventId: string | undefined;
+  /** Reconnecting: sequence numbers received, so a replayed update is counted once. */
+  seen: SeqSet | undefined;
+  stalled: boolean;
+  /** Reconnecting: failed attempts in a row (it gives up after {@link MAX_RECONNECT_ATTEMPTS}). */
+  failures: number;
+  gaveUp: boolean;
 }
+
+/** A subscriber that cannot reconnect this many times in a row stays closed and counts as dropped. */
+const MAX_RECONNECT_ATTEMPTS = 8;
 
 const histogram = new Histogram();
 const subscribers: Subscriber[] = [];
@@ -29,8 +44,13 @@ let frames = 0;
 let firstFrameAt = 0;
 let lastFrameAt = 0;
 let dropped = 0;
+let duplicates = 0;
+let reconnects = 0;
+let reconnectFailures = 0;
 let churnConnects = 0;
 let churnFailures = 0;
+let stopping = false;
+let options: StartMessage | undefined;
 let churnTimer: NodeJS.Timeout | undefined;
 let progressTimer: NodeJS.Timeout | undefined;
 const now = (): number => performance.timeOrigin + performance.now();
@@ -42,17 +62,17 @@ function send(message: WorkerMessage): void {
 /** The placeholder for the topic number in paths, topics and channels. */
 const TOPIC = '{topic}';
 
-/** One topic's request: the path (HTTP/2) and the whole HTTP/1.1 request, built once per topic. */
+/** One topic's request: the path (HTTP/2) and the HTTP/1.1 request head without its final blank line. */
 interface Request {
   path: string;
-  raw: string;
+  head: string;
 }
 
 function requestOf(target: SubscribeTarget, topic: number): Request {
   const path = target.path.replaceAll(TOPIC, String(topic));
   let head = `GET ${path} HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n`;
   for (const [name, value] of Object.entries(target.headers ?? {})) head += `${name}: ${value}\r\n`;
-  return { path, raw: `${head}\r\n` };
+  return { path, head };
 }
 
 /**
@@ -71,43 +91,90 @@ function connectTlsTo(target: SubscribeTarget): Socket {
   });
 }
 
-/** Opens one subscriber; resolves once the head arrived with a 2xx status, rejects with the reason otherwise. */
-function open(target: SubscribeTarget, request: Request, measured: boolean, slow: boolean): Promise<Subscriber> {
+function subscriberOf(target: SubscribeTarget, request: Request, measured: boolean, slow: boolean): Subscriber {
+  return {
+    socket: undefined as unknown as Duplex, // set by attach() before anything reads it
+    target,
+    request,
+    frames: 0,
+    measured,
+    slow,
+    open: false,
+    lastEventId: undefined,
+    seen: measured && options?.reconnect === true ? new SeqSet() : undefined,
+    stalled: false,
+    failures: 0,
+    gaveUp: false,
+  };
+}
+
+/** A frame of a measured subscriber: counted once per sequence number when reconnecting. */
+function onFrame(sub: Subscriber, stamp: number | undefined, seq: number | undefined, id: string | undefined): void {
+  if (id !== undefined) sub.lastEventId = id;
+  if (sub.seen !== undefined && seq !== undefined && !sub.seen.add(seq)) {
+    duplicates++;
+    return;
+  }
+  sub.frames++;
+  if (!sub.measured) return;
+  frames++;
+  const t = now();
+  if (firstFrameAt === 0) firstFrameAt = t;
+  lastFrameAt = t;
+  if (stamp !== undefined) histogram.record((t - stamp) * 1000);
+  const stallMs = options?.stallMs ?? 0;
+  if (stallMs > 0 && !sub.stalled) {
+    // A hiccup: the reader stops for a while, and the server's slow-consumer policy decides what follows.
+    sub.stalled = true;
+    const socket = sub.socket;
+    socket.pause();
+    setTimeout(() => socket.resume(), stallMs).unref();
+  }
+}
+
+/**
+ * Opens a connection for `sub` (with Last-Event-ID once it has one); resolves once the head arrived with a
+ * 2xx status, rejects with the reason otherwise.
+ */
+function attach(sub: Subscriber): Promise<void> {
   return new Promise((resolve, reject) => {
+    const { target, request } = sub;
+    const resume: Record<string, string> = sub.lastEventId === undefined ? {} : { 'Last-Event-ID': sub.lastEventId };
     const socket: Duplex = target.http2
-      ? http2.open(target, request.path)
+      ? http2.open(target, request.path, resume)
       : target.tls
         ? connectTlsTo(target)
         : connect(target.port, target.host);
-    const sub: Subscriber = { socket, frames: 0, measured, open: false };
+    sub.socket = socket;
+    let opened = false;
     const fail = (reason: string): void => {
       socket.destroy();
-      if (!sub.open) reject(new Error(reason));
-      else if (sub.measured) dropped++;
+      if (!opened) {
+        reject(new Error(reason));
+        return;
+      }
+      if (sub.socket !== socket || !sub.open) return;
       sub.open = false;
+      if (sub.measured && options?.reconnect === true && !stopping) reconnect(sub);
+      else if (sub.measured) dropped++;
     };
     const counter = new FrameCounter(
       (head) => {
         if (head.status < 200 || head.status > 299) return fail(`HTTP ${head.status}`);
+        opened = true;
         sub.open = true;
-        if (slow) socket.pause();
-        resolve(sub);
+        if (sub.slow) socket.pause();
+        resolve();
       },
-      (stamp) => {
-        sub.frames++;
-        if (!measured) return;
-        frames++;
-        const t = now();
-        if (firstFrameAt === 0) firstFrameAt = t;
-        lastFrameAt = t;
-        if (stamp !== undefined) histogram.record((t - stamp) * 1000);
-      },
+      (stamp, seq, id) => onFrame(sub, stamp, seq, id),
+      { ids: sub.seen !== undefined },
     );
     if (target.http2) {
       socket.once('response', (headers: Record<string, unknown>) => counter.bodyOnly(Number(headers[':status'])));
     } else {
       (socket as Socket).setNoDelay(true);
-      socket.on(target.tls ? 'secureConnect' : 'connect', () => socket.write(request.raw));
+      const lastEventId = sub.lastEventId === undefined ? '' : `Last-Event-ID: ${sub.lastEventId}\r\n`;
+      socket.on(target.tls ? 'secureConnect' : 'connect', () => socket.write(`${request.head}${lastEventId}\r\n`));
     }
     socket.on('data', (chunk: Buffer) => {
       try {
@@ -117,18 +184,52 @@ function open(target: SubscribeTarget, request: Request, measured: boolean, slow
       }
     });
     socket.on('error', (error) => fail(error.message));
-    socket.on('close', () => {
-      if (sub.open) fail('closed by server');
-      else reject(new Error('closed before the response head'));
-    });
+    socket.on('close', () => fail(opened ? 'closed by server' : 'closed before the response head'));
   });
 }
 
+/** Reopens a closed measured subscriber, backing off 50 ms, 100 ms, … while attempts fail. */
+function reconnect(sub: Subscriber): void {
+  const delay = 50 * 2 ** Math.min(sub.failures, 5);
+  setTimeout(() => {
+    if (stopping) return;
+    attach(sub).then(
+      () => {
+        sub.failures = 0;
+        reconnects++;
+      },
+      () => {
+        reconnectFailures++;
+        sub.failures++;
+        if (sub.failures < MAX_RECONNECT_ATTEMPTS) reconnect(sub);
+        else {
+          sub.gaveUp = true;
+          dropped++;
+        }
+      },
+    );
+  }, delay).unref();
+}
+
+async function open(target: SubscribeTarget, request: Request, measured: boolean, slow: boolean): Promise<Subscriber> {
+  const sub = subscriberOf(target, request, measured, slow);
+  await attach(sub);
+  return sub;
+}
+
 async function start(message: StartMessage): Promise<void> {
-  const requests = Array.from({ length: Math.max(1, Math.min(message.topics, message.connections)) }, (_, k) =>
-    requestOf(message.target, (message.firstIndex + k) % message.topics),
+  options = message;
+  // Connection `i` (global index) takes topic `i % topics` and target `i % targets`.
+  const requests = message.targets.flatMap((target) =>
+    Array.from({ length: Math.max(1, Math.min(message.topics, message.connections)) }, (_, k) =>
+      requestOf(target, (message.firstIndex + k) % message.topics),
+    ),
   );
-  const requestFor = (k: number): Request => requests[k % requests.length]!;
+  const perTarget = requests.length / message.targets.length;
+  const connectionFor = (k: number): [SubscribeTarget, Request] => {
+    const t = (message.firstIndex + k) % message.targets.length;
+    return [message.targets[t]!, requests[t * perTarget + (k % perTarget)]!];
+  };
   const errors = new Set<string>();
   let failed = 0;
   const batchPauseMs = (1000 * message.connectBatch) / message.connectRatePerSecond;
@@ -136,7 +237,7 @@ async function start(message: StartMessage): Promise<void> {
     const started = Date.now();
     const batch = Array.from({ length: Math.min(message.connectBatch, message.connections - i) }, (_, k) => {
       const slow = i + k < message.slowReaders;
-      return open(message.target, requestFor(i + k), !slow, slow);
+      return open(...connectionFor(i + k), !slow, slow);
     });
     for (const result of await Promise.allSettled(batch)) {
       if (result.status === 'fulfilled') subscribers.push(result.value);
@@ -150,17 +251,17 @@ async function start(message: StartMessage): Promise<void> {
   }
   send({ type: 'connected', connected: subscribers.length, failed, errors: [...errors] });
   progressTimer = setInterval(() => send({ type: 'progress', frames, lastFrameAt }), 250);
-  if (message.churnPerSecond > 0) startChurn(message, requestFor);
+  if (message.churnPerSecond > 0) startChurn(message, connectionFor);
 }
 
 /** Churn: every 100 ms, close the oldest churn connection(s) and open as many new ones. */
-function startChurn(message: StartMessage, requestFor: (k: number) => Request): void {
+function startChurn(message: StartMessage, connectionFor: (k: number) => [SubscribeTarget, Request]): void {
   const perTick = Math.max(1, Math.round(message.churnPerSecond / 10));
   const pool: Duplex[] = [];
   churnTimer = setInterval(() => {
     for (let k = 0; k < perTick; k++) {
       pool.shift()?.destroy();
-      const attempt = open(message.target, requestFor(churnConnects), false, false);
+      const attempt = open(...connectionFor(churnConnects), false, false);
       churnConnects++;
       attempt.then(
         (sub) => {
@@ -175,11 +276,18 @@ function startChurn(message: StartMessage, requestFor: (k: number) => Request): 
 }
 
 function report(): void {
-  const perSubscriber = subscribers.filter((s) => s.measured && s.open).map((s) => s.frames);
+  // Reconnecting, a subscriber between two connections still counts: only one that gave up does not.
+  const reconnecting = options?.reconnect === true;
+  const perSubscriber = subscribers
+    .filter((s) => s.measured && (reconnecting ? !s.gaveUp : s.open))
+    .map((s) => s.frames);
   send({
     type: 'report',
     perSubscriber,
     dropped,
+    duplicates,
+    reconnects,
+    reconnectFailures,
     churnConnects,
     churnFailures,
     firstFrameAt,
@@ -190,6 +298,7 @@ function report(): void {
 }
 
 function stop(): void {
+  stopping = true;
   clearInterval(churnTimer);
   clearInterval(progressTimer);
   for (const sub of subscribers) {
