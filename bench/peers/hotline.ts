@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +58,13 @@ export function hotlineServeArgs(
   ];
 }
 
-/** Starts a hub; `pid` is the hub process itself. */
+/** The processes `pid` started (a `--workers` hub's workers); none when /proc cannot tell. */
+async function childPids(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return text.trim() === '' ? [] : text.trim().split(/\s+/).map(Number);
+}
+
+/** Starts a hub; `pid` is the hub process itself, `pids` it and its workers when it has any. */
 export async function startHotline(
   log: HotlineLog,
   variant: HotlineVariant = {},
@@ -69,7 +75,16 @@ export async function startHotline(
   const child = spawn(process.execPath, [HOTLINE_CLI, ...hotlineServeArgs(log, dir, secret, variant.extraArgs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let workers: number[] = [];
   const stop = async (): Promise<void> => {
+    // Workers would exit on their own once the primary is gone; killed too, so none outlives the run.
+    for (const worker of workers) {
+      try {
+        process.kill(worker, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
     if (child.exitCode === null && child.signalCode === null) {
       const exited = once(child, 'exit');
       // SIGKILL, not SIGTERM: a graceful drain of 15,000 streams would only slow the benchmark down.
@@ -92,7 +107,16 @@ export async function startHotline(
     });
     child.stdout.resume();
     const publisherJwt = await mintToken({ secret, publish: ['*'], ttlSeconds: 0 });
-    return { url: `http://127.0.0.1:${port}`, pid: child.pid!, publisherJwt, log, stop };
+    // With --workers the hub is the primary and its workers: the benchmark counts them all.
+    workers = await childPids(child.pid!);
+    return {
+      url: `http://127.0.0.1:${port}`,
+      pid: child.pid!,
+      ...(workers.length === 0 ? {} : { pids: [child.pid!, ...workers] }),
+      publisherJwt,
+      log,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -18,6 +18,7 @@ const COLORS: Record<string, string> = {
   'hotline-memory': '#1f77b4',
   'hotline-sqlite': '#17becf',
   'hotline-memory-unsliced': '#9467bd',
+  'hotline-memory-w2': '#0b3d91',
 };
 
 function specOf(scenario: ScenarioId, results: BenchResults): TopLevelSpec | undefined {

@@ -38,7 +38,8 @@ export type SystemName =
   | 'better-sse'
   | 'hotline-memory'
   | 'hotline-sqlite'
-  | 'hotline-memory-unsliced';
+  | 'hotline-memory-unsliced'
+  | 'hotline-memory-w2';
 
 /** The reference every ratio is taken against. */
 export const REFERENCE: SystemName = 'nchan';
@@ -101,6 +102,12 @@ export const SYSTEMS: readonly System[] = [
   },
   hotline('hotline-memory', 'memory', '`hotline serve --log memory` (the compiled CLI, dist/cli/main.js)'),
   hotline('hotline-sqlite', 'sqlite', '`hotline serve --log sqlite:…` (the compiled CLI, dist/cli/main.js)'),
+  hotline(
+    'hotline-memory-w2',
+    'memory',
+    '`hotline serve --log memory --workers 2`: every core (RSS and CPU summed over the primary and its workers)',
+    ['--workers', '2'],
+  ),
   {
     // Issue N item 1's before/after: the same hub flushing every subscriber in one turn, as before slicing.
     ...hotline(
