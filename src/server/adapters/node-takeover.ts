@@ -151,7 +151,11 @@ function removeHttpServerListeners(socket: Socket): void {
   }
 }
 
+/** Taken-over sockets open in the process, on every server. */
+let openTakenOver = 0;
+
 function adopt(socket: Socket, handlers: TakeoverHandlers): TakenOverStream {
+  openTakenOver++;
   const stream = new TakenOverSocket(socket as OwnedSocket, handlers);
   track(socket as OwnedSocket);
   // One set of listeners for every taken-over socket (they find their stream on the socket), not a
@@ -212,6 +216,7 @@ function onSocketEnd(this: OwnedSocket): void {
 }
 
 function onSocketClose(this: OwnedSocket): void {
+  openTakenOver--;
   const stream = this[STREAM];
   this.off('drain', onSocketDrain);
   this.off('end', onSocketEnd);
@@ -265,7 +270,11 @@ function track(socket: OwnedSocket): void {
   sockets.add(socket);
 }
 
-/** How many taken-over sockets are open on `server` (for tests and leak checks). */
-export function takenOverSocketCount(server: object): number {
+/**
+ * How many taken-over sockets are open on `server` (a node:http server), or in the whole process (for
+ * tests and leak checks).
+ */
+export function takenOverSocketCount(server?: object): number {
+  if (server === undefined) return openTakenOver;
   return takenBy.get(server)?.size ?? 0;
 }
