@@ -71,7 +71,25 @@ function targetsTable(results: BenchResults): string {
       rows.push(`| ${target.text} | ${system} | ${list} | ${verdict} |`);
     }
   }
+  rows.push(...lossTargetRows(results));
   return ['| target | system | ratio to nchan per run | verdict |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** Issue N: the multi-node runs are judged on loss, not on a ratio (nchan has no such row). */
+function lossTargetRows(results: BenchResults): string[] {
+  const runs = results.runs.filter((r) => r.spec.scenario === 'S6');
+  if (runs.length === 0) return [];
+  const systems = [...new Set(runs.map((r) => r.system))];
+  return systems.map((system) => {
+    const mine = runs.filter((r) => r.system === system);
+    const list = mine.map(
+      (r) => `${r.spec.label.replace(/^S\d /, '')}: ${r.result ? `${r.result.frames.lost} lost` : 'failed'}`,
+    );
+    const met = mine.every(
+      (r) => r.result !== undefined && r.result.frames.lost === 0 && r.result.subscribers.failed === 0,
+    );
+    return `| S6 multi-node: every subscriber gets every update (0 lost) | ${system} | ${list.join('; ')} | ${met ? '**met**' : '**missed**'} |`;
+  });
 }
 
 function machineSection(results: BenchResults): string {

@@ -19,6 +19,7 @@ const COLORS: Record<string, string> = {
   'hotline-sqlite': '#17becf',
   'hotline-memory-unsliced': '#9467bd',
   'hotline-memory-w2': '#0b3d91',
+  'hotline-redis-3n': '#d62728',
 };
 
 function specOf(scenario: ScenarioId, results: BenchResults): TopLevelSpec | undefined {

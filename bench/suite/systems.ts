@@ -6,13 +6,15 @@
 import type { PublishShape, SubscribeTarget } from '../../src/cli/bench/index.js';
 import { startBetterSse } from '../peers/better-sse.js';
 import { type HotlineLog, hotlineServeArgs, startHotline } from '../peers/hotline.js';
+import { BENCH_REDIS_URL, startHotlineCluster } from '../peers/hotline-cluster.js';
 import { startNchan } from '../peers/nchan.js';
 import type { Peer } from '../peers/peer.js';
 import type { RunSpec } from './scenarios.js';
 
 /** A system started for one run. */
 export interface StartedSystem {
-  subscribe: SubscribeTarget;
+  /** Several targets: the nodes of a cluster, subscribers spread over them round-robin. */
+  subscribe: SubscribeTarget | SubscribeTarget[];
   shape: PublishShape;
   pid: number;
   /** Every process serving subscribers when there are several (their RSS and CPU are summed). */
@@ -27,7 +29,7 @@ export interface System {
   description: string;
   /** The command that starts it, for the report. */
   command: string;
-  /** The runs it takes part in. @defaultValue every run */
+  /** The runs it takes part in. @defaultValue every run but the multi-node ones (S6) */
   runs?(spec: RunSpec): boolean;
   start(): Promise<StartedSystem>;
 }
@@ -39,7 +41,13 @@ export type SystemName =
   | 'hotline-memory'
   | 'hotline-sqlite'
   | 'hotline-memory-unsliced'
-  | 'hotline-memory-w2';
+  | 'hotline-memory-w2'
+  | 'hotline-redis-3n';
+
+/** Whether `system` takes part in the run `spec`. */
+export function takesPart(system: System, spec: RunSpec): boolean {
+  return system.runs?.(spec) ?? spec.scenario !== 'S6';
+}
 
 /** The reference every ratio is taken against. */
 export const REFERENCE: SystemName = 'nchan';
@@ -117,5 +125,22 @@ export const SYSTEMS: readonly System[] = [
       ['--flush-slice-ms', 'Infinity'],
     ),
     runs: (spec) => spec.scenario === 'S3',
+  },
+  {
+    name: 'hotline-redis-3n',
+    description: `three \`hotline serve\` nodes on one Redis Streams log (${BENCH_REDIS_URL}, a fresh key prefix per run, deleted after), subscribers spread over them round-robin, publishes to the first; RSS and CPU summed over the nodes; multi-node runs only`,
+    command: `3 × node dist/cli/main.js ${hotlineServeArgs(`${BENCH_REDIS_URL}?name=<prefix>` as HotlineLog, '<tmp>', '<secret>').join(' ')}`,
+    runs: (spec) => spec.scenario === 'S6',
+    async start() {
+      const cluster = await startHotlineCluster(3);
+      const path = '/.well-known/mercure?topic=t{topic}';
+      return {
+        subscribe: cluster.urls.map((url) => ({ host: '127.0.0.1', port: Number(new URL(url).port), path })),
+        shape: { kind: 'mercure', topic: 't{topic}', jwt: cluster.publisherJwt },
+        pid: cluster.pids[0]!,
+        pids: cluster.pids,
+        stop: cluster.stop,
+      };
+    },
   },
 ];

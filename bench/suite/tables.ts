@@ -33,6 +33,7 @@ export const HEADLINES: Record<ScenarioId, Headline> = {
   S3: { header: 'p99 ms', value: (r) => r.latency.p99Ms, lowerIsBetter: true },
   S4: { header: 'deliveries/s', value: (r) => r.deliveriesPerSecond, lowerIsBetter: false },
   S5: { header: 'healthy p99 ms', value: (r) => r.latency.p99Ms, lowerIsBetter: true },
+  S6: { header: 'deliveries/s', value: (r) => r.deliveriesPerSecond, lowerIsBetter: false },
 };
 
 const lost: Column = { header: 'lost', value: (r) => r.frames.lost };
@@ -65,7 +66,18 @@ export const COLUMNS: Record<ScenarioId, Column[]> = {
     rssIdle,
     { header: 'connect s', value: (r) => round(r.connectSeconds, 1) },
   ],
-  S2: [cpuPerDelivery, lost, p50, p99, clientCpu],
+  S2: [
+    cpuPerDelivery,
+    lost,
+    { header: 'dropped', value: (r) => r.frames.dropped },
+    {
+      header: 'resumed (duplicates)',
+      value: (r) => (r.reconnects ? `${r.reconnects.resumed} (${r.frames.duplicates ?? 0})` : undefined),
+    },
+    p50,
+    p99,
+    clientCpu,
+  ],
   S3: [p50, p999, publishRate, lost, cpuPerDelivery],
   S4: [publishRate, cpuPerDelivery, lost, p99],
   S5: [
@@ -75,6 +87,16 @@ export const COLUMNS: Record<ScenarioId, Column[]> = {
     rssIdle,
     rssPeak,
     { header: 'churn connects (failed)', value: (r) => `${r.churn.connects} (${r.churn.failures})` },
+  ],
+  S6: [
+    { header: 'connected', value: (r) => r.subscribers.connected },
+    lost,
+    { header: 'dropped', value: (r) => r.frames.dropped },
+    p50,
+    p99,
+    cpuPerDelivery,
+    rssPeak,
+    clientCpu,
   ],
 };
 

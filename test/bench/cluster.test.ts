@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { HOTLINE_CLI } from '../../bench/peers/hotline.js';
+import { deleteRedisLog, type HotlineCluster, startHotlineCluster } from '../../bench/peers/hotline-cluster.js';
+import { runLoad } from '../../src/cli/bench/run-load.js';
+import { REDIS_URL, reachable, skipUnless } from '../fixtures/services.js';
+
+const skip = skipUnless(await reachable(REDIS_URL), `Redis at ${REDIS_URL}`);
+
+/** The `hotline_subscribers` gauge of one node. */
+async function subscribersOn(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = /^hotline_subscribers (\d+)/m.exec(text);
+  assert.ok(match, `no hotline_subscribers gauge at ${url}/metrics`);
+  return Number(match[1]);
+}
+
+describe('the multi-node system: three hubs on one Redis Streams log', { skip }, () => {
+  let cluster: HotlineCluster;
+  before(async () => {
+    assert.ok(existsSync(HOTLINE_CLI), `${HOTLINE_CLI} is missing: run \`npm run build\``);
+    cluster = await startHotlineCluster(3, REDIS_URL);
+  });
+  after(() => cluster?.stop());
+
+  test('subscribers spread round-robin over the nodes each get every update published to one node', async () => {
+    let perNode: Promise<number[]> | undefined;
+    const path = '/.well-known/mercure?topic=t{topic}';
+    const result = await runLoad({
+      subscribe: cluster.urls.map((url) => ({ host: '127.0.0.1', port: Number(new URL(url).port), path })),
+      subscribers: 90,
+      // Two workers: the round-robin is by global index, across worker processes.
+      workers: 2,
+      serverPids: cluster.pids,
+      publish: { shape: { kind: 'mercure', topic: 't{topic}', jwt: cluster.publisherJwt }, count: 40, inFlight: 4 },
+      onProgress: (progress) => {
+        if (progress.phase === 'draining') perNode ??= Promise.all(cluster.urls.map(subscribersOn));
+      },
+    });
+    assert.equal(result.subscribers.connected, 90);
+    assert.equal(result.publish?.sent, 40);
+    assert.equal(result.frames.lost, 0);
+    assert.equal(result.frames.received, 90 * 40);
+    assert.equal(result.frames.minPerSubscriber, 40);
+    assert.deepEqual(await perNode, [30, 30, 30]);
+    assert.deepEqual(result.server?.pids, cluster.pids);
+  });
+
+  test('stopping the cluster deletes its keys', async () => {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(REDIS_URL);
+    try {
+      assert.ok((await redis.exists(`{${cluster.prefix}}:stream`)) === 1, 'the log stream exists while it runs');
+      await cluster.stop();
+      assert.deepEqual(await redis.keys(`{${cluster.prefix}}:*`), []);
+    } finally {
+      redis.disconnect();
+      // Idempotent: after() stops it again, and a failed assertion above must not leave keys behind.
+      await deleteRedisLog(REDIS_URL, cluster.prefix);
+    }
+  });
+});
