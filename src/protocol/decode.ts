@@ -28,9 +28,22 @@ const STREAM = { stream: true };
 export function createUtf8StreamDecoder(): Utf8StreamDecoder {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   let held: Uint8Array | undefined;
-  let lastWasAscii = true;
+  /**
+   * The last chunk was not ASCII, so this one goes to the streaming decoder whole: it keeps an incomplete
+   * trailing character itself, which saves the copy that joining `held` to the next chunk costs (a copy per
+   * chunk on non-ASCII text cut into 1 KiB chunks, where most chunks split a character).
+   */
+  let streaming = false;
 
   function decode(chunk: Uint8Array): string {
+    if (streaming) {
+      const text = decoder.decode(chunk, STREAM);
+      // A chunk that ends on an ASCII byte leaves nothing in the streaming decoder, so the one-shot call
+      // may take over; do so when the chunk was ASCII (as many code units as bytes: a guess is enough).
+      const length = chunk.length;
+      if (length > 0 && chunk[length - 1]! < 0x80 && text.length === length) streaming = false;
+      return text;
+    }
     let bytes = chunk;
     if (held !== undefined) {
       bytes = new Uint8Array(held.length + chunk.length);
@@ -48,16 +61,26 @@ export function createUtf8StreamDecoder(): Utf8StreamDecoder {
       if (ascii !== undefined) return ascii;
     }
     // The two decode calls are fast on different text (Node 20, `npm run bench:parser`): one-shot decoding
-    // is 2–4× faster on ASCII, streaming decoding ~2× faster on non-ASCII text. A stream's next chunk is
-    // most likely like its last, so the last one picks; `bytes` ends on a character boundary, so the
-    // streaming decoder holds nothing back and both calls give the same string.
-    const text = lastWasAscii ? decoder.decode(bytes) : decoder.decode(bytes, STREAM);
-    // Valid UTF-8 decodes to as many code units as bytes only when it is ASCII (a guess is enough here).
-    lastWasAscii = text.length === bytes.length;
-    return text;
+    // is 2–5× faster on ASCII, streaming decoding ~2× faster on non-ASCII text. A stream's next chunk is
+    // most likely like its last, so the last one picks. `bytes` ends on a character boundary, so the
+    // one-shot call gives the same string as a streaming one.
+    const text = decoder.decode(bytes);
+    // Valid UTF-8 decodes to as many code units as bytes only when it is ASCII.
+    if (text.length === bytes.length) return text;
+    streaming = true;
+    if (held === undefined) return text;
+    // The bytes held back from this chunk go into the streaming decoder, which completes them with the next
+    // chunk; it returns U+FFFD at once for those that cannot begin a valid character (F0 84, say).
+    const rest = held;
+    held = undefined;
+    return text + decoder.decode(rest, STREAM);
   }
 
   function flush(): string {
+    if (streaming) {
+      streaming = false;
+      return decoder.decode();
+    }
     if (held === undefined) return '';
     const rest = held;
     held = undefined;
