@@ -173,6 +173,15 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
           pos++;
         }
         lf = text.indexOf('\n', pos);
+      } else if (text.charCodeAt(cr + 1) === LF) {
+        // CRLF, as LF above: the blank line that ends the event dispatches without a search.
+        pos = cr + 2;
+        if (text.charCodeAt(pos) === CR && text.charCodeAt(pos + 1) === LF) {
+          dispatch();
+          pos += 2;
+        }
+        lf = text.indexOf('\n', pos);
+        cr = text.indexOf('\r', pos);
       } else {
         pos = afterLineEnd(text, cr);
         if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
