@@ -213,6 +213,24 @@ describe('socket takeover (node:http, HTTP/1.1)', () => {
     stream.close();
   });
 
+  test("node:http's timeouts (server.timeout, headers/request/keep-alive) never cut a taken-over stream", async () => {
+    const sessions: Session[] = [];
+    const server = createServer(
+      { requestTimeout: 150, headersTimeout: 100, keepAliveTimeout: 100, connectionsCheckingInterval: 25 },
+      (req, res) => sessions.push(createSession(req, res, { heartbeatMs: 0 })),
+    );
+    server.timeout = 100;
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const stream = await openStream(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await waitUntil(() => takenOverSocketCount(server) === 1);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(sessions[0]!.closed, false);
+    sessions[0]!.send('still open');
+    await stream.until(() => stream.events.length === 1);
+    stream.close();
+  });
+
   test('HEAD and takeover switched off stay on node:http, as before', async () => {
     const s = await sessionServer();
     servers.push(s.server);
