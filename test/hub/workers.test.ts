@@ -3,7 +3,8 @@
  * (checked per worker through `/metrics`) each get every update once and in order, whichever worker took
  * the publish; they resume by Last-Event-ID on another worker; metrics, the subscriptions API and
  * connection limits answer for the hub; SIGTERM drains every worker; a killed worker is replaced and its
- * clients resume. With Redis or NATS each worker follows the engine itself.
+ * clients resume; a killed primary takes its workers with it, and SQLite keeps the history for the restart.
+ * With Redis or NATS each worker follows the engine itself.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -233,7 +234,7 @@ describe('hotline serve --workers', () => {
       // The killed worker's streams ended; they resume by id on the live workers and miss nothing.
       const ended: EventReader[] = [];
       for (const reader of readers) {
-        const gone = await reader.next(3_000).then(
+        const gone = await reader.next(1_500).then(
           () => false,
           (error: Error) => !/no event within/.test(error.message),
         );
@@ -257,6 +258,40 @@ describe('hotline serve --workers', () => {
       await assert.rejects(fetch(`${hub.origin}/healthz`), 'nothing listens after the drain');
     } finally {
       for (const reader of readers) reader.close();
+      await terminate(hub);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('SQLite log: when the primary (the log owner) dies its workers exit too; a restarted hub resumes clients by id', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hotline-workers-'));
+    let hub = await startWorkers(dataDir, []);
+    try {
+      const publisher = await token({ publish: ['*'] });
+      const first = await publishFresh(hub.origin, 'n1', publisher);
+      const pids = [...workers(await metricsText(hub.origin)).values()].map((w) => Number(w.pid));
+      assert.equal(pids.length, 2);
+      const exited = new Promise((resolve) => hub.child.once('exit', resolve));
+      hub.kill('SIGKILL');
+      await exited;
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await until(async () => !pids.some(alive), 'both workers gone with their primary');
+      hub = await startWorkers(dataDir, []);
+      await publishFresh(hub.origin, 'n2', publisher);
+      const reader = await subscribe(`${hub.origin}/.well-known/mercure`, [TOPIC], { lastEventId: first });
+      try {
+        assert.deepEqual(await read(reader, 1), ['n2'], 'the history survived in SQLite');
+      } finally {
+        reader.close();
+      }
+    } finally {
       await terminate(hub);
       rmSync(dataDir, { recursive: true, force: true });
     }
