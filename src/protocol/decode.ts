@@ -17,7 +17,11 @@ export interface Utf8StreamDecoder {
   flush(): string;
 }
 
-const SMALL_CHUNK = 16;
+/**
+ * Chunks of at most this many ASCII bytes are built in JavaScript: ~4.4 ns a byte against ~40 ns a call of
+ * the one-shot decoder (Node 20, measured on 7- and 16-byte chunks), so the loop wins up to ~9 bytes.
+ */
+const SMALL_CHUNK = 8;
 const STREAM = { stream: true };
 
 /**
@@ -26,7 +30,10 @@ const STREAM = { stream: true };
  * exactly one at the start of the stream, whether it was fed bytes or text.
  */
 export function createUtf8StreamDecoder(): Utf8StreamDecoder {
+  // Two decoders: Node 20 turns a TextDecoder's fast one-shot path (simdutf) off for good once it has decoded
+  // with `stream: true`, so the one-shot decoder never streams, and the streaming one is made when needed.
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  let streamDecoder: TextDecoder | undefined;
   let held: Uint8Array | undefined;
   /**
    * The last chunk was not ASCII, so this one goes to the streaming decoder whole: it keeps an incomplete
@@ -36,8 +43,8 @@ export function createUtf8StreamDecoder(): Utf8StreamDecoder {
   let streaming = false;
 
   function decode(chunk: Uint8Array): string {
-    if (streaming) {
-      const text = decoder.decode(chunk, STREAM);
+    if (streamDecoder !== undefined && streaming) {
+      const text = streamDecoder.decode(chunk, STREAM);
       // A chunk that ends on an ASCII byte leaves nothing in the streaming decoder, so the one-shot call
       // may take over; do so when the chunk was ASCII (as many code units as bytes: a guess is enough).
       const length = chunk.length;
@@ -68,18 +75,19 @@ export function createUtf8StreamDecoder(): Utf8StreamDecoder {
     // Valid UTF-8 decodes to as many code units as bytes only when it is ASCII.
     if (text.length === bytes.length) return text;
     streaming = true;
+    streamDecoder ??= new TextDecoder('utf-8', { ignoreBOM: true });
     if (held === undefined) return text;
     // The bytes held back from this chunk go into the streaming decoder, which completes them with the next
     // chunk; it returns U+FFFD at once for those that cannot begin a valid character (F0 84, say).
     const rest = held;
     held = undefined;
-    return text + decoder.decode(rest, STREAM);
+    return text + streamDecoder.decode(rest, STREAM);
   }
 
   function flush(): string {
-    if (streaming) {
+    if (streamDecoder !== undefined && streaming) {
       streaming = false;
-      return decoder.decode();
+      return streamDecoder.decode();
     }
     if (held === undefined) return '';
     const rest = held;

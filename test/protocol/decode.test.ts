@@ -70,4 +70,19 @@ describe('the streaming UTF-8 decoder', () => {
   test('the byte order mark is kept for the parser to remove', () => {
     assert.equal(createUtf8StreamDecoder().decode(Uint8Array.of(0xef, 0xbb, 0xbf, 0x61)), '\uFEFFa');
   });
+
+  test('a stream that turns from ASCII to other text and back, cut inside characters, decodes exactly', () => {
+    // Long chunks, so that each goes to a TextDecoder (short ASCII ones are built without one): the
+    // decoder changes between its one-shot and streaming calls with a character held back across each change.
+    const ascii = 'plain ASCII text, long enough to be decoded by a TextDecoder call; '.repeat(2);
+    const text = `${ascii}Zürich — 東京 📈 ${ascii}${ascii}Москва ⚡${ascii}é`;
+    const bytes = new TextEncoder().encode(text);
+    for (let step = 1; step <= 300; step += 7) {
+      const cuts = Array.from({ length: Math.ceil(bytes.length / step) }, (_, i) => i * step);
+      assert.equal(decodeInChunks(bytes, cuts), text, `chunks of ${step} bytes`);
+    }
+    const decoder = createUtf8StreamDecoder();
+    assert.equal(decoder.decode(new TextEncoder().encode(`${ascii}é`).subarray(0, -1)), ascii);
+    assert.equal(decoder.flush(), '\uFFFD');
+  });
 });
