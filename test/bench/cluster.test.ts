@@ -25,25 +25,35 @@ describe('the multi-node system: three hubs on one Redis Streams log', { skip },
   after(() => cluster?.stop());
 
   test('subscribers spread round-robin over the nodes each get every update published to one node', async () => {
-    let perNode: Promise<number[]> | undefined;
     const path = '/.well-known/mercure?topic=t{topic}';
-    const result = await runLoad({
+    const running = runLoad({
       subscribe: cluster.urls.map((url) => ({ host: '127.0.0.1', port: Number(new URL(url).port), path })),
       subscribers: 90,
       // Two workers: the round-robin is by global index, across worker processes.
       workers: 2,
       serverPids: cluster.pids,
+      // Time to read every node's gauge while all 90 are connected.
+      settleMs: 1000,
       publish: { shape: { kind: 'mercure', topic: 't{topic}', jwt: cluster.publisherJwt }, count: 40, inFlight: 4 },
-      onProgress: (progress) => {
-        if (progress.phase === 'draining') perNode ??= Promise.all(cluster.urls.map(subscribersOn));
-      },
     });
+    let done = false;
+    const finished = (): void => {
+      done = true;
+    };
+    running.then(finished, finished);
+    let perNode: number[] = [];
+    while (!done) {
+      perNode = await Promise.all(cluster.urls.map(subscribersOn));
+      if (perNode.reduce((a, b) => a + b, 0) === 90) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const result = await running;
     assert.equal(result.subscribers.connected, 90);
     assert.equal(result.publish?.sent, 40);
     assert.equal(result.frames.lost, 0);
     assert.equal(result.frames.received, 90 * 40);
     assert.equal(result.frames.minPerSubscriber, 40);
-    assert.deepEqual(await perNode, [30, 30, 30]);
+    assert.deepEqual(perNode, [30, 30, 30]);
     assert.deepEqual(result.server?.pids, cluster.pids);
   });
 
