@@ -90,6 +90,7 @@ export const serveConfigSchema = z
     'max-state-updates': positiveInteger,
     'max-state-scan': positiveInteger,
     'write-timeout-ms': nonNegativeInteger,
+    'max-connection-ms': nonNegativeInteger,
     'max-connections': positiveInteger,
     'max-connections-per-ip': nonNegativeInteger,
     'max-selector-length': positiveInteger,

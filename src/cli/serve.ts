@@ -182,6 +182,14 @@ const OPTIONS: OptionTable = {
     default: String(SLICE_MS),
     valueName: 'ms',
   },
+  'max-connection-ms': {
+    type: 'string',
+    description:
+      'Close a subscriber stream after this long whatever its token (up to 10% sooner, at random); it resumes by id; 0 for never',
+    env: 'HOTLINE_MAX_CONNECTION_MS',
+    default: '3600000',
+    valueName: 'ms',
+  },
   'write-timeout-ms': {
     type: 'string',
     description: 'Close a stream whose writes make no progress this long (half-open peer); 0 for never',
@@ -404,6 +412,7 @@ export const serveCommand = {
       maxStateUpdates: config['max-state-updates'],
       maxStateScan: config['max-state-scan'],
       writeTimeoutMs: config['write-timeout-ms'],
+      maxConnectionMs: config['max-connection-ms'],
       maxConnections: share(config['max-connections']),
       maxConnectionsPerIp: share(config['max-connections-per-ip']),
       maxSelectorLength: config['max-selector-length'],

@@ -169,6 +169,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       heartbeatMs: config.heartbeatMs,
       maxBufferedBytes: config.maxBufferedBytes,
       writeTimeoutMs: config.writeTimeoutMs,
+      maxConnectionMs: config.maxConnectionMs,
       compression: config.compression,
       fanout,
     },

@@ -87,6 +87,13 @@ export interface HubOptions {
    */
   writeTimeoutMs?: number;
   /**
+   * The longest a subscriber's stream stays open, in ms, whatever its token's `exp` (Mercure 1.0 SHOULD): a
+   * token without `exp` would otherwise keep its rights for ever. Each stream's bound is shortened by up to
+   * 10 % at random, so streams opened together do not reconnect together; clients resume by Last-Event-ID.
+   * 0 turns it off. @defaultValue 3600000 (1 h)
+   */
+  maxConnectionMs?: number;
+  /**
    * Other slow-consumer policies for the updates of some topic selectors, e.g.
    * `{ 'https://example.com/ticker/{symbol}': { policy: 'conflate' } }`: a lagging subscriber gets the
    * latest value of each ticker instead of being disconnected. The first matching selector wins; each has
@@ -205,6 +212,7 @@ export const HUB_DEFAULTS = Object.freeze({
   heartbeatMs: SESSION_DEFAULTS.heartbeatMs,
   maxBufferedBytes: SESSION_DEFAULTS.maxBufferedBytes,
   writeTimeoutMs: SESSION_DEFAULTS.writeTimeoutMs,
+  maxConnectionMs: 3_600_000,
   maxReplay: 10_000,
   maxStateUpdates: 100,
   maxStateScan: 10_000,
@@ -239,6 +247,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     heartbeatMs: options.heartbeatMs ?? HUB_DEFAULTS.heartbeatMs,
     maxBufferedBytes: options.maxBufferedBytes ?? HUB_DEFAULTS.maxBufferedBytes,
     writeTimeoutMs: options.writeTimeoutMs ?? HUB_DEFAULTS.writeTimeoutMs,
+    maxConnectionMs: options.maxConnectionMs ?? HUB_DEFAULTS.maxConnectionMs,
     maxReplay: options.maxReplay ?? HUB_DEFAULTS.maxReplay,
     maxStateUpdates: options.maxStateUpdates ?? HUB_DEFAULTS.maxStateUpdates,
     maxStateScan: options.maxStateScan ?? HUB_DEFAULTS.maxStateScan,
@@ -286,6 +295,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
   for (const name of [
     'heartbeatMs',
     'writeTimeoutMs',
+    'maxConnectionMs',
     'maxConnectionsPerIp',
     'maxTemplatesPerIp',
     'drainWindowMs',

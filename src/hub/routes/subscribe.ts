@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CompressionOptions, createSession } from '../../server/index.js';
 import { type Authorize, bearerChallenge, streamExpiry, withChallenge } from '../auth/index.js';
+import { streamDeadline } from '../connection-lifetime.js';
 import type { ConnectionLimits } from '../connection-limits.js';
 import {
   type Fanout,
@@ -55,6 +56,8 @@ export interface SubscribeRouteContext {
   readonly heartbeatMs: number;
   readonly maxBufferedBytes: number;
   readonly writeTimeoutMs: number;
+  /** The longest a stream stays open, token or not (0 for no bound); see connection-lifetime.ts. */
+  readonly maxConnectionMs: number;
   readonly compression: boolean | CompressionOptions;
   /** Takes the subscriber from here: index, replay, live delivery, presence, metrics. */
   readonly fanout: Pick<Fanout, 'attach' | 'detach'>;
@@ -122,11 +125,13 @@ export async function handleSubscribe(
   session.on('close', () => context.fanout.detach(subscriber, session.closeReason === 'slow-consumer'));
   // spec(Mercure §Subscribers): "If the presented JWS contains an expiration time in the standard `exp`
   // claim defined in [RFC7519], the connection MUST be closed by the hub at that time." Scheduled before the
-  // replay, so a long replay cannot outlive the token; the client reconnects with a fresh one.
-  if (grant.exp !== undefined)
+  // replay, so a long replay cannot outlive the token; the client reconnects with a fresh one. The hub's own
+  // lifetime bound (connection-lifetime.ts) may come first.
+  const deadline = streamDeadline(grant.exp, context.maxConnectionMs);
+  if (deadline !== undefined)
     session.on(
       'close',
-      streamExpiry.schedule(grant.exp, () => session.close()),
+      streamExpiry.schedule(deadline, () => session.close()),
     );
   // A Last-Event-ID wins over a state request: state is for a fresh subscriber, a resume owes what was missed.
   await context.fanout.attach(subscriber, from ?? state, release);
