@@ -41,7 +41,8 @@ const OPTIONS: OptionTable = {
   },
   'stall-ms': {
     type: 'string',
-    description: 'Each subscriber stops reading for this long after its first update, once (a hiccup)',
+    description:
+      'Each subscriber stops reading at its first update until this long after the last publish (a reader falling behind)',
     default: '0',
     valueName: 'ms',
   },

@@ -66,10 +66,10 @@ describe('reconnecting mode against a hub that closes slow consumers', () => {
   let running: RunningHub;
   let publisher: string;
   before(async () => {
-    // A reader whose socket takes no bytes for a second is closed (the hub's write timeout, its answer to a
+    // A reader whose socket takes no bytes for half a second is closed (the hub's write timeout, its answer to a
     // consumer that stopped reading). The queue budget is large so that the replay of what a resumed
     // subscriber missed fits in it: the hub replays without waiting for the socket to drain.
-    running = await startHub({ allowAnonymous: true, writeTimeoutMs: 1000, maxBufferedBytes: 64 * 1024 * 1024 });
+    running = await startHub({ allowAnonymous: true, writeTimeoutMs: 500, maxBufferedBytes: 64 * 1024 * 1024 });
     publisher = await token({ publish: ['*'] });
   });
   after(() => running.close());
@@ -82,11 +82,12 @@ describe('reconnecting mode against a hub that closes slow consumers', () => {
         path: `/.well-known/mercure?topic=${topic}`,
       },
       subscribers: 4,
-      // Every subscriber stops reading after its first update for 4 s while 12 MB are published: more than
-      // the kernel's socket buffers hold, so the hub's writes stall and it closes every one of them.
-      stallMs: 4000,
+      // Every subscriber stops reading at its first update until 1.5 s after the last of 12 MB is published:
+      // more than the kernel's socket buffers hold, so the hub's writes stall and it closes every one of them.
+      stallMs: 1500,
       reconnect,
       publish: { shape: { kind: 'mercure', topic, jwt: publisher }, count: 3000, inFlight: 4, payloadBytes: 4096 },
+      // Longer than the stall after the last publish, when no frame arrives.
       idleTimeoutMs: 5000,
     });
 

@@ -45,12 +45,15 @@ export interface StartMessage {
    * updates apart from duplicates (by the payload's sequence number).
    */
   reconnect: boolean;
-  /** Measured subscribers stop reading for this long after their first frame, once (0: never). */
+  /**
+   * Measured subscribers stop reading at their first frame and read again this long after the coordinator
+   * sends `published` (0: never stop).
+   */
   stallMs: number;
 }
 
 /** Coordinator → worker. */
-export type CoordinatorMessage = StartMessage | { type: 'report' } | { type: 'stop' };
+export type CoordinatorMessage = StartMessage | { type: 'published' } | { type: 'report' } | { type: 'stop' };
 
 /** Worker → coordinator: connection phase result. */
 export interface ConnectedMessage {

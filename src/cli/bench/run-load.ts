@@ -57,8 +57,9 @@ export interface LoadOptions {
    */
   reconnect?: boolean;
   /**
-   * Each measured subscriber stops reading for this long after its first frame, once: a hiccup that a hub
-   * with a small slow-consumer buffer answers by closing the stream. Its latency counts the stall. @defaultValue 0
+   * Each measured subscriber stops reading at its first frame and reads again `stallMs` after the last
+   * publish was acknowledged: a reader that falls behind through a whole burst, which a hub's slow-consumer
+   * policy answers (by closing the stream, typically). Its latency counts the stall. @defaultValue 0 (never)
    */
   stallMs?: number;
   /** Fraction of subscribers that never read (paused sockets). @defaultValue 0 */
@@ -246,6 +247,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         ratePerSecond: p.ratePerSecond,
       });
       published = { ...result, durationSeconds: (result.finishedAt - result.startedAt) / 1000 };
+      for (const child of children) child.send({ type: 'published' });
       progress.phase = 'draining';
       progress.framesExpected = (measured * result.sent) / topics;
       await drain(framesBy, progress, options.idleTimeoutMs ?? 3000);

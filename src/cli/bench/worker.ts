@@ -50,6 +50,9 @@ let reconnectFailures = 0;
 let churnConnects = 0;
 let churnFailures = 0;
 let stopping = false;
+/** Sockets paused by `stallMs`, read again `stallMs` after the coordinator says the last publish is done. */
+let stalled: Duplex[] = [];
+let published = false;
 let options: StartMessage | undefined;
 let churnTimer: NodeJS.Timeout | undefined;
 let progressTimer: NodeJS.Timeout | undefined;
@@ -124,12 +127,20 @@ function onFrame(sub: Subscriber, stamp: number | undefined, seq: number | undef
   if (stamp !== undefined) histogram.record((t - stamp) * 1000);
   const stallMs = options?.stallMs ?? 0;
   if (stallMs > 0 && !sub.stalled) {
-    // A hiccup: the reader stops for a while, and the server's slow-consumer policy decides what follows.
+    // A hiccup through the whole burst: the server's slow-consumer policy decides what follows.
     sub.stalled = true;
-    const socket = sub.socket;
-    socket.pause();
-    setTimeout(() => socket.resume(), stallMs).unref();
+    sub.socket.pause();
+    stalled.push(sub.socket);
+    if (published) resumeStalled(stallMs);
   }
+}
+
+function resumeStalled(stallMs: number): void {
+  const sockets = stalled;
+  stalled = [];
+  setTimeout(() => {
+    for (const socket of sockets) socket.resume();
+  }, stallMs).unref();
 }
 
 /**
@@ -315,6 +326,9 @@ process.on('message', (message: CoordinatorMessage) => {
     start(message).catch((error: unknown) => {
       send({ type: 'connected', connected: 0, failed: message.connections, errors: [String(error)] });
     });
+  } else if (message.type === 'published') {
+    published = true;
+    resumeStalled(options?.stallMs ?? 0);
   } else if (message.type === 'report') report();
   else stop();
 });
