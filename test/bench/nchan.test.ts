@@ -41,3 +41,31 @@ test('nchan peer: every publish reaches every subscriber, worker process measure
   }
   assert.equal(existsSync(peer.dir), false, 'the temp dir is removed on stop');
 });
+
+test('nchan with worker_processes 2: both workers measured, RSS and CPU summed, nothing lost, resumable', {
+  skip: missing,
+}, async () => {
+  const peer = await startNchan(2);
+  try {
+    assert.equal(peer.pids?.length, 2);
+    assert.equal(peer.pid, peer.pids?.[0]);
+    const { port } = new URL(peer.url);
+    const result = await runLoad({
+      subscribe: { host: '127.0.0.1', port: Number(port), path: '/sub/bench2' },
+      subscribers: 200,
+      workers: 2,
+      // Reconnecting mode reads nchan's ids and the payloads' sequence numbers: nothing is a duplicate.
+      reconnect: true,
+      publish: { shape: { kind: 'nchan', channel: 'bench2' }, count: 40, inFlight: 2 },
+      serverPids: peer.pids!,
+    });
+    assert.equal(result.subscribers.connected, 200);
+    assert.equal(result.frames.received, 200 * 40);
+    assert.equal(result.frames.lost, 0);
+    assert.equal(result.frames.duplicates, 0);
+    assert.deepEqual(result.server?.pids, peer.pids);
+    assert.ok(result.server && result.server.rssIdleBytes > 0 && result.server.cpuSeconds >= 0);
+  } finally {
+    await peer.stop();
+  }
+});
