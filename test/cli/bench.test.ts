@@ -51,3 +51,26 @@ describe('hotline bench', () => {
     assert.equal(result.publish, undefined);
   });
 });
+
+describe('hotline bench --reconnect', () => {
+  // Closes a reader whose socket takes nothing for half a second; the budget fits any replay.
+  const suite = hubForSuite({ allowAnonymous: true, heartbeatMs: 0, writeTimeoutMs: 500, maxBufferedBytes: 2 ** 26 });
+
+  test('subscribers the hub closes resume with Last-Event-ID: all counted, none lost, no duplicates', async () => {
+    const { running, publisher } = suite;
+    const { code, stdout, stderr } = await hotline('compiled', [
+      running.endpoint,
+      ...['-n', '3', '--count', '2500', '--in-flight', '4', '--payload-bytes', '4096', '--topic', '/bench/resume'],
+      ...['--reconnect', '--stall-ms', '1500', '--idle-timeout-ms', '5000', '--token', publisher],
+    ]);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout) as LoadResult;
+    assert.ok((result.reconnects?.resumed ?? 0) >= 3, JSON.stringify(result.reconnects));
+    assert.equal(result.frames.received, 3 * 2500);
+    assert.equal(result.frames.lost, 0);
+    assert.equal(result.frames.duplicates, 0);
+    const bad = await hotline('source', [running.endpoint, '--stall-ms', 'soon', '--count', '0']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--stall-ms must be a non-negative integer/);
+  });
+});
