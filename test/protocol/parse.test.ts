@@ -60,6 +60,16 @@ describe('line ends', () => {
     assert.deepEqual(parsed.events, [message('a\nb')]);
   });
 
+  test('a CRLF line followed by a blank line of another kind, cut at every point', () => {
+    // The CRLF fast path dispatches at a blank CRLF line right after a CRLF line; a blank CR or LF line,
+    // or a CRLF cut by a chunk boundary, goes the long way and must dispatch the same events.
+    const stream = 'data: a\r\n\r\rdata: b\r\n\ndata: c\r\n\r\nid: 1\r\ndata: d\r\n\r\n\r\n';
+    const expected = [message('a'), message('b'), message('c'), message('d', '1')];
+    for (let cut = 0; cut <= stream.length; cut++) {
+      assert.deepEqual(parseChunks([stream.slice(0, cut), stream.slice(cut)]).events, expected, `cut at ${cut}`);
+    }
+  });
+
   test('a CR at the end of a chunk followed by a non-LF starts the next line at once', () => {
     assert.deepEqual(parseChunks(['data: a\r', 'data: b\r', '\r']).events, [message('a\nb')]);
   });
