@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { createParser } from '../../src/protocol/parse.js';
 import { setSocketTakeover, takenOverSocketCount } from '../../src/server/adapters/node-takeover.js';
 import { createSession, type Session, type SessionOptions } from '../../src/server/index.js';
 import { openStream } from '../fixtures/sse-reader.js';
@@ -74,7 +76,7 @@ describe('socket takeover (node:http, HTTP/1.1)', () => {
     stream.close();
   });
 
-  test('the wire: chunk framing byte for byte, the last chunk on close by the server, then the connection closes', async () => {
+  test('the wire: chunk framing byte for byte; the last chunk on close by the server, and the connection serves the next request', async () => {
     const s = await sessionServer();
     servers.push(s.server);
     const raw = rawRequest(s.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -82,11 +84,57 @@ describe('socket takeover (node:http, HTTP/1.1)', () => {
     s.sessions[0]!.send('hi');
     await waitUntil(() => raw.received().includes('data: hi'));
     s.sessions[0]!.close();
-    await raw.closed;
+    await waitUntil(() => raw.received().endsWith('0\r\n\r\n'));
     const body = raw.received().split('\r\n\r\n').slice(1).join('\r\n\r\n');
     assert.equal(body, '5\r\n: ok\n\r\na\r\ndata: hi\n\n\r\n0\r\n\r\n');
     assert.equal(s.sessions[0]!.closeReason, 'server');
     assert.equal(takenOverSocketCount(s.server), 0);
+    // Keep-alive: node:http has the connection back and answers the next request on it, a stream again.
+    const first = raw.received().length;
+    raw.socket.write('GET /again HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitUntil(() => s.sessions.length === 2 && takenOverSocketCount(s.server) === 1);
+    s.sessions[1]!.send('again');
+    s.sessions[1]!.close();
+    await waitUntil(() => raw.received().slice(first).endsWith('0\r\n\r\n'));
+    assert.match(raw.received().slice(first), /^HTTP\/1\.1 200 OK\r\n[\s\S]*data: again\n\n\r\n0\r\n\r\n$/);
+    raw.socket.end();
+    await raw.closed;
+  });
+
+  test("a node client's pooled keep-alive connection is reused after a stream ends, without a reset", async () => {
+    const s = await sessionServer();
+    servers.push(s.server);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const body = readBody(s.url, {}, agent);
+        await waitUntil(() => s.sessions.length === i + 1 && takenOverSocketCount(s.server) === 1);
+        s.sessions[i]!.send(`n${i}`);
+        s.sessions[i]!.close();
+        assert.match((await body).toString(), new RegExp(`data: n${i}\n\n$`));
+      }
+      const count = await new Promise<number>((resolve, reject) =>
+        s.server.getConnections((error, n) => (error ? reject(error) : resolve(n))),
+      );
+      assert.equal(count, 1, 'all five streams used one connection');
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  test('server.close() closes a connection handed back after its stream, as it closes an idle keep-alive one', async () => {
+    const s = await sessionServer();
+    const agent = new Agent({ keepAlive: true });
+    try {
+      const body = readBody(s.url, {}, agent);
+      await waitUntil(() => takenOverSocketCount(s.server) === 1);
+      s.sessions[0]!.close();
+      await body;
+      // No closeAllConnections: close() alone must find the handed-back connection idle and close it.
+      await new Promise((resolve) => s.server.close(resolve));
+    } finally {
+      agent.destroy();
+    }
   });
 
   test('a client that closes ends the session with reason client; its FIN alone does too', async () => {
@@ -174,7 +222,8 @@ describe('socket takeover (node:http, HTTP/1.1)', () => {
     s.sessions[0]!.send('zipped');
     await new Promise((r) => setTimeout(r, 50));
     s.sessions[0]!.close();
-    await raw.closed;
+    await waitUntil(() => raw.received().endsWith('0\r\n\r\n'));
+    raw.socket.destroy();
     const [head, ...rest] = raw.received().split('\r\n\r\n');
     assert.match(head!, /content-encoding: gzip/i);
     const body = Buffer.from(rest.join('\r\n\r\n'), 'latin1');
@@ -231,6 +280,38 @@ describe('socket takeover (node:http, HTTP/1.1)', () => {
     stream.close();
   });
 
+  test('property: any events, in any turns, plain or gzip, arrive as sent through the chunk framing', async () => {
+    const s = await sessionServer({ compression: true });
+    servers.push(s.server);
+    const data = fc.string({ unit: 'grapheme', maxLength: 300 }).map((text) => text.replace(/\r/g, ''));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(data, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        async (turns, gzip) => {
+          const before = s.sessions.length;
+          const body = readBody(s.url, { 'Accept-Encoding': gzip ? 'gzip' : 'identity' });
+          await waitUntil(() => s.sessions.length === before + 1 && takenOverSocketCount(s.server) === 1);
+          const session = s.sessions[before]!;
+          const sent: string[] = [];
+          for (const turn of turns) {
+            for (const text of turn) {
+              session.send(text);
+              sent.push(text);
+            }
+            await new Promise((r) => setImmediate(r));
+          }
+          session.close();
+          const bytes = await body;
+          const received: string[] = [];
+          createParser({ onEvent: (event) => received.push(event.data) }).feed(gzip ? gunzipSync(bytes) : bytes);
+          assert.deepEqual(received, sent);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
   test('HEAD and takeover switched off stay on node:http, as before', async () => {
     const s = await sessionServer();
     servers.push(s.server);
@@ -268,4 +349,18 @@ function dechunk(body: Buffer): Buffer {
     parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;
   }
+}
+
+/** The whole body of a GET, as bytes (node's client undoes the chunking, not the compression). */
+function readBody(url: string, headers: Record<string, string>, agent?: Agent): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, ...(agent === undefined ? {} : { agent }) }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => parts.push(chunk));
+      res.on('end', () => resolve(Buffer.concat(parts)));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

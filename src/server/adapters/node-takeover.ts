@@ -6,15 +6,18 @@
  *
  * The wire does not change: the head node:http sent (`Transfer-Encoding: chunked`, `Connection:
  * keep-alive`) stays, and every later write is framed as a chunk here. A stream that ends gets its last
- * chunk (`0\r\n\r\n`, a complete response) and then the connection is closed instead of being kept for
- * another request — as after a `Connection: close` response, which every client handles.
+ * chunk (`0\r\n\r\n`, a complete response) and its connection goes back to node:http for the next
+ * request, as a new connection would (keep-alive holds: clients that pool connections, node's own agent and
+ * undici among them, reuse it at once; closing it instead would race their next request).
  *
  * Only what node:http does itself for an upgrade is done here, through the same internal (`freeParser`);
  * where anything is missing (another runtime, a pipelined response not yet on the socket, HEAD, a body that
  * is not chunked) the stream simply stays on node:http, as before.
  * @module
  */
+
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import * as http from 'node:http';
 import type { Socket } from 'node:net';
 
 /** The taken-over socket, as the session's sink sees it. */
@@ -60,6 +63,10 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 
 let enabled = true;
 const freeParser = loadFreeParser();
+/** node:http's listener for a new connection: what http2's `allowHTTP1` calls too (undocumented, stable). */
+const httpConnectionListener = (http as unknown as { _connectionListener?: unknown })._connectionListener as
+  | ((this: object, socket: Socket) => void)
+  | undefined;
 
 function loadFreeParser(): FreeParser | undefined {
   // getBuiltinModule (Node ≥ 20.16) reaches node:http's internal module without a require in ESM.
@@ -133,10 +140,18 @@ function takeOverSocket(
     res.writableLength === socket.writableLength;
   if (!ready) return undefined;
 
-  removeHttpServerListeners(socket);
-  res.detachSocket(socket);
-  parser.finish();
-  freeParser(parser, req, socket);
+  try {
+    removeHttpServerListeners(socket);
+    res.detachSocket(socket);
+    parser.finish();
+    freeParser(parser, req, socket);
+  } catch {
+    // node:http's internals changed under us (another node version): half taken over, the socket can
+    // serve neither side. The session ends ('client') and its client reconnects; the process goes on.
+    socket.destroy();
+    handlers.close();
+    return undefined;
+  }
   // node:http may have set the server's `timeout` on the socket; the stream is bounded by the write
   // watchdog and the heartbeats instead, as it was while node:http held it (a response in progress).
   socket.setTimeout(0);
@@ -196,9 +211,8 @@ class TakenOverSocket implements TakenOverStream {
     const socket = this.#socket;
     if (socket.destroyed || socket.writableEnded) return;
     if (last !== undefined && last.length > 0) socket.write(chunk(last));
-    // Closed once the last chunk is out (node:http's destroySoon for a `Connection: close` response).
-    socket.once('finish', destroyAfterEnd);
-    socket.end(LAST_CHUNK);
+    socket.write(LAST_CHUNK);
+    handBack(socket);
   }
 
   destroy(): void {
@@ -216,17 +230,49 @@ function onSocketEnd(this: OwnedSocket): void {
 }
 
 function onSocketClose(this: OwnedSocket): void {
-  openTakenOver--;
   const stream = this[STREAM];
-  this.off('drain', onSocketDrain);
-  this.off('end', onSocketEnd);
-  const server = (this as { server?: object }).server;
-  if (server !== undefined) takenBy.get(server)?.delete(this);
+  forget(this);
   stream?.handlers.close();
 }
 
 function destroyAfterEnd(this: Socket): void {
   this.destroy();
+}
+
+/**
+ * The response is complete: the connection goes back to node:http as a new one (a fresh parser, its
+ * listeners, its timeouts and `closeAllConnections`), ready for the client's next request. When that is not
+ * possible (no server, the client already closed its side) the connection is closed once the last chunk
+ * is out, as node:http closes a `Connection: close` response.
+ */
+function handBack(socket: OwnedSocket): void {
+  const server = (socket as { server?: object }).server;
+  forget(socket);
+  if (server === undefined || httpConnectionListener === undefined || socket.readableEnded) {
+    socket.once('finish', destroyAfterEnd);
+    socket.end();
+    return;
+  }
+  try {
+    httpConnectionListener.call(server, socket);
+  } catch {
+    socket.destroy();
+    return;
+  }
+  // node:http's own error listener is on it now.
+  socket.off('error', ignore);
+  trackHandedBack(socket);
+}
+
+/** Removes everything this module attached to `socket`. */
+function forget(socket: OwnedSocket): void {
+  openTakenOver--;
+  socket.off('drain', onSocketDrain);
+  socket.off('end', onSocketEnd);
+  socket.off('close', onSocketClose);
+  socket[STREAM] = undefined;
+  const server = (socket as { server?: object }).server;
+  if (server !== undefined) takenBy.get(server)?.taken.delete(socket);
 }
 
 function ignore(): void {}
@@ -249,25 +295,56 @@ function chunk(bytes: Uint8Array): Buffer {
 /**
  * Taken-over sockets are no longer in node:http's connection list, so `server.closeAllConnections()`
  * would not find them: it is extended, once per server, to destroy them too. The hub's drain and
- * `close()` (and any user of the library who calls it) keep cutting every stream.
+ * `close()` (and any user of the library who calls it) keep cutting every stream. A connection handed
+ * back after its stream ended counts for node:http as a new one, not an idle one, so
+ * `server.closeIdleConnections()` (which `server.close()` calls) is extended to close those that have
+ * received nothing since, as node:http closes a keep-alive connection between requests.
  */
-const takenBy = new WeakMap<object, Set<Socket>>();
+interface ServerSockets {
+  readonly taken: Set<Socket>;
+  /** Handed back after a stream, with `bytesRead` at that moment. */
+  readonly handedBack: Map<Socket, number>;
+}
 
-function track(socket: OwnedSocket): void {
+const takenBy = new WeakMap<object, ServerSockets>();
+
+function socketsOf(socket: Socket): ServerSockets | undefined {
   const server = (socket as { server?: unknown }).server as Server | undefined;
-  if (server === undefined || typeof server.closeAllConnections !== 'function') return;
-  let sockets = takenBy.get(server);
-  if (sockets === undefined) {
-    const own = new Set<Socket>();
-    sockets = own;
-    takenBy.set(server, own);
-    const closeAllConnections = server.closeAllConnections;
-    server.closeAllConnections = function closeAllConnectionsAndStreams(this: Server) {
-      closeAllConnections.call(this);
-      for (const open of own) open.destroy();
+  if (server === undefined || typeof server.closeAllConnections !== 'function') return undefined;
+  const known = takenBy.get(server);
+  if (known !== undefined) return known;
+  const own: ServerSockets = { taken: new Set(), handedBack: new Map() };
+  takenBy.set(server, own);
+  const { closeAllConnections, closeIdleConnections } = server;
+  server.closeAllConnections = function closeAllConnectionsAndStreams(this: Server) {
+    closeAllConnections.call(this);
+    for (const open of own.taken) open.destroy();
+  };
+  if (typeof closeIdleConnections === 'function') {
+    server.closeIdleConnections = function closeIdleConnectionsAfterStreams(this: Server) {
+      closeIdleConnections.call(this);
+      for (const [open, bytesRead] of own.handedBack) if (open.bytesRead === bytesRead) open.destroy();
     };
   }
-  sockets.add(socket);
+  return own;
+}
+
+function track(socket: OwnedSocket): void {
+  const sockets = socketsOf(socket);
+  if (sockets === undefined) return;
+  sockets.handedBack.delete(socket);
+  sockets.taken.add(socket);
+}
+
+function trackHandedBack(socket: Socket): void {
+  const sockets = socketsOf(socket);
+  if (sockets === undefined) return;
+  if (!sockets.handedBack.has(socket)) socket.once('close', onHandedBackClose);
+  sockets.handedBack.set(socket, socket.bytesRead);
+}
+
+function onHandedBackClose(this: Socket): void {
+  socketsOf(this)?.handedBack.delete(this);
 }
 
 /**
@@ -276,5 +353,5 @@ function track(socket: OwnedSocket): void {
  */
 export function takenOverSocketCount(server?: object): number {
   if (server === undefined) return openTakenOver;
-  return takenBy.get(server)?.size ?? 0;
+  return takenBy.get(server)?.taken.size ?? 0;
 }
