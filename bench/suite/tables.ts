@@ -105,12 +105,15 @@ function cell(value: number | string | undefined): string {
   return typeof value === 'number' ? value.toLocaleString('en-US') : value;
 }
 
-/** The headline value of `record` divided by nchan's for the same run, e.g. `2.51×`. */
-export function ratioToReference(record: RunRecord, all: RunRecord[]): number | undefined {
-  const headline = HEADLINES[record.spec.scenario];
+/** The headline value (or `metric`) of `record` divided by nchan's for the same run, e.g. `2.51×`. */
+export function ratioToReference(
+  record: RunRecord,
+  all: RunRecord[],
+  metric: (result: LoadResult) => number | undefined = HEADLINES[record.spec.scenario].value,
+): number | undefined {
   const reference = all.find((r) => r.spec.label === record.spec.label && r.system === REFERENCE);
-  const mine = record.result ? headline.value(record.result) : undefined;
-  const theirs = reference?.result ? headline.value(reference.result) : undefined;
+  const mine = record.result ? metric(record.result) : undefined;
+  const theirs = reference?.result ? metric(reference.result) : undefined;
   if (mine === undefined || theirs === undefined || theirs === 0) return undefined;
   return mine / theirs;
 }
