@@ -1,6 +1,6 @@
 /**
- * Scenarios S1–S5 of issue H and S6 of issue N (multi-node), as the load each system receives. A run is one fresh start of every system,
- * so RSS and CPU numbers belong to that run alone. `--quick` keeps the shape of each scenario with smaller
+ * Scenarios S1–S5 of issue H and S6 of issue N (multi-node), as the load each system receives. A run is
+ * one fresh start of every system, so RSS and CPU numbers belong to that run alone. `--quick` keeps the shape of each scenario with smaller
  * counts (under two minutes for all of them, on this 2-core machine).
  * @module
  */

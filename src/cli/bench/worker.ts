@@ -114,9 +114,13 @@ function subscriberOf(target: SubscribeTarget, request: Request, measured: boole
 /** A frame of a measured subscriber: counted once per sequence number when reconnecting. */
 function onFrame(sub: Subscriber, stamp: number | undefined, seq: number | undefined, id: string | undefined): void {
   if (id !== undefined) sub.lastEventId = id;
-  if (sub.seen !== undefined && seq !== undefined && !sub.seen.add(seq)) {
-    duplicates++;
-    return;
+  if (sub.seen !== undefined) {
+    // Reconnecting, only the generator's own updates count: not a server's `reset` notice, say.
+    if (seq === undefined) return;
+    if (!sub.seen.add(seq)) {
+      duplicates++;
+      return;
+    }
   }
   sub.frames++;
   if (!sub.measured) return;
