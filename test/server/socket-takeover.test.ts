@@ -312,6 +312,41 @@ describe('socket takeover (node:http, HTTP/1.1)', () => {
     );
   });
 
+  test('a response whose write a middleware wrapped (e.g. compression) stays on node:http and keeps its wrapper', async () => {
+    const sessions: Session[] = [];
+    const server = createServer((req, res) => {
+      // What express's compression() does: the instance's write is replaced, its bytes transformed.
+      const write = res.write.bind(res) as (chunk: Uint8Array) => boolean;
+      res.write = ((chunk: Uint8Array) =>
+        write(Buffer.from(Buffer.from(chunk).toString().toUpperCase()))) as typeof res.write;
+      sessions.push(createSession(req, res, { heartbeatMs: 0 }));
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const stream = await openStream(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await stream.until(() => stream.text().length > 0);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(takenOverSocketCount(server), 0);
+    sessions[0]!.send('shout');
+    await stream.until(() => stream.text().includes('DATA: SHOUT'));
+    stream.close();
+  });
+
+  test('bytes a client sends on a taken-over stream (garbage, 16 MB) are read and dropped; the stream goes on', async () => {
+    const s = await sessionServer();
+    servers.push(s.server);
+    const raw = rawRequest(s.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitUntil(() => takenOverSocketCount(s.server) === 1);
+    const junk = Buffer.alloc(1024 * 1024, 'GET / HTTP/1.1\r\n');
+    for (let i = 0; i < 16; i++) if (!raw.socket.write(junk)) await once(raw.socket, 'drain');
+    await new Promise<void>((resolve) => raw.socket.write('', () => resolve()));
+    s.sessions[0]!.send('after the junk');
+    await waitUntil(() => raw.received().includes('data: after the junk'));
+    assert.equal(s.sessions.length, 1, 'nothing the client sent was taken for a request');
+    assert.equal(s.sessions[0]!.closed, false);
+    raw.socket.destroy();
+  });
+
   test('HEAD and takeover switched off stay on node:http, as before', async () => {
     const s = await sessionServer();
     servers.push(s.server);

@@ -12,7 +12,8 @@
  *
  * Only what node:http does itself for an upgrade is done here, through the same internal (`freeParser`);
  * where anything is missing (another runtime, a pipelined response not yet on the socket, HEAD, a body that
- * is not chunked) the stream simply stays on node:http, as before.
+ * is not chunked, a response whose `write`/`end` a middleware wrapped) the stream simply stays on
+ * node:http, as before.
  * @module
  */
 
@@ -133,6 +134,9 @@ function takeOverSocket(
     (parser.incoming === req || parser.incoming == null) &&
     socket._httpMessage === res &&
     req.method !== 'HEAD' &&
+    // Middleware that wraps the response's writes (compression, logging) must keep seeing them.
+    res.write === http.ServerResponse.prototype.write &&
+    res.end === http.ServerResponse.prototype.end &&
     res.chunkedEncoding === true &&
     !res.writableEnded &&
     !socket.destroyed &&
