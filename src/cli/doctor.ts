@@ -251,7 +251,7 @@ export const doctorCommand = {
       ...(trust === undefined ? {} : { trust }),
       watchMs: integerOption(values, 'watch-ms') ?? 4000,
     }).catch((error: unknown) => {
-      throw unreachable(url, error);
+      throw unreachable(url, error, 'is the server running there? check the URL');
     });
     console.log(values.json === true ? JSON.stringify(diagnosis, null, 2) : formatDiagnosis(diagnosis));
     return diagnosis.problems.length === 0 ? 0 : 1;

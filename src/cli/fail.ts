@@ -53,9 +53,10 @@ function rootCause(error: unknown): SystemError | undefined {
 
 /**
  * Wraps a failure to reach `url` (connection refused, unknown host, invalid URL, `fetch failed`) into a
- * {@link CliError} that names the URL; any other error is returned as it is.
+ * {@link CliError} that names the URL; any other error is returned as it is. `check` is what to check, in
+ * the words of the command (`hotline doctor` takes its URL as an argument, not as `--url`).
  */
-export function unreachable(url: string, error: unknown): unknown {
+export function unreachable(url: string, error: unknown, check = 'is the hub running there? check --url'): unknown {
   const cause = rootCause(error);
   if (cause?.code === 'ERR_INVALID_URL') {
     return new CliError(
@@ -78,12 +79,21 @@ export function unreachable(url: string, error: unknown): unknown {
       { cause: error },
     );
   }
+  // A TLS server closes a connection whose first bytes are not a handshake: that is what plain http:// to a
+  // `hotline serve --tls-cert` port looks like (fetch says UND_ERR_SOCKET, node:http ECONNRESET).
+  if (url.startsWith('http:') && (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET')) {
+    return new CliError(
+      `${url} closed the connection without answering — if it serves HTTPS (hotline serve --tls-cert), use https://`,
+      1,
+      { cause: error },
+    );
+  }
   if (cause?.code !== undefined && NETWORK_CODES.has(cause.code)) {
     const why = cause.code === 'ENOTFOUND' || cause.code === 'EAI_AGAIN' ? 'unknown host' : cause.code;
-    return new CliError(`cannot reach ${url} (${why}) — is the hub running there? check --url`, 1, { cause: error });
+    return new CliError(`cannot reach ${url} (${why}) — ${check}`, 1, { cause: error });
   }
   if (error instanceof TypeError && error.message === 'fetch failed') {
-    return new CliError(`cannot reach ${url} — is the hub running there? check --url`, 1, { cause: error });
+    return new CliError(`cannot reach ${url} — ${check}`, 1, { cause: error });
   }
   return error;
 }

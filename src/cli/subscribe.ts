@@ -74,7 +74,10 @@ export const subscribeCommand = {
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
     process.once('SIGTERM', () => stop.abort());
+    // A hub that stays down fails every second the same way: say it once, not once a second.
+    let lastComplaint = '';
     while (!stop.signal.aborted) {
+      let answered = false;
       const headers: Record<string, string> = { Accept: 'text/event-stream' };
       if (token !== undefined) headers.Authorization = `Bearer ${token}`;
       if (lastEventId !== undefined) headers['Last-Event-ID'] = lastEventId;
@@ -83,6 +86,8 @@ export const subscribeCommand = {
           headers,
           signal: stop.signal,
         });
+        answered = true;
+        lastComplaint = '';
         if (!response.ok || response.body === null) {
           console.error(`hotline subscribe: ${response.status} ${(await response.text()).trim()}`);
           return 1;
@@ -103,7 +108,12 @@ export const subscribeCommand = {
       } catch (error) {
         if (stop.signal.aborted) break;
         if (error instanceof CliError) throw error;
-        console.error(`hotline subscribe: ${(unreachable(hubUrl, error) as Error).message}; reconnecting`);
+        // Only a request that got no answer is a reason to doubt the URL; a stream that broke is resumed.
+        const complaint = answered
+          ? `the stream from ${hubUrl} broke (${error instanceof Error ? error.message : String(error)})`
+          : (unreachable(hubUrl, error) as Error).message;
+        if (complaint !== lastComplaint) console.error(`hotline subscribe: ${complaint}; reconnecting`);
+        lastComplaint = complaint;
       }
       if (!stop.signal.aborted) await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
     }

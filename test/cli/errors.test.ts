@@ -6,12 +6,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type CliRun, runCli } from '../fixtures/cli-process.js';
+import { selfSignedCertificate } from '../fixtures/tls.js';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const dirs: string[] = [];
@@ -34,7 +36,9 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function listen(server: Server | ReturnType<typeof createNetServer>): Promise<number> {
+async function listen(
+  server: Server | ReturnType<typeof createNetServer> | ReturnType<typeof createHttpsServer>,
+): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
 }
@@ -106,7 +110,56 @@ describe('the hotline CLI on everyday mistakes', () => {
   test('doctor against a closed port names the URL (exit 1)', async () => {
     const url = `http://127.0.0.1:${await closedPort()}/events`;
     const run = await runCli(['doctor', url]);
-    assertOneLine(run, 1, new RegExp(`cannot reach ${url} \\(ECONNREFUSED\\)`));
+    assertOneLine(run, 1, new RegExp(`cannot reach ${url} \\(ECONNREFUSED\\) .*check the URL`));
+    assert.doesNotMatch(run.stderr, /--url/, 'doctor takes its URL as an argument: it has no --url');
+  });
+
+  test('http:// to an HTTPS port says to use https:// (publish and doctor, exit 1)', async () => {
+    const certificate = selfSignedCertificate();
+    const server = createHttpsServer({ cert: certificate.cert, key: certificate.key }, (_request, response) => {
+      response.end();
+    });
+    try {
+      const url = `http://127.0.0.1:${await listen(server)}/.well-known/mercure`;
+      assertOneLine(await runCli(['publish', '--url', url, '-t', '/x', '-d', 'hi']), 1, /use https:\/\//);
+      assertOneLine(await runCli(['doctor', url]), 1, /use https:\/\//);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      certificate.remove();
+    }
+  });
+
+  test('subscribe to a hub that keeps failing says so once while it retries, not once per attempt', async () => {
+    // Reads each request and drops the connection without an answer, as a TLS port does with plain HTTP;
+    // counting them tells the test how many attempts were made.
+    let attempts = 0;
+    let enoughAttempts: () => void = () => {};
+    const threeAttempts = new Promise<void>((resolve) => {
+      enoughAttempts = resolve;
+    });
+    const server = createNetServer((socket) => {
+      socket.once('data', () => socket.destroy());
+      if (++attempts === 3) enoughAttempts();
+    });
+    const url = `http://127.0.0.1:${await listen(server)}/.well-known/mercure`;
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'subscribe', '--url', url, '-t', '/x']);
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk;
+      });
+      const early = await Promise.race([threeAttempts.then(() => undefined), exited]);
+      assert.equal(early, undefined, `subscribe exited (${early}) before retrying three times: ${stderr}`);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      assert.equal(stderr.trimEnd().split('\n').length, 1, `one line for ${attempts} attempts, got: ${stderr}`);
+      assert.match(stderr, new RegExp(`hotline subscribe: ${url} closed the connection .*reconnecting`));
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('subscribe refuses an HTML answer, naming the URL and the content type, and suggests the hub path', async () => {

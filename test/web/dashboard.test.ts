@@ -193,6 +193,26 @@ describe('dashboard', { skip }, () => {
     }
   });
 
+  test('both pages carry their icon inline: no request for a /favicon.ico the hub answers 404', async () => {
+    for (const path of ['/', '/demo']) {
+      // A fresh context: Chromium asks for a page's icon once per profile.
+      const context = await browser.newContext();
+      const notFound: string[] = [];
+      const page = await context.newPage();
+      page.on('console', (message) => {
+        if (message.type() === 'error' && message.text().includes('404')) notFound.push(message.text());
+      });
+      try {
+        await page.goto(`${running.origin}${path}`);
+        const icon = await page.evaluate(() => document.querySelector<HTMLLinkElement>('link[rel=icon]')?.href);
+        assert.equal(icon, 'data:,', `the icon of ${path}`);
+        assert.deepEqual(notFound, [], `404s on ${path}`);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
   test('works on a narrow screen without horizontal scrolling', async () => {
     const page = await signedInPage({ viewport: { width: 360, height: 740 } });
     try {
