@@ -120,6 +120,28 @@ function lossTargetRows(results: BenchResults): string[] {
   });
 }
 
+/**
+ * Issue N item 1's before/after: the latency runs of the hub without flush slices (`--flush-slice-ms
+ * Infinity`) and with them (the default), side by side; at light load they should not differ.
+ */
+function flushSlicesTable(results: BenchResults): string | undefined {
+  const rows: string[] = [];
+  for (const after of results.runs.filter((r) => r.system === 'hotline-memory' && r.spec.scenario === 'S3')) {
+    const before = results.runs.find(
+      (r) => r.system === 'hotline-memory-unsliced' && r.spec.label === after.spec.label,
+    );
+    if (before?.result === undefined || after.result === undefined) continue;
+    const [b, a] = [before.result.latency, after.result.latency];
+    rows.push(`| ${after.spec.label} | ${b.p50Ms} | ${a.p50Ms} | ${b.p99Ms} | ${a.p99Ms} |`);
+  }
+  if (rows.length === 0) return undefined;
+  return [
+    '| run | p50 ms before | p50 ms after | p99 ms before | p99 ms after |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n');
+}
+
 function machineSection(results: BenchResults): string {
   const m = results.machine;
   return [
@@ -136,6 +158,20 @@ function machineSection(results: BenchResults): string {
     `| Hotline | ${m.hotline}, git ${m.gitSha}${m.gitSha.endsWith('-dirty') ? ' (the tree had uncommitted changes; dist/ was built from it)' : ''} |`,
     `| date, duration | ${results.date}, ${Math.round(results.durationSeconds / 60)} min${results.quick ? ' (quick mode)' : ''} |`,
   ].join('\n');
+}
+
+function flushSliceSection(results: BenchResults): string[] {
+  const table = flushSlicesTable(results);
+  if (table === undefined) return [];
+  return [
+    '## Flush slices at light load (issue N item 1)',
+    '',
+    'The hub (memory log) before flush slices (`--flush-slice-ms Infinity`: a fan-out never yields) and after ' +
+      '(the default, 2 ms slices), same runs: one update at a time must not wait longer.',
+    '',
+    table,
+    '',
+  ];
 }
 
 /** The full Markdown of BENCHMARKS.md. */
@@ -168,6 +204,7 @@ export async function renderReport(results: BenchResults, resultsPath: string): 
     '',
     targetsTable(results),
     '',
+    ...flushSliceSection(results),
     analysis,
     '',
     '## Machine and versions',
