@@ -4,6 +4,7 @@
  * @module
  */
 import { join } from 'node:path';
+import { LOOPBACK_ORIGINS } from '../hub/origin-match.js';
 import { mintAccessToken, mintToken } from './token.js';
 
 /** Prints the dev tokens; an access token too when the hub has a resource identifier (`--jwt-audience`). */
@@ -26,7 +27,7 @@ export async function printDevTokens(
     [
       '',
       'DEVELOPMENT MODE — do not expose this hub. Anonymous subscribers are allowed.',
-      '  pages on http://localhost:*, http://127.0.0.1:* may subscribe and publish (CORS); subscriptions API on',
+      `  pages on ${LOOPBACK_ORIGINS.join(', ')} may subscribe and publish (CORS); subscriptions API on`,
       `  dev secret (in ${join(dataDir, 'dev-secret')}): ${secret}`,
       `  publisher token:  ${publisher}`,
       `  subscriber token: ${subscriber}`,

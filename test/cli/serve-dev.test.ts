@@ -82,6 +82,13 @@ describe('hotline serve --dev', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test('the start banner names every loopback origin that CORS lets in', () => {
+    assert.match(
+      dev!.output(),
+      /pages on http:\/\/localhost:\*, http:\/\/127\.0\.0\.1:\*, http:\/\/\[::1\]:\* may subscribe and publish \(CORS\)/,
+    );
+  });
+
   test('a preflight from http://localhost:5173 is allowed, with credentials', async () => {
     const answer = await preflight(dev!, VITE);
     assert.equal(answer.status, 204);
