@@ -82,6 +82,8 @@ export function createFanout(options: FanoutOptions): Fanout {
   const index = new SubscriberIndex();
   const encode = createUpdateEncoder(options.slowConsumers, options.maxBufferedBytes, options.matcher);
   const releases = new Map<Subscriber, () => void>();
+  // Half the default budget: a paced replay never gets near the point where a reader counts as slow.
+  const replayBufferBytes = Math.floor(options.maxBufferedBytes / 2);
   let deliveries = 0;
 
   function counted(recipients: number): void {
@@ -149,7 +151,7 @@ export function createFanout(options: FanoutOptions): Fanout {
               maxScan: options.maxStateScan,
               encode,
             })
-          : await resume(subscriber, from, { log, maxReplay: options.maxReplay, encode }),
+          : await resume(subscriber, from, { log, maxReplay: options.maxReplay, encode, replayBufferBytes }),
       );
     } catch (err) {
       // History could not be read: close so the client reconnects and resumes, rather than leave a gap —

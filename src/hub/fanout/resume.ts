@@ -59,6 +59,12 @@ export interface ResumeContext {
   readonly maxReplay: number;
   /** The frame (and slow-consumer policy) of an update. */
   readonly encode: (update: StoredUpdate) => Outgoing;
+  /**
+   * Replay waits while the stream holds more than this many bytes not yet taken by the network: without a
+   * pause, history larger than the slow-consumer budget (250 updates of 4 KB fill 1 MiB) would get the
+   * resuming stream closed as slow on every attempt, and the client could never catch up.
+   */
+  readonly replayBufferBytes?: number;
 }
 
 /**
@@ -100,6 +106,12 @@ export async function resume(
       }
       cursor = update.position;
       if (!subscriber.wants(update)) continue;
+      if (paced(subscriber, context)) {
+        // Safe for the same reason as a slice: live updates are held meanwhile.
+        await drained(subscriber, context.replayBufferBytes ?? 0);
+        if (subscriber.stream.closed) return replayed;
+        sliceStarted = performance.now();
+      }
       if (replayed === context.maxReplay) {
         sendReset(subscriber, 'too-far-behind', lastEventId);
         // Skip the rest of history: writing it would exceed the cap, so the app must refetch instead.
@@ -118,6 +130,23 @@ export async function resume(
   }
   subscriber.goLive();
   return replayed;
+}
+
+/** How often a paced replay looks at the stream again while it waits for the network, in ms. */
+const DRAIN_POLL_MS = 5;
+
+function paced(subscriber: Subscriber, context: ResumeContext): boolean {
+  const buffered = subscriber.stream.bufferedBytes;
+  return buffered !== undefined && context.replayBufferBytes !== undefined && buffered > context.replayBufferBytes;
+}
+
+/** Resolves once the stream holds at most `limit` bytes not yet sent, or is closed. */
+async function drained(subscriber: Subscriber, limit: number): Promise<void> {
+  // The first wait is one turn: the stream flushes once per turn, and a fast reader takes it all at once.
+  await new Promise((resolve) => setImmediate(resolve));
+  while (!subscriber.stream.closed && (subscriber.stream.bufferedBytes ?? 0) > limit) {
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+  }
 }
 
 function sendReset(subscriber: Subscriber, reason: ResetReason, lastEventId: string): void {

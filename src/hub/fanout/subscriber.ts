@@ -14,6 +14,11 @@ export interface SubscriberStream {
   writeFrame(frame: Uint8Array, key?: string, policy?: FramePolicy): boolean;
   close(): void;
   readonly closed: boolean;
+  /**
+   * Bytes written and not yet taken by the network. A stream that reports it (a `Session` does) gets its
+   * replay paced by it, so a long history never outgrows the reader's budget and closes it as slow.
+   */
+  readonly bufferedBytes?: number;
 }
 
 /** A live update waiting for the subscriber's replay to finish. */
