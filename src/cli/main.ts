@@ -77,4 +77,16 @@ async function main(argv: string[]): Promise<number> {
 const argv = process.argv.slice(2);
 const debug = argv.includes('--debug') || process.env.HOTLINE_DEBUG === '1';
 exitQuietlyOnEpipe();
+// Node 20's fetch can lose a request whose connection is closed as soon as it is accepted (a port forward
+// with nothing behind it): its promise never settles, nothing is left to run, and Node would exit 13 in
+// silence. Say what happened instead.
+let settled = false;
+process.once('beforeExit', () => {
+  if (settled) return;
+  console.error(
+    `hotline ${argv[0]}: the connection was closed before any answer came — check the URL: is a hub listening there, and does it speak http:// or https://?`,
+  );
+  process.exit(1);
+});
 process.exitCode = await main(argv.filter((arg) => arg !== '--debug'));
+settled = true;

@@ -91,6 +91,18 @@ describe('the hotline CLI on everyday mistakes', () => {
     assertOneLine(run, 1, new RegExp(`cannot reach ${url}`));
   });
 
+  test('publish to a port that closes every connection at once gets one line and exit 1, never a silent 13', async () => {
+    // Node 20's fetch may never settle here (a port forward with nothing behind it does this).
+    const server = createNetServer((socket) => socket.destroy());
+    const url = `http://127.0.0.1:${await listen(server)}/.well-known/mercure`;
+    try {
+      const run = await runCli(['publish', '--url', url, '-t', '/x', '-d', 'hi']);
+      assertOneLine(run, 1, /hotline publish: .*(closed the connection|connection was closed).*https?:\/\//);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   test('publish without --data or --json is a usage error (exit 2)', async () => {
     const url = `http://127.0.0.1:${await closedPort()}/.well-known/mercure`;
     const run = await runCli(['publish', '--url', url, '-t', '/x']);
