@@ -138,8 +138,10 @@ export function createRouter(context: RouterContext): Router {
   function rejected(error: HttpRejection, details: Record<string, string | undefined>): void {
     metrics.rejectedRequests.inc({ status: String(error.status) });
     if (error.status === 404) return;
+    // A 5xx refusal is the hub's own trouble (storage down): its cause is what the operator needs.
+    const cause = error.status >= 500 && error.cause !== undefined ? { err: error.cause } : {};
     logger.warn(
-      { status: error.status, code: error.code, reason: scrubText(error.message), ...details },
+      { status: error.status, code: error.code, reason: scrubText(error.message), ...cause, ...details },
       'request rejected',
     );
   }

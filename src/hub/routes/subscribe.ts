@@ -87,9 +87,14 @@ export async function handleSubscribe(
     reconciliation = await reconcile(context.log, requestedLastEventId(req, url), (update) =>
       Subscriber.allows(privateSelectors, update),
     );
-  } catch (error) {
+  } catch (cause) {
     release();
-    throw error;
+    // The log did not answer (an engine timing out under a connect storm, say): nothing is wrong with the
+    // request, so the client is told to come back, as a publisher is, rather than given a 500.
+    throw new HttpRejection(503, 'HOTLINE_HUB_STORAGE_UNAVAILABLE', 'history could not be read; retry later', {
+      cause,
+      headers: { 'Retry-After': '1' },
+    });
   }
   const { header, from } = reconciliation;
 

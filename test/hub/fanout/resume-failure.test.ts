@@ -48,3 +48,47 @@ test('a resume that cannot read history closes the stream, logs the failure and 
     await running.close();
   }
 });
+
+/**
+ * A real memory log whose reads of positions fail once `failing.on` is set (after the hub has started), as
+ * an engine timing out under a connect storm would.
+ */
+function logWithUnreachablePositions(failing: { on: boolean }): EventLog {
+  const log = createMemoryLog();
+  return new Proxy(log, {
+    get(target, property) {
+      if (failing.on && (property === 'findPosition' || property === 'last' || property === 'head'))
+        return async () => Promise.reject(new Error('Command timed out'));
+      const value = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+test('a subscribe whose history position cannot be read gets 503 + Retry-After (not 500), and the cause is logged', async () => {
+  const failing = { on: false };
+  const lines: string[] = [];
+  const running = await startHub({
+    allowAnonymous: true,
+    log: logWithUnreachablePositions(failing),
+    logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+  });
+  failing.on = true;
+  try {
+    for (const headers of [{}, { 'Last-Event-ID': 'some-id' }] as Record<string, string>[]) {
+      const response = await fetch(`${running.endpoint}?topic=urn:t`, {
+        headers: { Accept: 'text/event-stream, application/json;q=0.5', ...headers },
+      });
+      assert.equal(response.status, 503);
+      assert.equal(response.headers.get('retry-after'), '1');
+      const body = (await response.json()) as { error: { code: string } };
+      assert.equal(body.error.code, 'HOTLINE_HUB_STORAGE_UNAVAILABLE');
+    }
+    const logged = lines.map((line) => JSON.parse(line)).filter((entry) => entry.status === 503);
+    assert.equal(logged.length, 2);
+    assert.match(logged[0].err.message, /timed out/);
+    assert.equal(running.hub.subscriberCount, 0, 'a refused subscribe holds no connection slot');
+  } finally {
+    await running.close();
+  }
+});
