@@ -51,8 +51,11 @@ export interface WorkerRole {
 
 /** This process's role, or `undefined` when it is not a worker of `hotline serve --workers`. */
 export function workerRole(): WorkerRole | undefined {
-  if (!cluster.isWorker) return undefined;
-  const index = Number(process.env.HOTLINE_WORKER_INDEX ?? '0');
+  // Both: a process manager's cluster mode (PM2) also runs `hotline serve` as a cluster worker, of a primary
+  // that is not ours; only the primary of serve-workers.ts names its workers.
+  const named = process.env.HOTLINE_WORKER_INDEX;
+  if (!cluster.isWorker || named === undefined) return undefined;
+  const index = Number(named);
   const workers = Number(process.env.HOTLINE_WORKER_COUNT ?? '1');
   const send = (message: WorkersMessage) => process.send?.(message);
   const waiting = new Map<number, { resolve(text: string): void; reject(error: Error): void }>();

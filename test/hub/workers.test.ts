@@ -77,10 +77,34 @@ interface WorkerSeries {
   readonly published: number;
 }
 
+/**
+ * GET over a connection of its own (fetch's `Connection: close` is dropped: a forbidden header). A pooled
+ * idle connection would carry the test's next subscription to whichever worker holds it.
+ */
+function getFresh(
+  origin: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${origin}${path}`, { agent: false, headers, timeout: 15_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 async function metricsText(origin: string): Promise<string> {
-  const response = await fetch(`${origin}/metrics`, { signal: AbortSignal.timeout(15_000) });
-  assert.equal(response.status, 200);
-  return response.text();
+  const { status, body } = await getFresh(origin, '/metrics');
+  assert.equal(status, 200);
+  return body;
 }
 
 /** One sample of a metric without labels in the hub's aggregated /metrics. */
@@ -164,6 +188,10 @@ describe('hotline serve --workers', () => {
       const ids = await broadcastAcrossWorkers(hub, 16, 30);
       const text = await metricsText(hub.origin);
       assert.equal(sample(text, 'hotline_deliveries_total'), 16 * 30, 'deliveries summed over the workers');
+      for (let ask = 0; ask < 2; ask++) {
+        const ready = await getFresh(hub.origin, '/readyz');
+        assert.deepEqual(JSON.parse(ready.body), { status: 'ready', log: 'memory' }, 'one answer from any worker');
+      }
 
       // Resume: new connections until each worker holds one; each replays what came after the id.
       const endpoint = `${hub.origin}/.well-known/mercure`;
@@ -191,11 +219,9 @@ describe('hotline serve --workers', () => {
         // The subscriptions API, asked on either worker, lists each subscription of the hub once.
         const apiToken = await token({ subscribe: [`${API}{/topic}{/subscriber}`] });
         for (let ask = 0; ask < 2; ask++) {
-          const response = await fetch(`${hub.origin}${API}`, {
-            headers: { Authorization: `Bearer ${apiToken}`, Connection: 'close' },
-          });
+          const response = await getFresh(hub.origin, API, { Authorization: `Bearer ${apiToken}` });
           assert.equal(response.status, 200);
-          const listing = (await response.json()) as { subscriptions: { id: string; topic: string }[] };
+          const listing = JSON.parse(response.body) as { subscriptions: { id: string; topic: string }[] };
           const feed = listing.subscriptions.filter((s) => s.topic === TOPIC);
           assert.equal(feed.length, resumers.length, 'every resumer, each once');
           assert.equal(new Set(feed.map((s) => s.id)).size, resumers.length);
