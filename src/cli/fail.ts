@@ -107,8 +107,9 @@ export function sqlitePath(spec: string): string | undefined {
 /** Describes a failure of `hotline <command>` as one line, and the exit code it deserves. */
 export function describeFailure(command: string, error: unknown): { line: string; exitCode: 1 | 2 } {
   const prefix = `hotline ${command}:`;
+  // node:util's parseArgs explains some mistakes over several lines (`--token --insecure`): keep one.
   const usage = (message: string) => ({
-    line: `${prefix} ${message} — run \`hotline ${command} --help\` for the options`,
+    line: `${prefix} ${message.replace(/\s*\n\s*/g, ' ')} — run \`hotline ${command} --help\` for the options`,
     exitCode: 2 as const,
   });
   if (error instanceof CliError) return { line: `${prefix} ${error.message}`, exitCode: error.exitCode };

@@ -214,6 +214,12 @@ describe('the hotline CLI on everyday mistakes', () => {
     }
   });
 
+  test('an option whose value is missing (the next flag taken for it) is a usage error on one line (exit 2)', async () => {
+    // What `--token "$TOKEN"` becomes when the variable is empty.
+    const run = await runCli(['publish', '-t', '/x', '-d', 'hi', '--token', '--insecure']);
+    assertOneLine(run, 2, /hotline publish: Option '--token' argument is ambiguous\. .*--help/);
+  });
+
   test('an unknown option is a usage error on one line (exit 2), and --debug adds the stack trace', async () => {
     assertOneLine(await runCli(['publish', '--nope']), 2, /hotline publish: .*--help/);
     const debug = await runCli(['publish', '--nope', '--debug']);
