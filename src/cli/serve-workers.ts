@@ -52,6 +52,8 @@ export interface PrimaryOptions {
   readonly logger: Logger;
   /** How long the workers' drain may take before they are killed. */
   readonly drainWindowMs: number;
+  /** Pass SIGHUP on to the workers (TLS: each reloads its certificate); otherwise SIGHUP keeps its default. */
+  readonly forwardSighup: boolean;
   /** Called once, when every worker listens: prints the hub's address. */
   readonly onReady: (origin: string, logKind: string) => void;
 }
@@ -108,9 +110,11 @@ class Supervisor {
     this.#relay = relay;
     this.#aggregator = aggregator;
     // A certificate reload reaches every worker, each of which terminates TLS for its own connections.
-    process.on('SIGHUP', () => {
-      for (const worker of this.#running.keys()) worker.process.kill('SIGHUP');
-    });
+    if (options.forwardSighup) {
+      process.on('SIGHUP', () => {
+        for (const worker of this.#running.keys()) worker.process.kill('SIGHUP');
+      });
+    }
   }
 
   start(index: number): void {

@@ -384,6 +384,7 @@ export const serveCommand = {
         openLog,
         logger,
         drainWindowMs: config['drain-window-ms'],
+        forwardSighup: tls !== undefined,
         onReady(origin, kind) {
           console.log(`hotline hub listening on ${origin}/.well-known/mercure (log: ${kind}, ${workers} workers)`);
           if (credentials !== undefined) announceTls(credentials, logger);
