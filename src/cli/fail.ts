@@ -122,7 +122,8 @@ export function describeFailure(command: string, error: unknown): { line: string
   switch (cause?.code) {
     case 'EADDRINUSE':
       return {
-        line: `${prefix} port ${cause.port ?? '?'} is in use — stop the other process or pass --port N`,
+        // Through `npm start` (what the README starts with), a flag only reaches hotline after `--`.
+        line: `${prefix} port ${cause.port ?? '?'} is in use — stop the other process or pass --port N${process.env.npm_lifecycle_event === 'start' ? ' (npm start -- --port N)' : ''}`,
         exitCode: 1,
       };
     case 'EACCES':

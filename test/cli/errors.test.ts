@@ -67,7 +67,11 @@ describe('the hotline CLI on everyday mistakes', () => {
         '--log-level',
         'error',
       ]);
-      assertOneLine(run, 1, new RegExp(`port ${port} is in use .*--port`));
+      assertOneLine(run, 1, new RegExp(`port ${port} is in use .*--port N$`));
+      // `npm start` runs `hotline serve --dev`: there, flags go after `--`.
+      const args = ['serve', '--port', String(port), '--data-dir', tempDir(), '--log-level', 'error'];
+      const viaNpm = await runCli(args, { env: { npm_lifecycle_event: 'start' } });
+      assertOneLine(viaNpm, 1, /\(npm start -- --port N\)$/);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
