@@ -13,12 +13,19 @@ const dist = process.argv[2] ? resolve(process.argv[2]) : join(dirname(fileURLTo
 // Relative specifiers only: `from './x.js'`, `import('./x.js')`; packages keep their own resolution.
 const relative = /((?:from|import\()\s*['"])(\.{1,2}\/[^'"]+)\.js(['"])/g;
 
+// A type-only import of a package (jose is ESM-only) needs its resolution mode spelled out in a CommonJS
+// declaration file (TS1541): it is resolved as the ESM build resolves it.
+const packageTypeImport = /^(import type [^;]*? from ['"][^.'"][^'"]*['"])(;)$/gm;
+
 let count = 0;
 for (const entry of await readdir(dist, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
   const file = join(entry.parentPath, entry.name);
   const text = await readFile(file, 'utf8');
-  const cts = text.replace(relative, '$1$2.cjs$3').replace(/^\/\/# sourceMappingURL=.*$/m, '');
+  const cts = text
+    .replace(relative, '$1$2.cjs$3')
+    .replace(packageTypeImport, "$1 with { 'resolution-mode': 'import' }$2")
+    .replace(/^\/\/# sourceMappingURL=.*$/m, '');
   await writeFile(file.replace(/\.d\.ts$/, '.d.cts'), cts);
   count++;
 }

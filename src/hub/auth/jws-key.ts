@@ -3,17 +3,11 @@
  * `mercure` claim and Mercure 1.0's RFC 9068 access tokens), and the cache of tokens it verified.
  * @module
  */
-import {
-  type CryptoKey,
-  createRemoteJWKSet,
-  importSPKI,
-  importX509,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  type JWTVerifyOptions,
-  errors as joseErrors,
-  jwtVerify,
-} from 'jose';
+
+// A separate type-only import: the declaration files keep it as `import type`, which a CommonJS consumer
+// (module node16, .d.cts) may read from an ES module; an inline `type` modifier in a value import it may not.
+import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
+import { type CryptoKey, createRemoteJWKSet, importSPKI, importX509, errors as joseErrors, jwtVerify } from 'jose';
 import { HotlineError } from '../../errors.js';
 import { HttpRejection } from '../http-errors.js';
 
