@@ -184,9 +184,10 @@ function adopt(socket: Socket, handlers: TakeoverHandlers): TakenOverStream {
   socket.on('drain', onSocketDrain);
   socket.on('end', onSocketEnd);
   socket.once('close', onSocketClose);
-  // Read (and drop) whatever the client sends, so that its FIN is seen; nothing after the request is
-  // answered on a stream's connection.
-  socket.resume();
+  // Read, so that the client's FIN is seen. Nothing after the request can be answered on a stream's
+  // connection: bytes sent there (garbage, or a request pipelined behind a response that never ends) close
+  // it, as node:http's parser did with garbage — never written into the stream, never buffered.
+  socket.on('data', onSocketData);
   return stream;
 }
 
@@ -226,6 +227,10 @@ class TakenOverSocket implements TakenOverStream {
 
 function onSocketDrain(this: OwnedSocket): void {
   this[STREAM]?.handlers.drain();
+}
+
+function onSocketData(this: OwnedSocket): void {
+  this.destroy();
 }
 
 function onSocketEnd(this: OwnedSocket): void {
@@ -272,6 +277,7 @@ function handBack(socket: OwnedSocket): void {
 function forget(socket: OwnedSocket): void {
   openTakenOver--;
   socket.off('drain', onSocketDrain);
+  socket.off('data', onSocketData);
   socket.off('end', onSocketEnd);
   socket.off('close', onSocketClose);
   socket[STREAM] = undefined;
