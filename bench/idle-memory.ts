@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runLoad } from '../src/cli/bench/run-load.js';
-import { HOTLINE_CLI, hotlineServeArgs } from './peers/hotline.js';
+import { HOTLINE_CLI, hotlineServeArgs, listeningPort } from './peers/hotline.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,17 +68,7 @@ async function startHub(mode: Mode): Promise<Hub> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (text: string) => {
-        out += text;
-        const match = /listening on http:\/\/[^:]+:(\d+)\//.exec(out);
-        if (match) resolve(Number(match[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`hotline serve exited with code ${code}: ${out.trim()}`)));
-    });
-    child.stdout.resume();
+    const port = await listeningPort(child);
     return { port, pid: child.pid!, stop };
   } catch (error) {
     await stop();

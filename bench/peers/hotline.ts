@@ -5,13 +5,14 @@
  * publish with the Mercure form body and `Authorization: Bearer ${publisherJwt}`.
  * @module
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { mintToken } from '../../src/cli/token.js';
 import type { Peer } from './peer.js';
@@ -58,6 +59,23 @@ export function hotlineServeArgs(
   ];
 }
 
+/** The port a starting `hotline serve` child says it listens on (its stdout is read until then, then drained). */
+export async function listeningPort(child: ChildProcessByStdio<null, Readable, null>): Promise<number> {
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (text: string) => {
+      out += text;
+      const match = /listening on http:\/\/[^:]+:(\d+)\//.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`hotline serve exited with code ${code}: ${out.trim()}`)));
+    child.once('error', reject);
+  });
+  child.stdout.resume();
+  return port;
+}
+
 /** The processes `pid` started (a `--workers` hub's workers); none when /proc cannot tell. */
 async function childPids(pid: number): Promise<number[]> {
   const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
@@ -94,18 +112,7 @@ export async function startHotline(
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (text: string) => {
-        out += text;
-        const match = /listening on http:\/\/[^:]+:(\d+)\//.exec(out);
-        if (match) resolve(Number(match[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`hotline serve exited with code ${code}: ${out.trim()}`)));
-      child.once('error', reject);
-    });
-    child.stdout.resume();
+    const port = await listeningPort(child);
     const publisherJwt = await mintToken({ secret, publish: ['*'], ttlSeconds: 0 });
     // With --workers the hub is the primary and its workers: the benchmark counts them all.
     workers = await childPids(child.pid!);
