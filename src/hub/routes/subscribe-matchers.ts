@@ -7,7 +7,7 @@
  */
 import { bearerChallenge } from '../auth/index.js';
 import { HttpRejection } from '../http-errors.js';
-import type { MatcherSpec, MatcherType } from '../topics/index.js';
+import { hasControlCharacter, type MatcherSpec, type MatcherType } from '../topics/index.js';
 
 /** spec(Mercure 1.0 §Subscription): the parameter names of the matcher types, case-sensitive. */
 const MATCH_PARAMETERS: ReadonlyMap<string, MatcherType> = new Map([
@@ -70,7 +70,7 @@ function matcher(name: string, rawValue: string, limits: SubscribeMatcherLimits)
   // MUST NOT contain C0 (U+0000–U+001F) or C1 (U+0080–U+009F) control characters or U+007F. Requests violating
   // this constraint MUST be rejected with a 400"
   if (match === undefined) throw invalidRequest(`the ${name} value is not valid UTF-8`);
-  if (CONTROL.test(match)) throw invalidRequest(`the ${name} value holds a control character`);
+  if (hasControlCharacter(match)) throw invalidRequest(`the ${name} value holds a control character`);
   // spec(Mercure 1.0 §Subscription): maximums "to the length of each matcher's pattern. Requests exceeding any
   // such limit MUST be rejected with a 400"
   if (match.length > limits.maxSelectorLength)
@@ -79,9 +79,6 @@ function matcher(name: string, rawValue: string, limits: SubscribeMatcherLimits)
     );
   return { matchType, match };
 }
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 const FATAL_UTF8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -9,6 +9,7 @@
 
 export {
   type Generation,
+  hasControlCharacter,
   isWildcard,
   type MatcherSpec,
   type MatcherType,

@@ -16,6 +16,17 @@ export type MatcherSpec =
 /** spec(Mercure 1.0 §Matcher Types): "The matcher value `*` is reserved as a wildcard that matches every topic." */
 export const WILDCARD = '*';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * spec(Mercure 1.0 §Terminology): topic strings "MUST NOT contain C0 (U+0000–U+001F) or C1 (U+0080–U+009F)
+ * control characters or U+007F (DEL)" — nor may matcher values (§Subscription).
+ */
+export function hasControlCharacter(value: string): boolean {
+  return CONTROL.test(value);
+}
+
 /** The text of a rule: the 0.x selector or the 1.0 matcher's `match`. */
 export function matcherText(spec: MatcherSpec): string {
   return typeof spec === 'string' ? spec : spec.match;
