@@ -11,16 +11,10 @@
  * @module
  */
 
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runLoad } from '../src/cli/bench/run-load.js';
-import { HOTLINE_CLI, hotlineServeArgs, listeningPort } from './peers/hotline.js';
+import { HOTLINE_CLI, startHotline } from './peers/hotline.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,40 +34,17 @@ const TAKEOVER_OFF = preloaded(`import{setSocketTakeover}from'${TAKEOVER_MODULE.
 /** Lets the benchmark ask the hub for a full GC before it reads the heap (SIGUSR2 is unused by node). */
 const GC_ON_SIGNAL = preloaded(`process.on('SIGUSR2',()=>globalThis.gc?.());`);
 
-interface Hub {
-  port: number;
-  pid: number;
-  stop(): Promise<void>;
-}
+type Hub = Awaited<ReturnType<typeof startHub>>;
 
-async function startHub(mode: Mode): Promise<Hub> {
-  const dir = await mkdtemp(join(tmpdir(), 'hotline-idle-memory-'));
-  const preload = [
+async function startHub(mode: Mode) {
+  const nodeArgs = [
     '--expose-gc',
     '--import',
     GC_ON_SIGNAL,
     ...(mode === 'node-http' ? ['--import', TAKEOVER_OFF] : []),
   ];
-  const child = spawn(
-    process.execPath,
-    [...preload, HOTLINE_CLI, ...hotlineServeArgs('memory', dir, randomBytes(32).toString('base64url'))],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    const port = await listeningPort(child);
-    return { port, pid: child.pid!, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const peer = await startHotline('memory', { nodeArgs });
+  return { port: Number(new URL(peer.url).port), pid: peer.pid, stop: peer.stop };
 }
 
 /** The hub's V8 heap in use after a full GC, from its own Prometheus metrics (prom-client's defaults). */

@@ -29,6 +29,8 @@ export interface HotlineVariant {
   extraArgs?: readonly string[];
   /** The publisher secret; nodes of one cluster share it. @defaultValue a random one */
   secret?: string;
+  /** Flags for node itself, before the CLI (`--expose-gc`, `--import <module>`). */
+  nodeArgs?: readonly string[];
 }
 
 /** The `hotline serve` flags for a benchmark hub; exported so BENCHMARKS.md shows exactly what runs. */
@@ -60,7 +62,7 @@ export function hotlineServeArgs(
 }
 
 /** The port a starting `hotline serve` child says it listens on (its stdout is read until then, then drained). */
-export async function listeningPort(child: ChildProcessByStdio<null, Readable, null>): Promise<number> {
+async function listeningPort(child: ChildProcessByStdio<null, Readable, null>): Promise<number> {
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout.setEncoding('utf8');
@@ -90,9 +92,11 @@ export async function startHotline(
   if (!existsSync(HOTLINE_CLI)) throw new Error(`${HOTLINE_CLI} is missing: run \`npm run build\` first`);
   const dir = await mkdtemp(join(tmpdir(), `hotline-bench-${log.startsWith('redis') ? 'redis' : log}-`));
   const secret = variant.secret ?? randomBytes(32).toString('base64url');
-  const child = spawn(process.execPath, [HOTLINE_CLI, ...hotlineServeArgs(log, dir, secret, variant.extraArgs)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(variant.nodeArgs ?? []), HOTLINE_CLI, ...hotlineServeArgs(log, dir, secret, variant.extraArgs)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let workers: number[] = [];
   const stop = async (): Promise<void> => {
     // Workers would exit on their own once the primary is gone; killed too, so none outlives the run.
