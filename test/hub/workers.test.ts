@@ -202,6 +202,9 @@ describe('hotline serve --workers', () => {
       const resumers: EventReader[] = [];
       try {
         for (let opened = 0; opened < 8; opened++) {
+          // Two connections in a row, nothing between them: the primary's round-robin hands them to different
+          // workers. (One at a time, with the metrics requests between, can land every one on one worker.)
+          resumers.push(await subscribe(endpoint, [TOPIC], { lastEventId: ids[9]! }));
           resumers.push(await subscribe(endpoint, [TOPIC], { lastEventId: ids[9]! }));
           await until(async () => {
             const spread = [...workers(await metricsText(hub.origin)).values()];
