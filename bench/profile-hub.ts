@@ -1,6 +1,6 @@
 /**
  * Profiles the hub under one S2-style broadcast load: `node --import tsx bench/profile-hub.ts [--subscribers
- * 1000] [--count 2000] [--bytes 64] [--in-flight 4] [--cli dist/cli/main.js]`. Runs `hotline serve --log
+ * 1000] [--count 2000] [--bytes 64] [--in-flight 4] [--rate 10] [--cli dist/cli/main.js]`. Runs `hotline serve --log
  * memory` under `node --cpu-prof`, loads it with {@link runLoad}, stops it with SIGINT so the profile is
  * written, and prints the load result and the functions with the most self time (the evidence quoted in
  * BENCHMARKS.md). Open the `.cpuprofile` in Chrome DevTools or speedscope for the flame graph.
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     count: { type: 'string', default: '2000' },
     bytes: { type: 'string', default: '64' },
     'in-flight': { type: 'string', default: '4' },
+    // Publishes per second (S3's paced load) instead of as fast as the hub answers.
+    rate: { type: 'string' },
     cli: { type: 'string', default: 'dist/cli/main.js' },
     top: { type: 'string', default: '20' },
   },
@@ -77,6 +79,7 @@ const result = await runLoad({
     count: Number(values.count),
     inFlight: Number(values['in-flight']),
     payloadBytes: Number(values.bytes),
+    ...(values.rate === undefined ? {} : { ratePerSecond: Number(values.rate) }),
   },
   serverPid: hub.pid!,
 });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--systems nchan,hotline-memory] [--scenarios S1,S2]`: starts every system
+ * `npm run bench [-- --quick] [--systems nchan,hotline-memory] [--scenarios S1,S2] [--runs 'S2 10k×200 64 B']`: starts every system
  * afresh for every run of scenarios S1–S5 (issue H), loads it with the same {@link runLoad} options, writes
  * `bench/results/<date>.json` (`<date>-quick.json` with `--quick`) and regenerates BENCHMARKS.md and its
  * charts from it (a quick run only with `--report`, so it never replaces the full report by accident).
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     systems: { type: 'string' },
     scenarios: { type: 'string' },
+    // Labels (or label prefixes) of single runs, comma-separated: `--runs 'S2 10k×200 64 B'`.
+    runs: { type: 'string' },
     report: { type: 'boolean', default: false },
     out: { type: 'string' },
   },
@@ -37,8 +39,11 @@ if (systems.some((s) => s.name.startsWith('nchan')) && !existsSync(NCHAN_MODULE)
   await ensureNchan();
 }
 const wantedScenarios = values.scenarios?.split(',') as ScenarioId[] | undefined;
+const wantedRuns = values.runs?.split(',');
 const specs = scenarios(values.quick).filter(
-  (s) => wantedScenarios === undefined || wantedScenarios.includes(s.scenario),
+  (s) =>
+    (wantedScenarios === undefined || wantedScenarios.includes(s.scenario)) &&
+    (wantedRuns === undefined || wantedRuns.some((prefix) => s.label.startsWith(prefix))),
 );
 const machine = describeMachine();
 console.error(
