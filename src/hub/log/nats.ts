@@ -13,6 +13,7 @@ import type { ConsumerMessages, JetStreamClient, JetStreamManager, StoredMsg } f
 import type { NatsConnection } from '@nats-io/transport-node';
 import { HotlineError } from '../../errors.js';
 import type { NewUpdate, StoredUpdate } from '../update.js';
+import { coalescedRead } from './coalesced-read.js';
 import { decodeUpdate, encodeUpdate } from './entry-codec.js';
 import {
   type EventLog,
@@ -124,6 +125,9 @@ class NatsLog implements EventLog {
   readonly #presence: PresenceStore;
   readonly #work = new OpenWork<NatsFollower>();
   #connected = true;
+  // As in redis.ts: a connect storm's subscribes share reads of the newest update (coalesced-read.ts).
+  readonly head = coalescedRead(() => this.#head());
+  readonly last = coalescedRead(() => this.#last());
   #closed = false;
 
   constructor(
@@ -219,11 +223,11 @@ class NatsLog implements EventLog {
     }
   }
 
-  async head(): Promise<number> {
+  async #head(): Promise<number> {
     return (await this.#call(() => this.#jsm.streams.info(this.#stream))).state.last_seq;
   }
 
-  async last(): Promise<StoredUpdate | undefined> {
+  async #last(): Promise<StoredUpdate | undefined> {
     await this.#trimByAge();
     const { state } = await this.#call(() => this.#jsm.streams.info(this.#stream));
     if (state.messages === 0) return undefined;

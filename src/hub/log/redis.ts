@@ -10,6 +10,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { HotlineError } from '../../errors.js';
 import type { NewUpdate, StoredUpdate } from '../update.js';
+import { coalescedRead } from './coalesced-read.js';
 import { decodeUpdate, encodeUpdate } from './entry-codec.js';
 import {
   type EventLog,
@@ -116,6 +117,10 @@ class RedisLog implements EventLog {
   readonly #following: FollowingOptions;
   readonly #work = new OpenWork<RedisFollower>();
   #closed = false;
+  // Every subscribe without a Last-Event-ID asks for the newest update (its Last-Event-ID header): a
+  // connect storm shares reads instead of queueing one command per subscriber past the timeout.
+  readonly head = coalescedRead(() => this.#head());
+  readonly last = coalescedRead(() => this.#last());
 
   constructor(
     redis: ScriptedRedis,
@@ -173,12 +178,12 @@ class RedisLog implements EventLog {
     return member === undefined ? undefined : Number(member.slice(id.length + 1));
   }
 
-  async head(): Promise<number> {
+  async #head(): Promise<number> {
     const value = await this.#call(() => this.#redis.get(this.#keys[1]));
     return value === null ? 0 : Number(value);
   }
 
-  async last(): Promise<StoredUpdate | undefined> {
+  async #last(): Promise<StoredUpdate | undefined> {
     await this.#trimByAge();
     const [entry] = (await this.#call(() => this.#redis.xrevrange(this.#keys[0], '+', '-', 'COUNT', 1))) as Entry[];
     return entry === undefined ? undefined : toUpdate(entry);
