@@ -29,8 +29,17 @@ export class SendQueue {
   readonly #own: FramePolicy;
   /** Only `bufferedBytes` is read: the session's own budget also counts what the runtime holds. */
   readonly #sink: Pick<Sink, 'bufferedBytes'>;
-  /** Frames not yet handed to the sink, oldest first. */
-  readonly #queue: Queued[] = [];
+  /**
+   * Frames not yet handed to the sink, oldest first, as themselves while every one is under the own policy
+   * without a conflation key — nearly always. A record each (~64 bytes) cost the hub most of its peak memory
+   * when a broadcast backlog built up: 10,000 readers × 200 queued updates is 2,000,000 entries.
+   */
+  #frames: Uint8Array[] = [];
+  /**
+   * Set once a frame needs its policy, key or write order kept: every queued frame is then a record, until
+   * the queue empties.
+   */
+  #records: Queued[] | undefined;
   #bytes = 0;
   /** Bytes queued under the own policy: kept apart from the map, which most sessions never need. */
   #ownBytes = 0;
@@ -51,7 +60,7 @@ export class SendQueue {
   }
 
   get length(): number {
-    return this.#queue.length;
+    return this.#records?.length ?? this.#frames.length;
   }
 
   /** Bytes queued here (not counting what the runtime holds). */
@@ -71,9 +80,16 @@ export class SendQueue {
    */
   add(frame: Uint8Array, key: string | undefined, policy: FramePolicy = this.#own, stalled = false): boolean {
     const conflating = key !== undefined && policy.backpressure === 'conflate';
+    if (this.#records === undefined && !conflating && policy === this.#own) {
+      this.#frames.push(frame);
+      this.#written++;
+      this.#count(policy, frame.byteLength);
+      return !this.#overLimit(policy, stalled) || this.#relieve(policy, stalled);
+    }
+    const records = this.#records ?? this.#toRecords();
     if (conflating && this.#replaced(frame, key, policy, stalled)) return true;
     const entry: Queued = { frame, seq: this.#written++, key, policy };
-    this.#queue.push(entry);
+    records.push(entry);
     if (conflating) {
       this.#byKey ??= new Map();
       this.#byKey.set(key, entry);
@@ -100,15 +116,29 @@ export class SendQueue {
     return true;
   }
 
+  /** Plain frames become records, in write order, when the first frame that needs one is queued. */
+  #toRecords(): Queued[] {
+    const first = this.#written - this.#frames.length;
+    const own = this.#own;
+    const records = this.#frames.map((frame, i): Queued => ({ frame, seq: first + i, key: undefined, policy: own }));
+    this.#frames = [];
+    this.#records = records;
+    return records;
+  }
+
   /** Empties the queue and returns its frames in order, ready to write. */
   take(): Uint8Array[] {
-    const frames = this.#reordered ? cursorSafeFrames(this.#queue) : this.#queue.map((q) => q.frame);
+    const records = this.#records;
+    const frames =
+      records === undefined ? this.#frames : this.#reordered ? cursorSafeFrames(records) : records.map((q) => q.frame);
     this.clear();
     return frames;
   }
 
   clear(): void {
-    this.#queue.length = 0;
+    // A new array, not `length = 0`: `take` handed the old one to the writer.
+    this.#frames = [];
+    this.#records = undefined;
     this.#byKey?.clear();
     this.#reordered = false;
     this.#bytes = 0;
@@ -148,13 +178,24 @@ export class SendQueue {
     // drop-oldest (and conflate, for frames without a key): drop whole queued frames of this policy,
     // oldest first, until under the limit; keyed frames under 'conflate' are already one per key. The
     // frame just written (the last) stays.
-    for (let i = 0; this.#overLimit(policy, stalled) && i < this.#queue.length - 1; ) {
-      const entry = this.#queue[i]!;
+    const records = this.#records;
+    if (records === undefined) {
+      // Plain frames are all the own policy's and keyless.
+      let dropped = 0;
+      while (this.#overLimit(policy, stalled) && dropped < this.#frames.length - 1) {
+        this.#count(policy, -this.#frames[dropped]!.byteLength);
+        dropped++;
+      }
+      this.#frames.splice(0, dropped);
+      this.#lost += dropped;
+    }
+    for (let i = 0; records !== undefined && this.#overLimit(policy, stalled) && i < records.length - 1; ) {
+      const entry = records[i]!;
       if (entry.policy !== policy || (policy.backpressure === 'conflate' && entry.key !== undefined)) {
         i++;
         continue;
       }
-      this.#queue.splice(i, 1);
+      records.splice(i, 1);
       this.#count(policy, -entry.frame.byteLength);
       this.#lost++;
     }

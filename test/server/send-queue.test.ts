@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { encodeEvent } from '../../src/protocol/encode.js';
 import { SendQueue } from '../../src/server/send-queue.js';
 import type { FramePolicy } from '../../src/server/types.js';
@@ -59,5 +60,57 @@ describe('SendQueue', () => {
     assert.equal(queue.lost, 1);
     // a3 stands where a1 stood, ahead of b2 written before it: its id would move the cursor past b2.
     assert.deepEqual(text(queue.take()), ['data: a3\n\n', 'id: 2\ndata: b2\n\n']);
+  });
+
+  test('frames queued as themselves and frames that need a record keep one write order, across takes (property)', () => {
+    // A stalled reader under 'conflate' with a budget it never reaches: keyed values replace the queued value
+    // of their key where it stands, keyless ones and another policy's frames queue; the first keyed frame
+    // turns the plain frames queued before it into records.
+    const own: FramePolicy = { backpressure: 'conflate', maxBufferedBytes: 1_000_000 };
+    const other: FramePolicy = { backpressure: 'close', maxBufferedBytes: 1_000_000 };
+    const write = fc.record({
+      key: fc.option(fc.constantFrom('a', 'b', 'c'), { nil: undefined }),
+      other: fc.boolean(),
+    });
+    const cycle = fc.array(write, { maxLength: 30 });
+    fc.assert(
+      fc.property(fc.array(cycle, { minLength: 1, maxLength: 4 }), (cycles) => {
+        const queue = new SendQueue(own, idle);
+        let n = 0;
+        let lost = 0;
+        for (const writes of cycles) {
+          const model: { data: string; key: string | undefined }[] = [];
+          for (const w of writes) {
+            const data = String(n++);
+            const key = w.other ? undefined : w.key;
+            assert.equal(queue.add(frame(data), key, w.other ? other : undefined, true), true);
+            const at = key === undefined ? -1 : model.findIndex((m) => m.key === key);
+            if (at >= 0) {
+              model[at] = { data, key };
+              lost++;
+            } else model.push({ data, key });
+          }
+          assert.equal(queue.length, model.length);
+          assert.deepEqual(
+            text(queue.take()),
+            model.map((m) => `data: ${m.data}\n\n`),
+          );
+          assert.equal(queue.bytes, 0);
+        }
+        assert.equal(queue.lost, lost);
+      }),
+    );
+  });
+
+  test("'drop-oldest' on plain frames keeps the newest that fit, in order, and the last one always", () => {
+    const one = frame('0').byteLength;
+    const queue = new SendQueue({ backpressure: 'drop-oldest', maxBufferedBytes: 3 * one }, idle);
+    for (let i = 0; i < 10; i++) assert.equal(queue.add(frame(String(i)), undefined, undefined, true), true);
+    assert.equal(queue.lost, 7);
+    assert.deepEqual(text(queue.take()), ['data: 7\n\n', 'data: 8\n\n', 'data: 9\n\n']);
+    const big = new SendQueue({ backpressure: 'drop-oldest', maxBufferedBytes: 1 }, idle);
+    big.add(frame('x'), undefined, undefined, true);
+    big.add(frame('y'), undefined, undefined, true);
+    assert.deepEqual(text(big.take()), ['data: y\n\n'], 'a frame over the budget alone still leaves');
   });
 });
