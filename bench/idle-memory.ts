@@ -11,10 +11,9 @@
  * @module
  */
 
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runLoad } from '../src/cli/bench/run-load.js';
-import { HOTLINE_CLI, startHotline } from './peers/hotline.js';
+import { preloaded, startHotline, TAKEOVER_OFF_NODE_ARGS } from './peers/hotline.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,21 +27,13 @@ const settleMs = Number(values['settle-ms']);
 const modes = values.modes.split(',') as Mode[];
 type Mode = 'takeover' | 'node-http';
 
-const TAKEOVER_MODULE = pathToFileURL(HOTLINE_CLI.replace(/cli[/\\]main\.js$/, 'server/adapters/node-takeover.js'));
-const preloaded = (code: string) => `data:text/javascript,${encodeURIComponent(code)}`;
-const TAKEOVER_OFF = preloaded(`import{setSocketTakeover}from'${TAKEOVER_MODULE.href}';setSocketTakeover(false);`);
 /** Lets the benchmark ask the hub for a full GC before it reads the heap (SIGUSR2 is unused by node). */
 const GC_ON_SIGNAL = preloaded(`process.on('SIGUSR2',()=>globalThis.gc?.());`);
 
 type Hub = Awaited<ReturnType<typeof startHub>>;
 
 async function startHub(mode: Mode) {
-  const nodeArgs = [
-    '--expose-gc',
-    '--import',
-    GC_ON_SIGNAL,
-    ...(mode === 'node-http' ? ['--import', TAKEOVER_OFF] : []),
-  ];
+  const nodeArgs = ['--expose-gc', '--import', GC_ON_SIGNAL, ...(mode === 'node-http' ? TAKEOVER_OFF_NODE_ARGS : [])];
   const peer = await startHotline('memory', { nodeArgs });
   return { port: Number(new URL(peer.url).port), pid: peer.pid, stop: peer.stop };
 }

@@ -9,15 +9,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { LoadResult } from '../src/cli/bench/index.js';
 import { renderCharts } from './suite/charts.js';
+import { acrossRunsTable, variantTable } from './suite/comparisons.js';
+import { type ParserRun, parserSection } from './suite/parser-table.js';
 import type { BenchResults, RunRecord } from './suite/results.js';
 import { SCENARIO_TITLES, type ScenarioId } from './suite/scenarios.js';
-import { REFERENCE } from './suite/systems.js';
+import { REFERENCE, type SystemName } from './suite/systems.js';
 import { ratioToReference, scenarioTable } from './suite/tables.js';
 
 const CHART_DIR = 'docs/bench';
 const ANALYSIS = 'bench/analysis.md';
+const PARSER_RESULTS = 'bench/results/parser.json';
 
 /**
  * A target of issue N (item 6): a bound on the ratio to nchan of one metric (the scenario's headline unless
@@ -74,7 +78,7 @@ const TARGETS: Target[] = [
 ];
 
 /** The Hotline systems judged against the targets (the others are references or before/after rows). */
-const JUDGED = ['hotline-memory', 'hotline-sqlite', 'hotline-memory-w2'];
+const JUDGED: SystemName[] = ['hotline-memory', 'hotline-sqlite', 'hotline-memory-w2'];
 
 /** One row per target and Hotline variant: every ratio, and whether all of them meet the target. */
 function targetsTable(results: BenchResults): string {
@@ -120,28 +124,6 @@ function lossTargetRows(results: BenchResults): string[] {
   });
 }
 
-/**
- * Issue N item 1's before/after: the latency runs of the hub without flush slices (`--flush-slice-ms
- * Infinity`) and with them (the default), side by side; at light load they should not differ.
- */
-function flushSlicesTable(results: BenchResults): string | undefined {
-  const rows: string[] = [];
-  for (const after of results.runs.filter((r) => r.system === 'hotline-memory' && r.spec.scenario === 'S3')) {
-    const before = results.runs.find(
-      (r) => r.system === 'hotline-memory-unsliced' && r.spec.label === after.spec.label,
-    );
-    if (before?.result === undefined || after.result === undefined) continue;
-    const [b, a] = [before.result.latency, after.result.latency];
-    rows.push(`| ${after.spec.label} | ${b.p50Ms} | ${a.p50Ms} | ${b.p99Ms} | ${a.p99Ms} |`);
-  }
-  if (rows.length === 0) return undefined;
-  return [
-    '| run | p50 ms before | p50 ms after | p99 ms before | p99 ms after |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...rows,
-  ].join('\n');
-}
-
 function machineSection(results: BenchResults): string {
   const m = results.machine;
   return [
@@ -160,22 +142,99 @@ function machineSection(results: BenchResults): string {
   ].join('\n');
 }
 
-function flushSliceSection(results: BenchResults): string[] {
-  const table = flushSlicesTable(results);
-  if (table === undefined) return [];
+/** Issue N's changes, each measured beside the hub as shipped in this run. */
+const CHANGES: { title: string; text: string; before: SystemName; after: SystemName }[] = [
+  {
+    title: 'Flush slices (item 1)',
+    text:
+      'The hub (memory log) without flush slices (`--flush-slice-ms Infinity`: a fan-out holds the event loop ' +
+      'until every stream is written, the behaviour before) and with them (the default, 2 ms slices). At light ' +
+      'load (S3 1k @ 10/s) one update at a time must not wait longer; under load, publishes that arrive during a ' +
+      'fan-out join it.',
+    before: 'hotline-memory-unsliced',
+    after: 'hotline-memory',
+  },
+  {
+    title: 'Socket takeover (item 2)',
+    text:
+      'The hub with every stream kept on node:http (the takeover switched off by a preloaded ' +
+      '`setSocketTakeover(false)`, the behaviour before) and as shipped (HTTP/1.1 sockets leave node:http after ' +
+      'the head).',
+    before: 'hotline-memory-node-http',
+    after: 'hotline-memory',
+  },
+  {
+    title: 'Every core: `--workers 2` (item 3)',
+    text:
+      'One process and two workers behind a primary that owns the log and relays each update to each worker ' +
+      'once, on this 2-core machine where the load client needs the same cores.',
+    before: 'hotline-memory',
+    after: 'hotline-memory-w2',
+  },
+];
+
+function changesSection(results: BenchResults): string[] {
+  const parts: string[] = [];
+  for (const change of CHANGES) {
+    const table = variantTable(results.runs, change.before, change.after);
+    if (table === undefined) continue;
+    parts.push(`### ${change.title}`, '', change.text, '', table, '');
+  }
+  if (parts.length === 0) return [];
   return [
-    '## Flush slices at light load (issue N item 1)',
+    '## Before and after each change (issue N), same run',
     '',
-    'The hub (memory log) before flush slices (`--flush-slice-ms Infinity`: a fan-out never yields) and after ' +
-      '(the default, 2 ms slices), same runs: one update at a time must not wait longer.',
+    "`✓`: better by more than 5 %. Differences under ~20 % are within this machine's run-to-run noise.",
     '',
-    table,
-    '',
+    ...parts,
   ];
 }
 
+/** Another results file to set beside this one: the other of two full runs, or the code before issue N. */
+export interface OtherRun {
+  results: BenchResults;
+  path: string;
+}
+
+const link = (path: string): string => `[\`${path}\`](${path})`;
+
+function otherRunsSection(results: BenchResults, also?: OtherRun, before?: OtherRun): string[] {
+  const parts: string[] = [];
+  if (also !== undefined) {
+    parts.push(
+      `## The other full run (${link(also.path)}, git ${also.results.machine.gitSha})`,
+      '',
+      'Targets in that run:',
+      '',
+      targetsTable(also.results),
+      '',
+      'Headline ratios to nchan of the hub in both runs:',
+      '',
+      acrossRunsTable(also.results, results, JUDGED, ['that run', 'this run']) ?? '(no run in common)',
+      '',
+    );
+  }
+  if (before !== undefined) {
+    parts.push(
+      `## Before issue N (${link(before.path)}, git ${before.results.machine.gitSha}) and now`,
+      '',
+      "The hub's headline ratios to nchan in the last full run before issue N and in this one (each ratio " +
+        "within its own run, so the machine's drift between the days cancels):",
+      '',
+      acrossRunsTable(before.results, results, ['hotline-memory', 'hotline-sqlite'], ['before', 'now']) ??
+        '(no run in common)',
+      '',
+    );
+  }
+  return parts;
+}
+
 /** The full Markdown of BENCHMARKS.md. */
-export async function renderReport(results: BenchResults, resultsPath: string): Promise<string> {
+export async function renderReport(
+  results: BenchResults,
+  resultsPath: string,
+  { also, before, parserRuns = [] }: ReportInputs = {},
+): Promise<string> {
   const analysis = existsSync(ANALYSIS) ? (await readFile(ANALYSIS, 'utf8')).trim() : '';
   const scenarios = (Object.keys(SCENARIO_TITLES) as ScenarioId[]).filter((s) =>
     results.runs.some((r) => r.spec.scenario === s),
@@ -204,7 +263,9 @@ export async function renderReport(results: BenchResults, resultsPath: string): 
     '',
     targetsTable(results),
     '',
-    ...flushSliceSection(results),
+    ...parserSection(parserRuns),
+    ...changesSection(results),
+    ...otherRunsSection(results, also, before),
     analysis,
     '',
     '## Machine and versions',
@@ -215,7 +276,7 @@ export async function renderReport(results: BenchResults, resultsPath: string): 
     '',
     '```sh',
     `${results.command}   # node --import tsx bench/run.ts${results.quick ? ' --quick' : ''}, after npm run build`,
-    `node --import tsx bench/report.ts ${resultsPath}   # this file and the charts again, from the results`,
+    `node --import tsx bench/report.ts ${resultsPath}${also ? ` --also ${also.path}` : ''}${before ? ` --before ${before.path}` : ''}${parserRuns.length > 0 ? ` --parser ${parserRuns.map((p) => p.path).join(',')}` : ''}   # this file and the charts again, from the results`,
     '```',
     '',
     'Systems, each started afresh for every run:',
@@ -230,7 +291,11 @@ export async function renderReport(results: BenchResults, resultsPath: string): 
 }
 
 /** Writes BENCHMARKS.md and the charts; returns the paths written. */
-export async function writeReport(results: BenchResults, resultsPath: string): Promise<string[]> {
+export async function writeReport(
+  results: BenchResults,
+  resultsPath: string,
+  inputs: ReportInputs = {},
+): Promise<string[]> {
   await mkdir(CHART_DIR, { recursive: true });
   const written: string[] = [];
   for (const [scenario, svg] of await renderCharts(results)) {
@@ -238,16 +303,45 @@ export async function writeReport(results: BenchResults, resultsPath: string): P
     await writeFile(path, svg);
     written.push(path);
   }
-  await writeFile('BENCHMARKS.md', await renderReport(results, resultsPath));
+  await writeFile('BENCHMARKS.md', await renderReport(results, resultsPath, inputs));
   // The repository's formatter owns Markdown layout (table padding): the generated file passes `biome check`.
   spawnSync('node_modules/.bin/biome', ['format', '--write', 'BENCHMARKS.md'], { stdio: 'ignore' });
   written.push('BENCHMARKS.md');
   return written;
 }
 
+/** What else the report sets beside the results file it is made from. */
+export interface ReportInputs {
+  /** The other of two full runs of the same code. */
+  also?: OtherRun;
+  /** A full run of the code before issue N. */
+  before?: OtherRun;
+  /** `npm run bench:parser` results, one per run. */
+  parserRuns?: ParserRun[];
+}
+
+async function readJson<T>(path: string): Promise<{ results: T; path: string }> {
+  return { results: JSON.parse(await readFile(path, 'utf8')) as T, path };
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const path = process.argv[2];
-  if (path === undefined) throw new Error('usage: node --import tsx bench/report.ts bench/results/<date>.json');
-  const results = JSON.parse(await readFile(path, 'utf8')) as BenchResults;
-  console.log((await writeReport(results, path)).join('\n'));
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { also: { type: 'string' }, before: { type: 'string' }, parser: { type: 'string' } },
+  });
+  const path = positionals[0];
+  if (path === undefined) {
+    throw new Error(
+      'usage: node --import tsx bench/report.ts bench/results/<date>.json [--also <other run>.json] ' +
+        '[--before <run before issue N>.json] [--parser parser-1.json,parser-2.json]',
+    );
+  }
+  const { results } = await readJson<BenchResults>(path);
+  const parserPaths = values.parser?.split(',') ?? (existsSync(PARSER_RESULTS) ? [PARSER_RESULTS] : []);
+  const inputs: ReportInputs = {
+    ...(values.also === undefined ? {} : { also: await readJson<BenchResults>(values.also) }),
+    ...(values.before === undefined ? {} : { before: await readJson<BenchResults>(values.before) }),
+    parserRuns: await Promise.all(parserPaths.map((p) => readJson<ParserRun['results']>(p))),
+  };
+  console.log((await writeReport(results, path, inputs)).join('\n'));
 }

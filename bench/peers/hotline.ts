@@ -13,12 +13,26 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { mintToken } from '../../src/cli/token.js';
 import type { Peer } from './peer.js';
 
 /** The compiled CLI: the benchmark measures what users run, not the sources under tsx. */
 export const HOTLINE_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** A module for `node --import`, written inline. */
+export const preloaded = (code: string): string => `data:text/javascript,${encodeURIComponent(code)}`;
+
+const TAKEOVER_MODULE = pathToFileURL(HOTLINE_CLI.replace(/cli[/\\]main\.js$/, 'server/adapters/node-takeover.js'));
+
+/**
+ * Node flags that start the CLI with the socket takeover switched off (every stream stays on node:http's
+ * request/response objects): the hub as it was before issue N item 2, for before/after rows.
+ */
+export const TAKEOVER_OFF_NODE_ARGS: readonly string[] = [
+  '--import',
+  preloaded(`import{setSocketTakeover}from'${TAKEOVER_MODULE.href}';setSocketTakeover(false);`),
+];
 
 /** Which event log the hub uses: `memory`, `sqlite` (in the hub's temp dir), or a `redis://…` URL. */
 export type HotlineLog = 'memory' | 'sqlite' | `redis://${string}`;

@@ -5,7 +5,7 @@
  */
 import type { PublishShape, SubscribeTarget } from '../../src/cli/bench/index.js';
 import { startBetterSse } from '../peers/better-sse.js';
-import { type HotlineLog, hotlineServeArgs, startHotline } from '../peers/hotline.js';
+import { type HotlineLog, hotlineServeArgs, startHotline, TAKEOVER_OFF_NODE_ARGS } from '../peers/hotline.js';
 import { BENCH_REDIS_URL, startHotlineCluster } from '../peers/hotline-cluster.js';
 import { startNchan } from '../peers/nchan.js';
 import type { Peer } from '../peers/peer.js';
@@ -41,6 +41,7 @@ export type SystemName =
   | 'hotline-memory'
   | 'hotline-sqlite'
   | 'hotline-memory-unsliced'
+  | 'hotline-memory-node-http'
   | 'hotline-memory-w2'
   | 'hotline-redis-3n';
 
@@ -48,6 +49,10 @@ export type SystemName =
 export function takesPart(system: System, spec: RunSpec): boolean {
   return system.runs?.(spec) ?? spec.scenario !== 'S6';
 }
+
+/** The broadcast runs where issue N's before/after variants are measured beside the hub as shipped. */
+const s2At10k = (spec: RunSpec): boolean =>
+  spec.scenario === 'S2' && spec.subscribers >= 10_000 && spec.reconnect !== true;
 
 /** The reference every ratio is taken against. */
 export const REFERENCE: SystemName = 'nchan';
@@ -82,14 +87,16 @@ function hotline(
   log: 'memory' | 'sqlite',
   description: string,
   extraArgs: readonly string[] = [],
+  nodeArgs: readonly string[] = [],
 ): Omit<System, 'runs'> {
   const logFlag: HotlineLog = log;
+  const node = nodeArgs.length === 0 ? 'node' : 'node --import <takeover off>';
   return {
     name,
     description,
-    command: `node dist/cli/main.js ${hotlineServeArgs(logFlag, '<tmp>', '<secret>', extraArgs).join(' ')}`,
+    command: `${node} dist/cli/main.js ${hotlineServeArgs(logFlag, '<tmp>', '<secret>', extraArgs).join(' ')}`,
     async start() {
-      const peer = await startHotline(log, { extraArgs });
+      const peer = await startHotline(log, { extraArgs, nodeArgs });
       return started(peer, '/.well-known/mercure?topic=t{topic}', {
         kind: 'mercure',
         topic: 't{topic}',
@@ -121,10 +128,21 @@ export const SYSTEMS: readonly System[] = [
     ...hotline(
       'hotline-memory-unsliced',
       'memory',
-      'hotline-memory with `--flush-slice-ms Infinity` (a fan-out never yields: the behaviour before flush slices), latency runs only',
+      'hotline-memory with `--flush-slice-ms Infinity` (a fan-out never yields: the behaviour before flush slices); latency runs and the 10k × 64 B broadcasts only',
       ['--flush-slice-ms', 'Infinity'],
     ),
-    runs: (spec) => spec.scenario === 'S3',
+    runs: (spec) => spec.scenario === 'S3' || (s2At10k(spec) && spec.publish?.payloadBytes === 64),
+  },
+  {
+    // Issue N item 2's before/after: every stream kept on node:http's request/response objects.
+    ...hotline(
+      'hotline-memory-node-http',
+      'memory',
+      'hotline-memory with the socket takeover switched off (`setSocketTakeover(false)` preloaded: streams stay on node:http, the behaviour before it); idle and 10k broadcast runs only',
+      [],
+      TAKEOVER_OFF_NODE_ARGS,
+    ),
+    runs: (spec) => spec.scenario === 'S1' || s2At10k(spec),
   },
   {
     name: 'hotline-redis-3n',
