@@ -148,7 +148,7 @@ const CHANGES: { title: string; text: string; before: SystemName; after: SystemN
     title: 'Flush slices (item 1)',
     text:
       'The hub (memory log) without flush slices (`--flush-slice-ms Infinity`: a fan-out holds the event loop ' +
-      'until every stream is written, the behaviour before) and with them (the default, 2 ms slices). At light ' +
+      'until every stream is written, the behaviour before) and with them (the default, 1 ms slices). At light ' +
       'load (S3 1k @ 10/s) one update at a time must not wait longer; under load, publishes that arrive during a ' +
       'fan-out join it.',
     before: 'hotline-memory-unsliced',

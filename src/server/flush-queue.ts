@@ -19,8 +19,14 @@ interface Flushable {
   flushScheduled: boolean;
 }
 
-/** How long one slice may write before it yields to I/O, in ms. */
-export const SLICE_MS = 2;
+/**
+ * How long one slice may write before it yields to I/O, in ms. With one publish in flight at 1,000
+ * subscribers × 64 B (a ~3 ms fan-out), 2 ms slices gave 1.1–1.4× nchan's deliveries/s, 1 ms 1.7–2.3×,
+ * 0.5 ms 2.7–2.8×; light-load latency did not move. Shorter slices let the hub run further ahead of readers
+ * that cannot keep up (1,000 × 4 KB: p99 0.1 s at 2 ms, 0.5–2 s at 1 ms; at 0.5 ms one run closed slow
+ * consumers), so 1 ms is the default (docs/benchmarks-method.md).
+ */
+export const SLICE_MS = 1;
 /** The clock is read once per this many flushes (reading it costs more than a small flush). */
 const CLOCK_EVERY = 32;
 
