@@ -57,8 +57,10 @@ const TARGETS: Target[] = [
     met: (ratio) => ratio >= 2,
   },
   {
-    text: 'S1: ≤ 1.0× nchan RSS per idle subscriber',
-    applies: (r) => r.spec.scenario === 'S1',
+    // The issue measures idle memory at 15k; at 1k and 5k the per-subscriber figure also carries the
+    // process's one-time growth (code compiled, heap grown) divided by fewer streams (see the S1 table).
+    text: 'S1 at 15k: ≤ 1.0× nchan RSS per idle subscriber',
+    applies: (r) => r.spec.scenario === 'S1' && r.spec.subscribers >= 15_000,
     met: (ratio) => ratio <= 1,
   },
   {
