@@ -29,6 +29,7 @@ const peakRss: Metric = {
   lowerIsBetter: true,
 };
 const p99: Metric = { header: 'p99 ms', value: (r) => r.latency.p99Ms, lowerIsBetter: true };
+const p50: Metric = { header: 'p50 ms', value: (r) => r.latency.p50Ms, lowerIsBetter: true };
 
 /** The metrics compared for a run: its headline, then what else the change is about. */
 function metricsOf(record: RunRecord): Metric[] {
@@ -39,7 +40,8 @@ function metricsOf(record: RunRecord): Metric[] {
       return [first];
     case 'S3':
     case 'S5':
-      return [first, cpu];
+      // Issue N item 1 asks for the light-load p50 and p99 before and after.
+      return [first, p50, cpu];
     default:
       return [first, p99, cpu, peakRss];
   }
