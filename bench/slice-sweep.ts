@@ -57,7 +57,8 @@ for (let repetition = 1; repetition <= Number(values.repeat); repetition++) {
       const system = await start(variant);
       try {
         const r = await runLoad(loadOptions(spec, system));
-        const headline = spec.scenario === 'S3' ? r.latency.p99Ms : r.deliveriesPerSecond;
+        // A run with no latency samples has no p99: NaN keeps the row (and says so) instead of failing.
+        const headline = (spec.scenario === 'S3' ? r.latency.p99Ms : r.deliveriesPerSecond) ?? Number.NaN;
         if (variant === 'nchan') reference = headline;
         const row = {
           repetition,
