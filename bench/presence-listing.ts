@@ -14,6 +14,7 @@ import type { EventLog } from '../src/hub/log/event-log.js';
 import { createNatsLog } from '../src/hub/log/nats.js';
 import { createRedisLog } from '../src/hub/log/redis.js';
 import { NATS_URL, REDIS_URL, reachable } from '../test/fixtures/services.js';
+import { deleteNatsLog, deleteRedisLog } from './peers/log-cleanup.js';
 
 const COUNT = Number(process.env.BENCH_SUBSCRIPTIONS ?? 20_000);
 const SECRET = 'bench-secret-that-is-long-enough-for-hs256';
@@ -95,26 +96,11 @@ const rows: Row[] = [];
 const name = `hotline-bench-presence-${process.pid}`;
 if (await reachable(REDIS_URL)) {
   rows.push(
-    await measure('redis', await createRedisLog(REDIS_URL, { prefix: name }), async () => {
-      const { Redis } = await import('ioredis');
-      const redis = new Redis(REDIS_URL);
-      const keys = await redis.keys(`{${name}}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
-    }),
+    await measure('redis', await createRedisLog(REDIS_URL, { prefix: name }), () => deleteRedisLog(REDIS_URL, name)),
   );
 } else console.log(`redis: skipped (nothing at ${REDIS_URL})`);
 if (await reachable(NATS_URL)) {
   const stream = name.replaceAll('-', '_');
-  rows.push(
-    await measure('nats', await createNatsLog(NATS_URL, { stream }), async () => {
-      const { connect } = await import('@nats-io/transport-node');
-      const { jetstreamManager } = await import('@nats-io/jetstream');
-      const nc = await connect({ servers: NATS_URL });
-      const jsm = await jetstreamManager(nc);
-      for (const s of [stream, `${stream}_presence`]) await jsm.streams.delete(s).catch(() => false);
-      await nc.close();
-    }),
-  );
+  rows.push(await measure('nats', await createNatsLog(NATS_URL, { stream }), () => deleteNatsLog(NATS_URL, stream)));
 } else console.log(`nats: skipped (nothing at ${NATS_URL})`);
 console.table(rows);

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type HotlineLog, startHotline } from './hotline.js';
+import { deleteRedisLog } from './log-cleanup.js';
 
 /** The Redis the benchmark uses unless `HOTLINE_BENCH_REDIS_URL` names another. */
 export const BENCH_REDIS_URL = process.env.HOTLINE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -19,24 +20,6 @@ export interface HotlineCluster {
   /** The key prefix of the cluster's log (`{<prefix>}:stream`, …). */
   prefix: string;
   stop(): Promise<void>;
-}
-
-/** Deletes every key of the log named `prefix` (they share the hash tag `{<prefix>}`). */
-export async function deleteRedisLog(redisUrl: string, prefix: string): Promise<void> {
-  // Loaded here: ioredis is the hub's optional dependency, and only this system needs it.
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Starts `nodes` hubs sharing one Redis log; on failure stops those started and deletes the keys. */

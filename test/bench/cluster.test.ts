@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { HOTLINE_CLI } from '../../bench/peers/hotline.js';
-import { deleteRedisLog, type HotlineCluster, startHotlineCluster } from '../../bench/peers/hotline-cluster.js';
+import { type HotlineCluster, startHotlineCluster } from '../../bench/peers/hotline-cluster.js';
+import { deleteRedisLog } from '../../bench/peers/log-cleanup.js';
 import { runLoad } from '../../src/cli/bench/run-load.js';
 import { REDIS_URL, reachable, skipUnless } from '../fixtures/services.js';
 

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { deleteNatsLog, deleteRedisLog } from '../../bench/peers/log-cleanup.js';
 import { AUDIENCE, accessToken, exact } from '../fixtures/access-token.js';
 import { type EventReader, publishOk, SECRET, subscribe, token } from '../fixtures/hub.js';
 import { type HubProcess, startHubProcess } from '../fixtures/hub-process.js';
@@ -232,11 +233,7 @@ describe('cluster-wide subscriptions API and presence', () => {
     try {
       await presenceScenario(`${REDIS_URL}/?name=${name}`);
     } finally {
-      const { Redis } = await import('ioredis');
-      const redis = new Redis(REDIS_URL);
-      const keys = await redis.keys(`{${name}}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
+      await deleteRedisLog(REDIS_URL, name);
     }
   });
 
@@ -248,12 +245,7 @@ describe('cluster-wide subscriptions API and presence', () => {
     try {
       await presenceScenario(`${NATS_URL}/?name=${name}`);
     } finally {
-      const { connect } = await import('@nats-io/transport-node');
-      const { jetstreamManager } = await import('@nats-io/jetstream');
-      const nc = await connect({ servers: NATS_URL });
-      const jsm = await jetstreamManager(nc);
-      for (const stream of [name, `${name}_presence`]) await jsm.streams.delete(stream).catch(() => false);
-      await nc.close();
+      await deleteNatsLog(NATS_URL, name);
     }
   });
 });

@@ -12,6 +12,7 @@ import { request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { deleteNatsLog, deleteRedisLog } from '../../bench/peers/log-cleanup.js';
 import { type EventReader, SECRET, subscribe, token } from '../fixtures/hub.js';
 import { type HubProcess, startHubProcess } from '../fixtures/hub-process.js';
 import { NATS_URL, REDIS_URL, reachable, skipUnless } from '../fixtures/services.js';
@@ -389,11 +390,7 @@ describe('hotline serve --workers', () => {
       await broadcastAcrossWorkers(hub, 8, 20);
     } finally {
       if (!(hub instanceof Error)) await terminate(hub);
-      const { Redis } = await import('ioredis');
-      const redis = new Redis(REDIS_URL);
-      const keys = await redis.keys(`{${name}}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
+      await deleteRedisLog(REDIS_URL, name);
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
@@ -412,12 +409,7 @@ describe('hotline serve --workers', () => {
       await broadcastAcrossWorkers(hub, 8, 20);
     } finally {
       if (!(hub instanceof Error)) await terminate(hub);
-      const { connect } = await import('@nats-io/transport-node');
-      const { jetstreamManager } = await import('@nats-io/jetstream');
-      const nc = await connect({ servers: NATS_URL });
-      const jsm = await jetstreamManager(nc);
-      for (const stream of [name, `${name}_presence`]) await jsm.streams.delete(stream).catch(() => false);
-      await nc.close();
+      await deleteNatsLog(NATS_URL, name);
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

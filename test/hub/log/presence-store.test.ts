@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { deleteNatsLog, deleteRedisLog } from '../../../bench/peers/log-cleanup.js';
 import type { EventLog } from '../../../src/hub/log/event-log.js';
 import { createNatsLog } from '../../../src/hub/log/nats.js';
 import { createMemoryPresenceStore, type PresenceStore } from '../../../src/hub/log/presence-store.js';
@@ -54,11 +55,7 @@ presenceStoreContract(
   engineHarness(
     (name) => createRedisLog(REDIS_URL, { prefix: `${run}:${name}` }),
     async (name) => {
-      const { Redis } = await import('ioredis');
-      const redis = new Redis(REDIS_URL);
-      const keys = await redis.keys(`{${run}:${name}}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
+      await deleteRedisLog(REDIS_URL, `${run}:${name}`);
     },
   ),
   skipUnless(await reachable(REDIS_URL), `Redis at ${REDIS_URL}`),
@@ -69,12 +66,7 @@ presenceStoreContract(
   engineHarness(
     (name) => createNatsLog(NATS_URL, { stream: name }),
     async (name) => {
-      const { connect } = await import('@nats-io/transport-node');
-      const { jetstreamManager } = await import('@nats-io/jetstream');
-      const nc = await connect({ servers: NATS_URL });
-      const jsm = await jetstreamManager(nc);
-      for (const stream of [name, `${name}_presence`]) await jsm.streams.delete(stream).catch(() => false);
-      await nc.close();
+      await deleteNatsLog(NATS_URL, name);
     },
   ),
   skipUnless(await reachable(NATS_URL), `NATS at ${NATS_URL}`),
@@ -86,7 +78,7 @@ test('NATS: a node taken by a reaper that died before purging it is taken again 
 }, async () => {
   const name = `presence_orphan_${process.pid}_${Date.now()}`;
   const { connect } = await import('@nats-io/transport-node');
-  const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
+  const { jetstream } = await import('@nats-io/jetstream');
   const nc = await connect({ servers: NATS_URL });
   const [a, b] = [await createNatsLog(NATS_URL, { stream: name }), await createNatsLog(NATS_URL, { stream: name })];
   try {
@@ -103,8 +95,7 @@ test('NATS: a node taken by a reaper that died before purging it is taken again 
     assert.deepEqual(await storeB.reap(), []);
   } finally {
     await Promise.all([a.close(), b.close()]);
-    const jsm = await jetstreamManager(nc);
-    for (const stream of [name, `${name}_presence`]) await jsm.streams.delete(stream).catch(() => false);
     await nc.close();
+    await deleteNatsLog(NATS_URL, name);
   }
 });
