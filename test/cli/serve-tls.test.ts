@@ -1,31 +1,20 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type IncomingHttpHeaders } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
 import { runCli } from '../fixtures/cli-process.js';
 import { SECRET, token } from '../fixtures/hub.js';
 import { startHubProcess } from '../fixtures/hub-process.js';
-import { selfSignedCertificate } from '../fixtures/tls.js';
+import { renewableCertificate, selfSignedCertificate, servedName } from '../fixtures/tls.js';
 
 const run = promisify(execFile);
 
 /** The common name of the certificate a new TLS handshake with `port` is shown. */
-async function servedName(port: number, ca: string[]): Promise<string> {
-  const socket = tlsConnect({ port, host: '127.0.0.1', ca, servername: 'localhost' });
-  try {
-    await once(socket, 'secureConnect');
-    return String(socket.getPeerCertificate().subject.CN);
-  } finally {
-    socket.destroy();
-  }
-}
-
 /** Resolves once `text()` matches `pattern` (polled: the hub logs asynchronously). */
 async function waitFor(text: () => string, pattern: RegExp, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -37,14 +26,8 @@ async function waitFor(text: () => string, pattern: RegExp, timeoutMs = 10_000):
 
 describe('hotline serve --tls-cert --tls-key', () => {
   test('serves HTTPS, and SIGHUP swaps the certificate without dropping an open stream', async () => {
-    const first = selfSignedCertificate('first');
-    const second = selfSignedCertificate('second', 1);
-    const dir = mkdtempSync(join(tmpdir(), 'hotline-serve-tls-'));
-    const certPath = join(dir, 'cert.pem');
-    const keyPath = join(dir, 'key.pem');
-    copyFileSync(first.certPath, certPath);
-    copyFileSync(first.keyPath, keyPath);
-    const ca = [first.cert, second.cert];
+    const tls = renewableCertificate('hotline-serve-tls-', 1);
+    const { dir, certPath, keyPath, ca, first, second } = tls;
     const hub = await startHubProcess({
       dataDir: join(dir, 'data'),
       args: ['--tls-cert', certPath, '--tls-key', keyPath, '--allow-anonymous', '--jwt-secret', SECRET],
@@ -64,8 +47,7 @@ describe('hotline serve --tls-cert --tls-key', () => {
       });
       assert.equal(await servedName(port, ca), 'first');
 
-      copyFileSync(second.certPath, certPath);
-      copyFileSync(second.keyPath, keyPath);
+      tls.renew();
       hub.kill('SIGHUP');
       await waitFor(hub.output, /TLS certificate reloaded/);
       await waitFor(hub.output, /the TLS certificate expires within 14 days: renew it, then kill -HUP \d+/);
@@ -88,9 +70,7 @@ describe('hotline serve --tls-cert --tls-key', () => {
       session.destroy();
       hub.kill('SIGTERM');
       await once(hub.child, 'exit');
-      rmSync(dir, { recursive: true, force: true });
-      first.remove();
-      second.remove();
+      tls.remove();
     }
   });
 

@@ -5,27 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { type ClientHttp2Session, connect, type IncomingHttpHeaders } from 'node:http2';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { connect as tlsConnect } from 'node:tls';
 import { workerShare } from '../../src/cli/serve-workers.js';
 import { runCli } from '../fixtures/cli-process.js';
 import { SECRET, token } from '../fixtures/hub.js';
 import { startHubProcess } from '../fixtures/hub-process.js';
-import { selfSignedCertificate } from '../fixtures/tls.js';
-
-async function servedName(port: number, ca: string[]): Promise<string> {
-  const socket = tlsConnect({ port, host: '127.0.0.1', ca, servername: 'localhost' });
-  try {
-    await once(socket, 'secureConnect');
-    return String(socket.getPeerCertificate().subject.CN);
-  } finally {
-    socket.destroy();
-  }
-}
+import { renewableCertificate, servedName } from '../fixtures/tls.js';
 
 async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -65,14 +52,8 @@ describe('hotline serve --workers', () => {
   });
 
   test('HTTPS on two workers: HTTP/2 streams on both get every update; one SIGHUP reloads the certificate in every worker', async () => {
-    const first = selfSignedCertificate('first');
-    const second = selfSignedCertificate('second');
-    const dir = mkdtempSync(join(tmpdir(), 'hotline-serve-workers-'));
-    const certPath = join(dir, 'cert.pem');
-    const keyPath = join(dir, 'key.pem');
-    copyFileSync(first.certPath, certPath);
-    copyFileSync(first.keyPath, keyPath);
-    const ca = [first.cert, second.cert];
+    const tls = renewableCertificate('hotline-serve-workers-');
+    const { dir, certPath, keyPath, ca, second } = tls;
     const hub = await startHubProcess({
       dataDir: join(dir, 'data'),
       args: [
@@ -117,8 +98,7 @@ describe('hotline serve --workers', () => {
         return counts.length === 2 && counts.every((count) => count > 0);
       }, 'streams on both workers');
 
-      copyFileSync(second.certPath, certPath);
-      copyFileSync(second.keyPath, keyPath);
+      tls.renew();
       hub.kill('SIGHUP');
       await until(() => (hub.output().match(/TLS certificate reloaded/g) ?? []).length === 2, 'both workers reloaded');
       for (let i = 0; i < 6; i++) assert.equal(await servedName(port, ca), 'second', 'every worker serves the new one');
@@ -137,9 +117,7 @@ describe('hotline serve --workers', () => {
       for (const session of sessions) session.destroy();
       hub.kill('SIGTERM');
       await once(hub.child, 'exit');
-      rmSync(dir, { recursive: true, force: true });
-      first.remove();
-      second.remove();
+      tls.remove();
     }
   });
 });
