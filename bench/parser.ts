@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { createParser as createPeerParser } from 'eventsource-parser';
 import { formatEvent } from '../src/protocol/encode.js';
 import { createParser } from '../src/protocol/parse.js';
+import { median } from './suite/parser-table.js';
 
 interface Corpus {
   name: string;
@@ -174,14 +175,9 @@ const table = [
       `| ${r.corpus} | ${fmt(r.hotline.eventsPerSec)} | ${r.hotline.mbPerSec.toFixed(1)} | ${fmt(r.eventsourceParser.eventsPerSec)} | ${r.eventsourceParser.mbPerSec.toFixed(1)} | ${r.ratio.toFixed(2)}× | ${r.spread[0]!.toFixed(2)}–${r.spread[1]!.toFixed(2)} |`,
   ),
 ];
-const sorted = rows.map((r) => r.ratio).sort((a, b) => a - b);
-const median =
-  sorted.length === 0
-    ? Number.NaN
-    : sorted.length % 2 === 1
-      ? sorted[(sorted.length - 1) / 2]!
-      : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-table.push('', `median ratio ${median.toFixed(2)}×, lowest ${(sorted[0] ?? Number.NaN).toFixed(2)}×`);
+const ratios = rows.map((r) => r.ratio);
+const lowest = ratios.length === 0 ? Number.NaN : Math.min(...ratios);
+table.push('', `median ratio ${median(ratios).toFixed(2)}×, lowest ${lowest.toFixed(2)}×`);
 console.log(table.join('\n'));
 const peerVersion = (
   await import('eventsource-parser/package.json', { with: { type: 'json' } }).catch(() => ({

@@ -9,10 +9,8 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { runLoad } from '../src/cli/bench/index.js';
-import { startHotline } from './peers/hotline.js';
-import { startNchan } from './peers/nchan.js';
 import { loadOptions, scenarios } from './suite/scenarios.js';
-import type { StartedSystem } from './suite/systems.js';
+import { type StartedSystem, SYSTEMS, startHotlineSystem } from './suite/systems.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,24 +26,12 @@ const specs = values.runs.split(',').map((label) => {
   return spec;
 });
 
-async function start(variant: string): Promise<StartedSystem> {
-  if (variant === 'nchan') {
-    const peer = await startNchan(1);
-    const port = Number(new URL(peer.url).port);
-    return {
-      subscribe: { host: '127.0.0.1', port, path: '/sub/t{topic}' },
-      shape: { kind: 'nchan', channel: 't{topic}' },
-      pid: peer.pid,
-      stop: peer.stop,
-    };
-  }
-  const peer = await startHotline('memory', { extraArgs: ['--flush-slice-ms', variant] });
-  return {
-    subscribe: { host: '127.0.0.1', port: Number(new URL(peer.url).port), path: '/.well-known/mercure?topic=t{topic}' },
-    shape: { kind: 'mercure', topic: 't{topic}', jwt: peer.publisherJwt },
-    pid: peer.pid,
-    stop: peer.stop,
-  };
+const NCHAN = SYSTEMS.find((system) => system.name === 'nchan')!;
+
+function start(variant: string): Promise<StartedSystem> {
+  return variant === 'nchan'
+    ? NCHAN.start()
+    : startHotlineSystem('memory', { extraArgs: ['--flush-slice-ms', variant] });
 }
 
 const rows: Record<string, unknown>[] = [];

@@ -7,7 +7,7 @@
 import type { LoadResult } from '../../src/cli/bench/index.js';
 import type { BenchResults, RunRecord } from './results.js';
 import type { SystemName } from './systems.js';
-import { HEADLINES, ratioToReference } from './tables.js';
+import { cell, formatRatio, HEADLINES, ratioToReference } from './tables.js';
 
 const MiB = 2 ** 20;
 
@@ -46,8 +46,6 @@ function metricsOf(record: RunRecord): Metric[] {
       return [first, p99, cpu, peakRss];
   }
 }
-
-const cell = (value: number | undefined): string => (value === undefined ? '–' : value.toLocaleString('en-US'));
 
 /** `after ÷ before`, marked when it is the better side by more than 5 % (noise on this machine is larger). */
 function change(before: number | undefined, after: number | undefined, metric: Metric): string {
@@ -97,7 +95,7 @@ export function acrossRunsTable(
     const [a, b] = [ratioToReference(old, earlier.runs), ratioToReference(record, later.runs)];
     if (a === undefined && b === undefined) continue;
     const metric = HEADLINES[record.spec.scenario].header;
-    rows.push(`| ${record.spec.label} | ${record.system} | ${metric} | ${ratio(a)} | ${ratio(b)} |`);
+    rows.push(`| ${record.spec.label} | ${record.system} | ${metric} | ${formatRatio(a)} | ${formatRatio(b)} |`);
   }
   if (rows.length === 0) return undefined;
   return [
@@ -106,5 +104,3 @@ export function acrossRunsTable(
     ...rows,
   ].join('\n');
 }
-
-const ratio = (value: number | undefined): string => (value === undefined ? '–' : `${value.toFixed(2)}×`);

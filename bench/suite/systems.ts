@@ -5,7 +5,13 @@
  */
 import type { PublishShape, SubscribeTarget } from '../../src/cli/bench/index.js';
 import { startBetterSse } from '../peers/better-sse.js';
-import { type HotlineLog, hotlineServeArgs, startHotline, TAKEOVER_OFF_NODE_ARGS } from '../peers/hotline.js';
+import {
+  type HotlineLog,
+  type HotlineVariant,
+  hotlineServeArgs,
+  startHotline,
+  TAKEOVER_OFF_NODE_ARGS,
+} from '../peers/hotline.js';
 import { BENCH_REDIS_URL, startHotlineCluster } from '../peers/hotline-cluster.js';
 import { startNchan } from '../peers/nchan.js';
 import type { Peer } from '../peers/peer.js';
@@ -82,6 +88,16 @@ function nchan(workers: number): System {
   };
 }
 
+/** A `hotline serve` (see {@link startHotline}) as the load generator sees it: Mercure subscribe and publish. */
+export async function startHotlineSystem(log: HotlineLog, variant: HotlineVariant = {}): Promise<StartedSystem> {
+  const peer = await startHotline(log, variant);
+  return started(peer, '/.well-known/mercure?topic=t{topic}', {
+    kind: 'mercure',
+    topic: 't{topic}',
+    jwt: peer.publisherJwt,
+  });
+}
+
 function hotline(
   name: SystemName,
   log: 'memory' | 'sqlite',
@@ -95,14 +111,7 @@ function hotline(
     name,
     description,
     command: `${node} dist/cli/main.js ${hotlineServeArgs(logFlag, '<tmp>', '<secret>', extraArgs).join(' ')}`,
-    async start() {
-      const peer = await startHotline(log, { extraArgs, nodeArgs });
-      return started(peer, '/.well-known/mercure?topic=t{topic}', {
-        kind: 'mercure',
-        topic: 't{topic}',
-        jwt: peer.publisherJwt,
-      });
-    },
+    start: () => startHotlineSystem(log, { extraArgs, nodeArgs }),
   };
 }
 

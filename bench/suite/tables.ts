@@ -100,7 +100,7 @@ export const COLUMNS: Record<ScenarioId, Column[]> = {
   ],
 };
 
-function cell(value: number | string | undefined): string {
+export function cell(value: number | string | undefined): string {
   if (value === undefined) return '–';
   return typeof value === 'number' ? value.toLocaleString('en-US') : value;
 }
@@ -118,7 +118,7 @@ export function ratioToReference(
   return mine / theirs;
 }
 
-const formatRatio = (ratio: number | undefined): string => (ratio === undefined ? '–' : `${ratio.toFixed(2)}×`);
+export const formatRatio = (ratio: number | undefined): string => (ratio === undefined ? '–' : `${ratio.toFixed(2)}×`);
 
 /** One Markdown table with every run of `scenario`. */
 export function scenarioTable(scenario: ScenarioId, runs: RunRecord[]): string {
