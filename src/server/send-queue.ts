@@ -178,18 +178,26 @@ export class SendQueue {
     // drop-oldest (and conflate, for frames without a key): drop whole queued frames of this policy,
     // oldest first, until under the limit; keyed frames under 'conflate' are already one per key. The
     // frame just written (the last) stays.
-    const records = this.#records;
-    if (records === undefined) {
-      // Plain frames are all the own policy's and keyless.
-      let dropped = 0;
-      while (this.#overLimit(policy, stalled) && dropped < this.#frames.length - 1) {
-        this.#count(policy, -this.#frames[dropped]!.byteLength);
-        dropped++;
-      }
-      this.#frames.splice(0, dropped);
-      this.#lost += dropped;
+    if (this.#records === undefined) this.#dropOldestPlain(policy, stalled);
+    else this.#dropOldestRecords(this.#records, policy, stalled);
+    // One value per key is the floor of conflation; so many keys that even that passes the hard cap
+    // would grow without bound, so the reader is given up on (the client resumes by id).
+    return !(policy.backpressure === 'conflate' && this.#bytesUnder(policy) > policy.maxBufferedBytes * BURST_FACTOR);
+  }
+
+  /** Plain frames are all the own policy's and keyless: the oldest go first. */
+  #dropOldestPlain(policy: FramePolicy, stalled: boolean): void {
+    let dropped = 0;
+    while (this.#overLimit(policy, stalled) && dropped < this.#frames.length - 1) {
+      this.#count(policy, -this.#frames[dropped]!.byteLength);
+      dropped++;
     }
-    for (let i = 0; records !== undefined && this.#overLimit(policy, stalled) && i < records.length - 1; ) {
+    this.#frames.splice(0, dropped);
+    this.#lost += dropped;
+  }
+
+  #dropOldestRecords(records: Queued[], policy: FramePolicy, stalled: boolean): void {
+    for (let i = 0; this.#overLimit(policy, stalled) && i < records.length - 1; ) {
       const entry = records[i]!;
       if (entry.policy !== policy || (policy.backpressure === 'conflate' && entry.key !== undefined)) {
         i++;
@@ -199,8 +207,5 @@ export class SendQueue {
       this.#count(policy, -entry.frame.byteLength);
       this.#lost++;
     }
-    // One value per key is the floor of conflation; so many keys that even that passes the hard cap
-    // would grow without bound, so the reader is given up on (the client resumes by id).
-    return !(policy.backpressure === 'conflate' && this.#bytesUnder(policy) > policy.maxBufferedBytes * BURST_FACTOR);
   }
 }
